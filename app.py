@@ -1,0 +1,14 @@
+"""Seller Report Center — Chalice application.  Wiring only: see chalicelib/."""
+
+from chalice import Chalice
+
+from chalicelib.api import complaints, platform, public
+from chalicelib.api.http import http_middleware
+from chalicelib.jobs import facts_queue
+
+app = Chalice(app_name="seller-report-center")
+app.register_middleware(http_middleware(app), "http")
+app.register_blueprint(public.bp)
+app.register_blueprint(complaints.bp)
+app.register_blueprint(platform.bp)
+app.register_blueprint(facts_queue.bp)

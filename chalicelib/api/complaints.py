@@ -1,0 +1,89 @@
+"""Seller routes: file, list and open complaints."""
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import clock
+from chalicelib.adapters.repository import ListFilter
+from chalicelib.adapters.unit import Repositories
+from chalicelib.api.cursor import decode_cursor, encode_cursor
+from chalicelib.api.http import endpoint, json_body, principal, query
+from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
+from chalicelib.api.views import complaint_view
+from chalicelib.config import get_settings
+from chalicelib.services import complaints as service
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/complaints", methods=["POST"])
+@endpoint("seller")
+def submit_complaint() -> Response:
+    request = bp.current_request
+    body = json_body(request, SubmitComplaint)
+    settings = get_settings()
+    repos = Repositories.from_settings(settings)
+    complaint = service.submit_complaint(
+        repos.complaints,
+        repos.facts,
+        seller_id=principal(request).subject,
+        order_id=body.order_id,
+        scenario=body.scenario,
+        description=body.description,
+        reason=body.reason,
+        evidence=tuple(body.evidence),
+        now=clock.now(),
+        decision_hours=settings.decision_hours,
+    )
+    return Response(
+        body=complaint_view(complaint),
+        status_code=201,
+        headers={"Location": f"/complaints/{complaint.complaint_id}"},
+    )
+
+
+@bp.route("/complaints", methods=["GET"])
+@endpoint("seller")
+def list_complaints() -> dict[str, Any]:
+    request = bp.current_request
+    params = query(request, ListComplaintsQuery)
+    seller_id = principal(request).subject
+    settings = get_settings()
+    bound_to = params.fingerprint()
+    after_key = (
+        decode_cursor(settings.cursor_secret, params.cursor, owner=seller_id, query=bound_to)
+        if params.cursor
+        else None
+    )
+    page = service.list_complaints(
+        Repositories.from_settings(settings).complaints,
+        seller_id=seller_id,
+        now=clock.now(),
+        months=settings.listing_months,
+        submitted_from=params.submitted_from,
+        submitted_to=params.submitted_to,
+        filters=ListFilter(params.status, params.scenario, params.order_id),
+        limit=params.limit,
+        after_key=after_key,
+    )
+    next_cursor = None
+    if page.last_key:
+        next_cursor = encode_cursor(
+            settings.cursor_secret, owner=seller_id, query=bound_to, position=page.last_key
+        )
+    return {"items": [complaint_view(c) for c in page.items], "next_cursor": next_cursor}
+
+
+@bp.route("/complaints/{complaint_id}", methods=["GET"])
+@endpoint("seller")
+def get_complaint(complaint_id: str) -> dict[str, Any]:
+    settings = get_settings()
+    complaint = service.get_complaint(
+        Repositories.from_settings(settings).complaints,
+        seller_id=principal(bp.current_request).subject,
+        complaint_id=complaint_id,
+        now=clock.now(),
+        months=settings.listing_months,
+    )
+    return complaint_view(complaint)

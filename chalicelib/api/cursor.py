@@ -1,0 +1,58 @@
+"""Opaque, tamper-proof paging cursors.
+
+A cursor is the position (the last item's list key) plus the seller and the query it
+belongs to, signed with HMAC-SHA256.  A forged cursor, or one replayed by another seller or
+with other filters, is refused with 400 ``invalid_cursor``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from chalicelib.domain.errors import InvalidRequest
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: str, payload: bytes) -> bytes:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).digest()
+
+
+def encode_cursor(secret: str, *, owner: str, query: dict[str, Any], position: str) -> str:
+    payload = json.dumps(
+        {"o": owner, "q": query, "p": position}, separators=(",", ":"), sort_keys=True
+    ).encode()
+    return f"{_b64(payload)}.{_b64(_signature(secret, payload))}"
+
+
+def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]) -> str:
+    """Return the position inside a cursor made by ``encode_cursor`` for the same owner
+    and query; raise ``InvalidRequest`` otherwise."""
+    invalid = InvalidRequest("invalid cursor", code="invalid_cursor")
+    try:
+        payload_part, signature_part = cursor.split(".", 1)
+        payload = _unb64(payload_part)
+        signature = _unb64(signature_part)
+    except ValueError as exc:
+        raise invalid from exc
+    if not hmac.compare_digest(signature, _signature(secret, payload)):
+        raise invalid
+    try:
+        content = json.loads(payload)
+    except ValueError as exc:
+        raise invalid from exc
+    if content.get("o") != owner or content.get("q") != query or not isinstance(
+        content.get("p"), str
+    ):
+        raise invalid
+    return str(content["p"])

@@ -1,0 +1,82 @@
+"""Errors -> HTTP, in one place and by type.  Every error body has one shape:
+``{"error": {"code": ..., "message": ..., "details": ...}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    DuplicateComplaint,
+    InvalidRequest,
+    NotEligible,
+    NotFound,
+)
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
+STATUS_BY_TYPE: dict[type[DomainError], int] = {
+    InvalidRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    DuplicateComplaint: 409,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    NotEligible: 422,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for klass in type(error).__mro__:
+        if klass in STATUS_BY_TYPE:
+            return STATUS_BY_TYPE[klass]
+    return 400
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:
+    extra: dict[str, str | list[str]] = dict(headers or {})
+    if isinstance(error, Unauthenticated):
+        extra.setdefault("WWW-Authenticate", 'Bearer realm="seller-report-center"')
+    return Response(
+        body=error_body(error.code, error.message, error.details),
+        status_code=status_for(error),
+        headers=extra,
+    )
+
+
+#: Chalice's own refusals (415, 405, 500, ...) use {"Code", "Message"}; re-shaped here.
+CHALICE_CODES = {
+    "UnsupportedMediaType": "unsupported_media_type",
+    "MethodNotAllowedError": "method_not_allowed",
+    "BadRequestError": "invalid_request",
+    "BadRequest": "invalid_request",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def reshape_chalice_error(response: Response) -> Response:
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = CHALICE_CODES.get(body["Code"], "error")
+        response.body = error_body(code, body["Message"])
+    return response

@@ -1,0 +1,23 @@
+"""Platform fact events over HTTP, for systems that cannot use the queue."""
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import clock
+from chalicelib.adapters.repository import FactRepository
+from chalicelib.api.http import endpoint, json_body
+from chalicelib.api.schemas import PlatformEventBatch
+from chalicelib.config import get_settings
+from chalicelib.services.ingest import ingest_events
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/platform/events", methods=["POST"])
+@endpoint("system")
+def post_events() -> dict[str, Any]:
+    """Answers 200 with one result per event: accepted, duplicate, stale or rejected."""
+    batch = json_body(bp.current_request, PlatformEventBatch)
+    results = ingest_events(FactRepository(get_settings()), batch.events, clock.now())
+    return {"results": [result.as_dict() for result in results]}

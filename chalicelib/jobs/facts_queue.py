@@ -1,0 +1,51 @@
+"""SQS consumer of platform fact events — the same code path as POST /platform/events.
+
+Returns ``batchItemFailures`` so only failed messages are redelivered (the packaged
+template enables ``ReportBatchItemFailures``; Chalice cannot).  A malformed message fails
+every time and so reaches the dead-letter queue after its retries; a storage error is
+retried.  Successful messages are never reprocessed, and reprocessing would be a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import SQSEvent
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib import clock
+from chalicelib.adapters.repository import FactRepository
+from chalicelib.config import get_settings
+from chalicelib.services.ingest import ingest_event
+
+FACTS_QUEUE = "seller-report-center-facts"
+log = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+
+@bp.on_sqs_message(queue=FACTS_QUEUE, batch_size=10)
+def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
+    facts = FactRepository(get_settings())
+    now = clock.now()
+    failures: list[dict[str, str]] = []
+    for record in event:
+        message_id = record.to_dict()["messageId"]
+        try:
+            raw = json.loads(record.body)
+        except ValueError:
+            log.warning("fact message %s is not JSON", message_id)
+            failures.append({"itemIdentifier": message_id})
+            continue
+        try:
+            result = ingest_event(facts, raw, now)
+        except PynamoDBException:
+            log.exception("fact message %s: storage error, will be retried", message_id)
+            failures.append({"itemIdentifier": message_id})
+            continue
+        if result.status == "rejected":
+            log.warning("fact message %s rejected: %s", message_id, result.error)
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
