@@ -223,7 +223,8 @@ class ComplaintRepository:
             page_size=wanted,
         )
         items = [
-            self._from_item(item) for item in results
+            self._from_item(item)
+            for item in results
             if after_key is None or item.list_key != after_key
         ][: limit + 1]
         if len(items) > limit:
@@ -300,7 +301,11 @@ class FactRepository:
     def _write_marker(self, event: FactEvent, now: datetime) -> None:
         pk, sk = self._marker_key(event.event_id)
         self.model(
-            pk, sk, type="event", version=event.version, recorded_at=now,
+            pk,
+            sk,
+            type="event",
+            version=event.version,
+            recorded_at=now,
             expires_at=now + self.marker_ttl,
         ).save()
 
@@ -335,4 +340,3 @@ class FactRepository:
             payload_type = _ORDER_PAYLOADS[item.sk.split("#", 1)[0]]
             payloads.append(payload_type.model_validate(_plain(item.data)))
         return payloads
-

@@ -57,7 +57,11 @@ def require_role(principal: Principal, roles: tuple[str, ...]) -> None:
 
 
 def mint_token(
-    settings: Settings, *, subject: str, role: str, expires_at: datetime,
+    settings: Settings,
+    *,
+    subject: str,
+    role: str,
+    expires_at: datetime,
     not_before: datetime | None = None,
 ) -> str:
     """Sign a token with the configured key (HS256 development/test tokens)."""

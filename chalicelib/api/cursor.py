@@ -51,8 +51,10 @@ def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]
         content = json.loads(payload)
     except ValueError as exc:
         raise invalid from exc
-    if content.get("o") != owner or content.get("q") != query or not isinstance(
-        content.get("p"), str
+    if (
+        content.get("o") != owner
+        or content.get("q") != query
+        or not isinstance(content.get("p"), str)
     ):
         raise invalid
     return str(content["p"])

@@ -34,8 +34,12 @@ class HistoryEntry:
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"at": to_iso(self.at), "actor": self.actor, "action": self.action,
-                "details": dict(self.details)}
+        return {
+            "at": to_iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "details": dict(self.details),
+        }
 
 
 @dataclass(frozen=True)

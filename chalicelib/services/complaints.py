@@ -55,7 +55,11 @@ def listing_window_start(now: datetime, months: int) -> datetime:
 
 
 def get_complaint(
-    complaints: ComplaintRepository, *, seller_id: str, complaint_id: str, now: datetime,
+    complaints: ComplaintRepository,
+    *,
+    seller_id: str,
+    complaint_id: str,
+    now: datetime,
     months: int,
 ) -> Complaint:
     """One of the seller's complaints; another seller's, or one older than the listing

@@ -1,0 +1,95 @@
+"""Shared fixtures.  Tables are created from the same PynamoDB definitions the app uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from chalicelib.adapters.models import create_tables
+from chalicelib.api.auth import mint_token
+from chalicelib.config import Settings, get_settings
+from tests.builders import T0
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No real AWS, no developer configuration leaking into tests."""
+    for name in (
+        "AWS_PROFILE",
+        "DYNAMODB_ENDPOINT",
+        "AUTH_JWT_KEY",
+        "AUTH_JWT_SECRET",
+        "AUTH_JWT_ALGORITHM",
+        "CURSOR_SECRET",
+        "COMPLAINTS_TABLE",
+        "FACTS_TABLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("STAGE", "dev")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture
+def aws(settings: Settings) -> Iterator[None]:
+    with mock_aws():
+        create_tables(settings)
+        yield
+
+
+class Clock:
+    """A movable clock patched into the edge (``chalicelib.clock.now``)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock(T0)
+    monkeypatch.setattr("chalicelib.clock.now", fake)
+    return fake
+
+
+@pytest.fixture
+def tokens(settings: Settings) -> Any:
+    def make(
+        subject: str = "s-1",
+        role: str = "seller",
+        *,
+        ttl: timedelta = timedelta(hours=1),
+        not_before: datetime | None = None,
+    ) -> str:
+        # Tokens are checked against the real clock by PyJWT, so they expire relative to it.
+        from datetime import UTC
+        from datetime import datetime as real_datetime
+
+        return mint_token(
+            settings,
+            subject=subject,
+            role=role,
+            expires_at=real_datetime.now(UTC) + ttl,
+            not_before=not_before,
+        )
+
+    return make

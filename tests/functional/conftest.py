@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from tests.conftest import ROOT
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """The HTTP API through Chalice's test client, with tokens for each role."""
+
+    def __init__(self, client: Client, tokens: Any) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        seller: str | None = "s-1",
+        role: str = "seller",
+        token: str | None = None,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token is None and seller is not None:
+            token = self.tokens(seller, role)
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method.lower())(path, headers=sent, body=payload)
+        text = response.body.decode() if response.body else ""
+        return Reply(
+            response.status_code, dict(response.headers), json.loads(text) if text else None
+        )
+
+    def events(self, *events: dict[str, Any]) -> list[dict[str, Any]]:
+        reply = self.call(
+            "POST", "/platform/events", {"events": list(events)}, seller="platform", role="system"
+        )
+        assert reply.status == 200, reply.body
+        return reply.body["results"]  # type: ignore[no-any-return]
+
+    def submit(self, order_id: str, scenario: str, *, seller: str = "s-1", **fields: Any) -> Reply:
+        body = {"order_id": order_id, "scenario": scenario, "description": "buyer abuse", **fields}
+        return self.call("POST", "/complaints", body, seller=seller)
+
+
+@pytest.fixture
+def client(aws: None) -> Iterator[Client]:
+    with Client(app, stage_name="dev", project_dir=str(ROOT)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client: Client, tokens: Any, clock: Any) -> Api:
+    return Api(client, tokens)

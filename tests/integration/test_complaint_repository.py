@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.repository import ComplaintRepository, ListFilter
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import Complaint, decide, new_complaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from tests.builders import T0
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def _complaint(
+    order_id: str, scenario: str = "malicious_ordering", *, seller_id: str = "s-1", hours: float = 0
+) -> Complaint:
+    return new_complaint(
+        seller_id=seller_id,
+        order_id=order_id,
+        buyer_id="b-1",
+        scenario=scenario,
+        reason=None,
+        description="d",
+        evidence=("https://e/1",),
+        now=T0 + timedelta(hours=hours),
+    )
+
+
+def test_add_then_get_round_trips(settings: Settings) -> None:
+    repo = ComplaintRepository(settings)
+    complaint = _complaint("o-1")
+    repo.add(complaint)
+    assert repo.get(complaint.complaint_id) == complaint
+    assert repo.get("c_missing") is None
+
+
+def test_one_complaint_per_order_and_scenario_enforced_by_the_table(settings: Settings) -> None:
+    repo = ComplaintRepository(settings)
+    first = _complaint("o-1")
+    repo.add(first)
+    with pytest.raises(DuplicateComplaint) as err:
+        repo.add(_complaint("o-1", hours=5))
+    assert err.value.complaint_id == first.complaint_id
+    assert repo.get(first.complaint_id) == first  # the first one is untouched
+    repo.add(_complaint("o-1", "malicious_harassment"))  # another scenario is fine
+
+
+def test_a_decision_is_saved_only_while_pending(settings: Settings) -> None:
+    repo = ComplaintRepository(settings)
+    complaint = _complaint("o-1")
+    repo.add(complaint)
+    upheld = decide(
+        complaint,
+        outcome="upheld",
+        reason_code="x",
+        decided_by="operator",
+        actor="operator:a",
+        now=T0 + timedelta(hours=1),
+    )
+    repo.save_decision(upheld)
+    assert repo.get(complaint.complaint_id) == upheld
+    rejected = decide(
+        complaint,
+        outcome="rejected",
+        reason_code="y",
+        decided_by="operator",
+        actor="operator:b",
+        now=T0 + timedelta(hours=2),
+    )
+    with pytest.raises(Conflict):
+        repo.save_decision(rejected)  # a stale copy loses: the stored one is already decided
+    assert repo.get(complaint.complaint_id) == upheld
+
+
+def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings) -> None:
+    repo = ComplaintRepository(settings)
+    for i in range(7):
+        repo.add(_complaint(f"o-{i}", hours=i))
+    repo.add(_complaint("o-x", seller_id="s-2", hours=3))
+    repo.add(_complaint("o-3", "malicious_harassment", hours=3.5))
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        page = repo.list_for_seller(
+            "s-1",
+            since=T0 - timedelta(days=1),
+            until=T0 + timedelta(days=1),
+            limit=3,
+            after_key=after,
+        )
+        seen += [c.order_id for c in page.items]
+        pages += 1
+        after = page.last_key
+        if after is None:
+            break
+    assert seen == ["o-6", "o-5", "o-4", "o-3", "o-3", "o-2", "o-1", "o-0"]
+    assert pages == 3
+    only = repo.list_for_seller(
+        "s-1",
+        since=T0 - timedelta(days=1),
+        until=T0 + timedelta(days=1),
+        limit=10,
+        filters=ListFilter(scenario="malicious_harassment"),
+    )
+    assert [c.order_id for c in only.items] == ["o-3"]
+    window = repo.list_for_seller(
+        "s-1", since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4), limit=10
+    )
+    assert [c.order_id for c in window.items] == ["o-4", "o-3", "o-3", "o-2"]
