@@ -16,6 +16,8 @@ REASONS: dict[str, Text] = {
     "reason_not_applicable": Text(
         "该原因不适用于此场景", "The reason does not apply to this scenario"
     ),
+    # upheld
+    "complaint_upheld": Text("举报成立", "Complaint upheld"),
     # rejections (DESIGN §4)
     "not_malicious_competition": Text(
         "未发现同行恶意竞争行为", "No sign of malicious competition by this buyer"

@@ -1,0 +1,265 @@
+"""A realistic demo data set for ``make run``, relative to ``now``.
+
+Three sellers; buyers that each rule of DESIGN §4 would flag and buyers it would not;
+orders in every state; complaints pending (some just before and just after the 36 h
+escalation point), upheld and rejected.  Loaded through the same services the API and the
+queue use, so it is idempotent: loading it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.unit import Repositories
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import complaint_id_for, decide
+from chalicelib.domain.errors import DuplicateComplaint
+from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.complaints import submit_complaint
+from chalicelib.services.ingest import ingest_events
+
+DEMO_SELLERS = ("s-demo-1", "s-demo-2", "s-demo-3")
+DEMO_OPERATOR = "op-demo"
+DEMO_SYSTEM = "platform"
+
+GOOD_ADDRESS = {
+    "recipient": "Ana Souza",
+    "street": "Rua Augusta 1500",
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01304-001",
+    "country": "BR",
+}
+BAD_ADDRESS = {
+    "recipient": "J",
+    "street": "",
+    "city": "Madrid",
+    "postal_code": "ABC",
+    "country": "ES",
+}
+
+
+class _Events:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.items: list[dict[str, Any]] = []
+        self._seq = itertools.count(1)
+
+    def ago(self, **delta: float) -> str:
+        return to_iso(self.now - timedelta(**delta))
+
+    def add(self, kind: str, key: str, version: int = 1, **data: Any) -> None:
+        # Event ids are stable per (entity, version), so reloading is a no-op.
+        self.items.append(
+            {
+                "event_id": f"demo-{kind}-{key}-v{version}",
+                "type": kind,
+                "version": version,
+                "occurred_at": to_iso(self.now),
+                "data": data,
+            }
+        )
+
+    def order(
+        self, order_id: str, seller: str, buyer: str, status: str, days_ago: float, **extra: Any
+    ) -> None:
+        data: dict[str, Any] = {
+            "order_id": order_id,
+            "seller_id": seller,
+            "buyer_id": buyer,
+            "status": status,
+            "placed_at": self.ago(days=days_ago),
+            "shipping_address": GOOD_ADDRESS,
+            **extra,
+        }
+        if status in ("paid", "shipped", "delivered", "closed_unshipped"):
+            data.setdefault("paid_at", self.ago(days=days_ago - 0.05))
+        if status in ("shipped", "delivered"):
+            data.setdefault("shipped_at", self.ago(days=days_ago - 1))
+        if status == "delivered":
+            data.setdefault("delivered_at", self.ago(days=max(days_ago - 8, 0.1)))
+        self.add("order", order_id, **data)
+
+    def review(
+        self, review_id: str, order_id: str, seller: str, buyer: str, rating: int, days_ago: float
+    ) -> None:
+        self.add(
+            "review",
+            review_id,
+            review_id=review_id,
+            order_id=order_id,
+            seller_id=seller,
+            buyer_id=buyer,
+            rating=rating,
+            posted_at=self.ago(days=days_ago),
+        )
+
+    def dispute(
+        self,
+        dispute_id: str,
+        order_id: str,
+        seller: str,
+        buyer: str,
+        days_ago: float,
+        status: str = "open",
+        resolution: str | None = None,
+    ) -> None:
+        data: dict[str, Any] = {
+            "dispute_id": dispute_id,
+            "order_id": order_id,
+            "seller_id": seller,
+            "buyer_id": buyer,
+            "opened_at": self.ago(days=days_ago),
+            "status": status,
+        }
+        if resolution:
+            data.update(resolution=resolution, closed_at=self.ago(days=days_ago - 5))
+        self.add("dispute", dispute_id, **data)
+
+
+def demo_events(now: datetime) -> list[dict[str, Any]]:
+    s1, s2, s3 = DEMO_SELLERS
+    ev = _Events(now)
+    for buyer in ("b-flood", "b-bomber", "b-disputer", "b-spam", "b-normal", "b-new"):
+        ev.add("buyer", buyer, buyer_id=buyer, registered_at=ev.ago(days=400))
+
+    # b-flood: a competitor's account flooding s1 with orders it never pays (malicious ordering)
+    for i in range(8):
+        status = "delivered" if i == 0 else ("cancelled" if i % 2 else "placed")
+        extra = {"cancelled_by": "buyer"} if status == "cancelled" else {}
+        ev.order(f"o-flood-{i}", s1, "b-flood", status, days_ago=2 + i * 3, **extra)
+
+    # b-bomber: 1-star reviews across three sellers (malicious review)
+    for i, seller in enumerate((s1, s1, s2, s2, s3, s3)):
+        ev.order(f"o-bomb-{i}", seller, "b-bomber", "delivered", days_ago=40 - i * 5)
+        ev.review(
+            f"r-bomb-{i}", f"o-bomb-{i}", seller, "b-bomber", 1 if i < 5 else 4, days_ago=30 - i * 4
+        )
+
+    # b-disputer: disputes on most paid orders, at two sellers, two lost by the buyer
+    for i, seller in enumerate((s1, s1, s2, s2)):
+        ev.order(f"o-disp-{i}", seller, "b-disputer", "delivered", days_ago=60 - i * 10)
+        resolution = "seller_favour" if i < 2 else None
+        ev.dispute(
+            f"d-disp-{i}",
+            f"o-disp-{i}",
+            seller,
+            "b-disputer",
+            days_ago=50 - i * 10,
+            status="closed" if resolution else "open",
+            resolution=resolution,
+        )
+
+    # b-spam: unpaid orders with junk notes (harassment)
+    for i in range(3):
+        ev.order(
+            f"o-spam-{i}",
+            s1,
+            "b-spam",
+            "placed",
+            days_ago=1.5 + i,
+            buyer_note="加我微信 / add me on WeChat for cheap stuff!!!",
+        )
+
+    # non-fulfilment protection: an unusable address; a custom item with a silent buyer
+    ev.order("o-badaddr", s1, "b-new", "paid", days_ago=3, shipping_address=BAD_ADDRESS)
+    ev.order("o-custom", s1, "b-new", "paid", days_ago=6, custom_item=True)
+    ev.add(
+        "message",
+        "m-custom-1",
+        message_id="m-custom-1",
+        order_id="o-custom",
+        sender="seller",
+        sent_at=ev.ago(days=5),
+    )
+
+    # b-normal: an ordinary customer — every order state, an honest 2-star review, one dispute
+    states = ("placed", "paid", "shipped", "delivered", "cancelled", "closed_unshipped")
+    for i, status in enumerate(states):
+        extra = {"cancelled_by": "seller"} if status == "cancelled" else {}
+        ev.order(f"o-normal-{i}", s1, "b-normal", status, days_ago=1 + i * 4, **extra)
+    ev.order("o-normal-6", s2, "b-normal", "delivered", days_ago=20)
+    ev.review("r-normal-1", "o-normal-3", s1, "b-normal", 2, days_ago=3)
+    ev.dispute("d-normal-1", "o-normal-6", s2, "b-normal", days_ago=10)
+    ev.order("o-custom-answered", s2, "b-normal", "paid", days_ago=4, custom_item=True)
+    ev.add(
+        "message",
+        "m-ca-1",
+        message_id="m-ca-1",
+        order_id="o-custom-answered",
+        sender="seller",
+        sent_at=ev.ago(days=3.5),
+    )
+    ev.add(
+        "message",
+        "m-ca-2",
+        message_id="m-ca-2",
+        order_id="o-custom-answered",
+        sender="buyer",
+        sent_at=ev.ago(days=3),
+    )
+    return ev.items
+
+
+# (seller, order, scenario, reason, hours since submission, decision)
+DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...] = (
+    ("s-demo-1", "o-flood-1", "malicious_ordering", None, 2, None),
+    ("s-demo-1", "o-bomb-0", "malicious_review", None, 35.5, None),  # just before 36 h
+    ("s-demo-1", "o-disp-0", "malicious_dispute", None, 36.5, None),  # just after 36 h
+    ("s-demo-1", "o-spam-0", "malicious_harassment", None, 20, None),
+    ("s-demo-1", "o-badaddr", "non_fulfillment_protection", "address_invalid", 5, None),
+    ("s-demo-1", "o-custom", "non_fulfillment_protection", "custom_item_no_response", 47, None),
+    ("s-demo-1", "o-normal-3", "malicious_review", None, 60, "rejected"),
+    ("s-demo-1", "o-flood-3", "malicious_ordering", None, 70, "upheld"),
+    ("s-demo-2", "o-normal-6", "malicious_dispute", None, 10, None),
+    ("s-demo-2", "o-bomb-2", "malicious_review", None, 30, "upheld"),
+)
+DEMO_REJECTION = {"malicious_review": "subjective_review_of_normal_sale"}
+
+
+def load_demo_data(settings: Settings, now: datetime) -> str:
+    repos = Repositories.from_settings(settings)
+    results = ingest_events(repos.facts, demo_events(now), now)
+    created = 0
+    for seller, order_id, scenario, reason, hours, outcome in DEMO_COMPLAINTS:
+        submitted = now - timedelta(hours=hours)
+        try:
+            complaint = submit_complaint(
+                repos.complaints,
+                repos.facts,
+                seller_id=seller,
+                order_id=order_id,
+                scenario=scenario,
+                reason=reason,
+                description="demo complaint",
+                evidence=(),
+                now=submitted,
+                decision_hours=settings.decision_hours,
+            )
+        except DuplicateComplaint:
+            continue
+        created += 1
+        if outcome in ("upheld", "rejected"):
+            decided = decide(
+                complaint,
+                outcome=outcome,  # type: ignore[arg-type]
+                reason_code=DEMO_REJECTION.get(scenario, "not_malicious_competition")
+                if outcome == "rejected"
+                else "complaint_upheld",
+                decided_by="operator",
+                actor=f"operator:{DEMO_OPERATOR}",
+                now=submitted + timedelta(hours=12),
+                note="demo decision",
+            )
+            repos.complaints.save_decision(decided)
+    accepted = sum(1 for r in results if r.status == "accepted")
+    return (
+        f"{accepted} of {len(results)} fact events stored, {created} complaints created "
+        f"({len(DEMO_COMPLAINTS)} in the data set)"
+    )
+
+
+def demo_complaint_ids() -> list[str]:
+    return [complaint_id_for(order, scenario) for _, order, scenario, *_ in DEMO_COMPLAINTS]

@@ -1,0 +1,100 @@
+"""``make run``'s pieces: the demo data set, and the local service as a whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.adapters.repository import ComplaintRepository, FactRepository
+from chalicelib.config import Settings
+from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
+from tests.conftest import ROOT
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("aws")
+def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None:
+    first = load_demo_data(settings, NOW)
+    assert "10 complaints created" in first
+    assert "0 complaints created" in load_demo_data(settings, NOW)  # idempotent
+    complaints = [ComplaintRepository(settings).get(cid) for cid in demo_complaint_ids()]
+    assert {c.status for c in complaints if c} == {"pending", "upheld", "rejected"}
+    assert len({c.seller_id for c in complaints if c}) >= 2
+    ages = sorted((NOW - c.submitted_at).total_seconds() / 3600 for c in complaints if c)
+    assert any(35 <= a < 36 for a in ages) and any(36 < a <= 37 for a in ages)
+    statuses = Counter(e["data"]["status"] for e in demo_events(NOW) if e["type"] == "order")
+    assert set(statuses) == {
+        "placed",
+        "paid",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "closed_unshipped",
+    }
+    assert FactRepository(settings).order_facts("o-custom").messages
+    assert len(DEMO_SELLERS) == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"}
+    env.update(PORT=str(port), LOCAL_JOB_INTERVAL_SECONDS="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        text = "".join(output)
+        assert f"running at http://127.0.0.1:{port}" in text, text
+        token = re.search(r"seller\s+s-demo-1\s+(\S+)", text)
+        assert token, text
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/complaints?limit=100",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.loads(response.read())
+        assert {c["status"] for c in body["items"]} == {"pending", "upheld", "rejected"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            rest, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+    assert "stopped" in rest
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing left listening
