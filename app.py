@@ -2,13 +2,15 @@
 
 from chalice import Chalice
 
-from chalicelib.api import complaints, platform, public
+from chalicelib.api import complaints, platform, public, review
 from chalicelib.api.http import http_middleware
-from chalicelib.jobs import facts_queue
+from chalicelib.jobs import facts_queue, sla_sweep
 
 app = Chalice(app_name="seller-report-center")
 app.register_middleware(http_middleware(app), "http")
 app.register_blueprint(public.bp)
 app.register_blueprint(complaints.bp)
 app.register_blueprint(platform.bp)
+app.register_blueprint(review.bp)
 app.register_blueprint(facts_queue.bp)
+app.register_blueprint(sla_sweep.bp)

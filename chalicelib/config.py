@@ -7,9 +7,14 @@ are always honoured.  Every variable is documented in README.md (Configuration).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from chalicelib.domain.complaints import SlaPolicy
+from chalicelib.domain.rules import Thresholds
 
 #: Development-only signing secret.  Documented, so any local client can mint tokens.
 DEV_JWT_SECRET = "dev-only-seller-report-center-secret-change-me"
@@ -35,10 +40,24 @@ class Settings:
     listing_months: int
     event_marker_days: int
     retention_days: int
+    escalation_hours: int = 36
+    sla_margin_minutes: int = 30
+    due_shards: int = 4
+    sweep_batch: int = 200
+    events_topic_arn: str | None = None
+    sweep_queue_url: str | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property
     def is_dev_secret(self) -> bool:
         return self.jwt_key == DEV_JWT_SECRET
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        return SlaPolicy(
+            escalation_hours=self.escalation_hours,
+            margin=timedelta(minutes=self.sla_margin_minutes),
+        )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -54,6 +73,21 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _thresholds(raw: str | None) -> Thresholds:
+    """``RULE_THRESHOLDS``: a JSON object overriding some of ``Thresholds``' defaults."""
+    if not raw:
+        return Thresholds()
+    try:
+        overrides = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError("RULE_THRESHOLDS must be a JSON object") from exc
+    if not isinstance(overrides, dict) or set(overrides) - Thresholds.names():
+        raise ConfigError(f"RULE_THRESHOLDS keys must be among {sorted(Thresholds.names())}")
+    if not all(isinstance(v, int | float) and v >= 0 for v in overrides.values()):
+        raise ConfigError("RULE_THRESHOLDS values must be non-negative numbers")
+    return replace(Thresholds(), **overrides)
+
+
 def get_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``env`` (default: the process environment) at call time."""
     env = os.environ if env is None else env
@@ -64,6 +98,8 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
     jwt_key = env.get("AUTH_JWT_KEY") or env.get("AUTH_JWT_SECRET") or DEV_JWT_SECRET
     if stage == "prod" and jwt_key == DEV_JWT_SECRET:
         raise ConfigError("prod stage requires AUTH_JWT_KEY or AUTH_JWT_SECRET")
+    if stage == "prod" and not env.get("COMPLAINT_EVENTS_TOPIC_ARN"):
+        raise ConfigError("prod stage requires COMPLAINT_EVENTS_TOPIC_ARN")
     cursor_secret = env.get("CURSOR_SECRET") or (
         DEV_CURSOR_SECRET if jwt_key == DEV_JWT_SECRET else "cursor:" + jwt_key
     )
@@ -81,4 +117,11 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         listing_months=_int(env, "LISTING_MONTHS", 6),
         event_marker_days=_int(env, "EVENT_MARKER_DAYS", 30),
         retention_days=_int(env, "RETENTION_DAYS", 730),
+        escalation_hours=_int(env, "ESCALATION_HOURS", 36),
+        sla_margin_minutes=_int(env, "SLA_MARGIN_MINUTES", 30),
+        due_shards=_int(env, "DUE_SHARDS", 4),
+        sweep_batch=_int(env, "SWEEP_BATCH", 200),
+        events_topic_arn=env.get("COMPLAINT_EVENTS_TOPIC_ARN") or None,
+        sweep_queue_url=env.get("SWEEP_QUEUE_URL") or None,
+        thresholds=_thresholds(env.get("RULE_THRESHOLDS")),
     )

@@ -12,12 +12,13 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.unit import Repositories
+from chalicelib.adapters.unit import Adapters
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import complaint_id_for, decide
+from chalicelib.domain.complaints import complaint_id_for
 from chalicelib.domain.errors import DuplicateComplaint
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.complaints import submit_complaint
+from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.ingest import ingest_events
 
 DEMO_SELLERS = ("s-demo-1", "s-demo-2", "s-demo-3")
@@ -203,32 +204,37 @@ def demo_events(now: datetime) -> list[dict[str, Any]]:
     return ev.items
 
 
-# (seller, order, scenario, reason, hours since submission, decision)
+# (seller, order, scenario, reason, hours since submission, reviewer decision).
+# Complaints against the flagged buyers are upheld by the rules at submission; those on
+# b-normal's orders stay pending for a reviewer (the rules recommend rejecting them).
 DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...] = (
     ("s-demo-1", "o-flood-1", "malicious_ordering", None, 2, None),
-    ("s-demo-1", "o-bomb-0", "malicious_review", None, 35.5, None),  # just before 36 h
-    ("s-demo-1", "o-disp-0", "malicious_dispute", None, 36.5, None),  # just after 36 h
+    ("s-demo-1", "o-bomb-0", "malicious_review", None, 30, None),
+    ("s-demo-1", "o-disp-0", "malicious_dispute", None, 50, None),
     ("s-demo-1", "o-spam-0", "malicious_harassment", None, 20, None),
     ("s-demo-1", "o-badaddr", "non_fulfillment_protection", "address_invalid", 5, None),
-    ("s-demo-1", "o-custom", "non_fulfillment_protection", "custom_item_no_response", 47, None),
-    ("s-demo-1", "o-normal-3", "malicious_review", None, 60, "rejected"),
-    ("s-demo-1", "o-flood-3", "malicious_ordering", None, 70, "upheld"),
+    ("s-demo-1", "o-custom", "non_fulfillment_protection", "custom_item_no_response", 1, None),
+    ("s-demo-2", "o-bomb-2", "malicious_review", None, 30, None),
+    ("s-demo-1", "o-normal-0", "malicious_harassment", None, 35.5, None),  # 36 h is near
+    ("s-demo-1", "o-normal-1", "malicious_ordering", None, 36.5, None),  # just past 36 h
+    ("s-demo-1", "o-normal-1", "non_fulfillment_protection", "address_invalid", 47.7, None),
+    ("s-demo-1", "o-normal-2", "malicious_ordering", None, 3, None),
     ("s-demo-2", "o-normal-6", "malicious_dispute", None, 10, None),
-    ("s-demo-2", "o-bomb-2", "malicious_review", None, 30, "upheld"),
+    ("s-demo-1", "o-normal-3", "malicious_review", None, 60, "rejected"),
+    ("s-demo-1", "o-normal-4", "malicious_ordering", None, 70, "upheld"),
 )
-DEMO_REJECTION = {"malicious_review": "subjective_review_of_normal_sale"}
+DEMO_REASON = {"upheld": "complaint_upheld", "rejected": "insufficient_evidence"}
 
 
 def load_demo_data(settings: Settings, now: datetime) -> str:
-    repos = Repositories.from_settings(settings)
-    results = ingest_events(repos.facts, demo_events(now), now)
+    adapters = Adapters.from_settings(settings)
+    results = ingest_events(adapters.facts, demo_events(now), now)
     created = 0
     for seller, order_id, scenario, reason, hours, outcome in DEMO_COMPLAINTS:
         submitted = now - timedelta(hours=hours)
         try:
             complaint = submit_complaint(
-                repos.complaints,
-                repos.facts,
+                adapters,
                 seller_id=seller,
                 order_id=order_id,
                 scenario=scenario,
@@ -237,23 +243,23 @@ def load_demo_data(settings: Settings, now: datetime) -> str:
                 evidence=(),
                 now=submitted,
                 decision_hours=settings.decision_hours,
+                thresholds=settings.thresholds,
+                policy=settings.sla_policy,
             )
         except DuplicateComplaint:
             continue
         created += 1
-        if outcome in ("upheld", "rejected"):
-            decided = decide(
-                complaint,
-                outcome=outcome,  # type: ignore[arg-type]
-                reason_code=DEMO_REJECTION.get(scenario, "not_malicious_competition")
-                if outcome == "rejected"
-                else "complaint_upheld",
-                decided_by="operator",
-                actor=f"operator:{DEMO_OPERATOR}",
-                now=submitted + timedelta(hours=12),
+        if outcome in ("upheld", "rejected") and complaint.is_pending:
+            decide_by_operator(
+                adapters,
+                complaint_id=complaint.complaint_id,
+                operator_id=DEMO_OPERATOR,
+                outcome=outcome,
+                reason_code=DEMO_REASON[outcome],
                 note="demo decision",
+                now=submitted + timedelta(hours=12),
+                policy=settings.sla_policy,
             )
-            repos.complaints.save_decision(decided)
     accepted = sum(1 for r in results if r.status == "accepted")
     return (
         f"{accepted} of {len(results)} fact events stored, {created} complaints created "

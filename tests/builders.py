@@ -9,6 +9,14 @@ from typing import Any
 from chalicelib.domain.timeutil import to_iso
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+GOOD_ADDRESS = {
+    "recipient": "Mary Major",
+    "street": "1 Main St",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62701",
+    "country": "US",
+}
 _ids = itertools.count(1)
 
 
@@ -41,6 +49,7 @@ def order_event(
     event_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    extra.setdefault("shipping_address", GOOD_ADDRESS)
     if status in ("paid", "shipped", "delivered", "closed_unshipped") and paid_at is None:
         paid_at = placed_at + timedelta(hours=1)
     if status in ("shipped", "delivered") and shipped_at is None:

@@ -10,6 +10,11 @@ Tables
 complaints (hash ``complaint_id``; the id is derived from (order, scenario), so a
 conditional put on the key enforces "one complaint per order and scenario")
   * ``by_seller``  seller_id + list_key (``<submitted_at>#<complaint_id>``): a seller's list.
+  * ``by_buyer``   buyer_id + list_key: complaints against a buyer (other sellers' upholds).
+  * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
+    SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
+  * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
+  * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
 
 facts (hash ``pk``, range ``sk``; one partition per order holds the order and its disputes,
 reviews and messages; ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are
@@ -32,7 +37,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
@@ -45,6 +55,42 @@ class ComplaintsBySeller(GlobalSecondaryIndex[Any]):
 
     seller_id = UnicodeAttribute(hash_key=True)
     list_key = UnicodeAttribute(range_key=True)
+
+
+class ComplaintsByBuyer(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_buyer"
+        projection = IncludeProjection(["seller_id", "scenario", "status", "decided_at"])
+
+    buyer_id = UnicodeAttribute(hash_key=True)
+    list_key = UnicodeAttribute(range_key=True)
+
+
+class ComplaintsDue(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    sweep_shard = UnicodeAttribute(hash_key=True)
+    sweep_at = UnicodeAttribute(range_key=True)
+
+
+class ComplaintsReviewQueue(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "review_queue"
+        projection = AllProjection()
+
+    queue_shard = UnicodeAttribute(hash_key=True)
+    queue_key = UnicodeAttribute(range_key=True)
+
+
+class ComplaintsByDecidedDay(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_decided_day"
+        projection = IncludeProjection(["submitted_at", "due_at", "decided_by"])
+
+    decided_day = UnicodeAttribute(hash_key=True)
+    decided_at = UTCDateTimeAttribute(range_key=True)
 
 
 class ComplaintModel(Model):
@@ -65,11 +111,25 @@ class ComplaintModel(Model):
     submitted_at = UTCDateTimeAttribute()
     due_at = UTCDateTimeAttribute()
     decided_at = UTCDateTimeAttribute(null=True)
+    decided_day = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
     decision = MapAttribute[str, Any](null=True)
+    assessment = MapAttribute[str, Any](null=True)
+    escalated_at = UTCDateTimeAttribute(null=True)
     history = ListAttribute[Any](default=list)
     list_key = UnicodeAttribute()
+    sweep_shard = UnicodeAttribute(null=True)
+    sweep_at = UnicodeAttribute(null=True)
+    queue_shard = UnicodeAttribute(null=True)
+    queue_key = UnicodeAttribute(null=True)
+    #: events written with a state change and not yet confirmed published, by kind
+    outbox = MapAttribute[str, Any](default=dict)
     expires_at = TTLAttribute(null=True)
     by_seller = ComplaintsBySeller()
+    by_buyer = ComplaintsByBuyer()
+    due = ComplaintsDue()
+    review_queue = ComplaintsReviewQueue()
+    by_decided_day = ComplaintsByDecidedDay()
 
 
 class FactsByBuyer(GlobalSecondaryIndex[Any]):

@@ -1,18 +1,37 @@
-"""The set of repositories a request or job works with, built from settings."""
+"""The adapters a request or job works with, built from settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.adapters.repository import ComplaintRepository, FactRepository
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
 from chalicelib.config import Settings
 
 
 @dataclass(frozen=True)
-class Repositories:
+class Adapters:
     complaints: ComplaintRepository
     facts: FactRepository
+    publisher: EventPublisher
+    sweep_queue: SweepQueue | None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Repositories:
-        return cls(complaints=ComplaintRepository(settings), facts=FactRepository(settings))
+    def from_settings(cls, settings: Settings) -> Adapters:
+        publisher: EventPublisher = (
+            SnsPublisher(settings.events_topic_arn, settings.region)
+            if settings.events_topic_arn
+            else LogPublisher()
+        )
+        queue = (
+            SweepQueue(settings.sweep_queue_url, settings.region)
+            if settings.sweep_queue_url
+            else None
+        )
+        return cls(
+            complaints=ComplaintRepository(settings),
+            facts=FactRepository(settings),
+            publisher=publisher,
+            sweep_queue=queue,
+        )

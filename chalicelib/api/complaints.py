@@ -5,8 +5,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import clock
-from chalicelib.adapters.repository import ListFilter
-from chalicelib.adapters.unit import Repositories
+from chalicelib.adapters.complaint_repository import ListFilter
+from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import decode_cursor, encode_cursor
 from chalicelib.api.http import endpoint, json_body, principal, query
 from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
@@ -23,10 +23,9 @@ def submit_complaint() -> Response:
     request = bp.current_request
     body = json_body(request, SubmitComplaint)
     settings = get_settings()
-    repos = Repositories.from_settings(settings)
+    repos = Adapters.from_settings(settings)
     complaint = service.submit_complaint(
-        repos.complaints,
-        repos.facts,
+        repos,
         seller_id=principal(request).subject,
         order_id=body.order_id,
         scenario=body.scenario,
@@ -35,6 +34,8 @@ def submit_complaint() -> Response:
         evidence=tuple(body.evidence),
         now=clock.now(),
         decision_hours=settings.decision_hours,
+        thresholds=settings.thresholds,
+        policy=settings.sla_policy,
     )
     return Response(
         body=complaint_view(complaint),
@@ -57,7 +58,7 @@ def list_complaints() -> dict[str, Any]:
         else None
     )
     page = service.list_complaints(
-        Repositories.from_settings(settings).complaints,
+        Adapters.from_settings(settings).complaints,
         seller_id=seller_id,
         now=clock.now(),
         months=settings.listing_months,
@@ -80,7 +81,7 @@ def list_complaints() -> dict[str, Any]:
 def get_complaint(complaint_id: str) -> dict[str, Any]:
     settings = get_settings()
     complaint = service.get_complaint(
-        Repositories.from_settings(settings).complaints,
+        Adapters.from_settings(settings).complaints,
         seller_id=principal(bp.current_request).subject,
         complaint_id=complaint_id,
         now=clock.now(),

@@ -5,7 +5,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.repository import FactRepository
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.api.http import endpoint, json_body
 from chalicelib.api.schemas import PlatformEventBatch
 from chalicelib.config import get_settings

@@ -44,3 +44,22 @@ class ListComplaintsQuery(BaseModel):
 
 class PlatformEventBatch(_Request):
     events: Annotated[list[Any], Field(min_length=1, max_length=100)]
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class DecisionRequest(_Request):
+    outcome: Literal["upheld", "rejected"]
+    reason_code: Annotated[str, Field(min_length=1, max_length=64)]
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class SlaQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: Annotated[int, Field(ge=1, le=90)] = 30

@@ -1,4 +1,8 @@
-"""Response shapes: domain objects -> JSON-ready dicts."""
+"""Response shapes: domain objects -> JSON-ready dicts.
+
+Sellers see the decision with its reason (中文/English) and the criteria, with the unmet
+ones named; reviewers additionally see the seller, the rules' recommendation, escalation and
+who did what."""
 
 from __future__ import annotations
 
@@ -6,11 +10,27 @@ from typing import Any
 
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.reasons import reason_text
+from chalicelib.domain.rules import Assessment
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import to_iso
 
 
+def _role(actor: str) -> str:
+    return actor.split(":", 1)[0]
+
+
+def _assessment_view(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "outcome": assessment.outcome,
+        "reason_code": assessment.reason_code,
+        "reason": reason_text(assessment.reason_code).as_dict(),
+        "assessed_at": to_iso(assessment.assessed_at),
+        "criteria": list(assessment.criteria_dicts()),
+    }
+
+
 def complaint_view(complaint: Complaint) -> dict[str, Any]:
+    """What the seller who filed it sees."""
     scenario = get_scenario(complaint.scenario)
     decision = complaint.decision
     return {
@@ -34,8 +54,25 @@ def complaint_view(complaint: Complaint) -> dict[str, Any]:
             "reason": reason_text(decision.reason_code).as_dict(),
             "decided_by": decision.decided_by,
             "criteria": [dict(c) for c in decision.criteria],
+            "unmet_criteria": [c["name"] for c in decision.criteria if not c.get("met")],
         },
         "history": [
-            {"at": to_iso(h.at), "action": h.action, "actor": h.actor} for h in complaint.history
+            {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
+            for h in complaint.history
         ],
     }
+
+
+def review_view(complaint: Complaint) -> dict[str, Any]:
+    """What a platform reviewer sees."""
+    view = complaint_view(complaint)
+    view["seller_id"] = complaint.seller_id
+    view["escalated_at"] = to_iso(complaint.escalated_at) if complaint.escalated_at else None
+    view["recommendation"] = (
+        _assessment_view(complaint.assessment) if complaint.assessment else None
+    )
+    if complaint.decision is not None:
+        view["decision"]["note"] = complaint.decision.note
+        view["decision"]["actor"] = complaint.decision.actor
+    view["history"] = [h.as_dict() for h in complaint.history]
+    return view

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.rules import Assessment
 from chalicelib.domain.timeutil import to_iso
 
 Status = Literal["pending", "upheld", "rejected"]
@@ -68,10 +69,56 @@ class Complaint:
     due_at: datetime
     history: tuple[HistoryEntry, ...]
     decision: Decision | None = None
+    assessment: Assessment | None = None
+    escalated_at: datetime | None = None
 
     @property
     def is_pending(self) -> bool:
         return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """When the sweep must act on a pending complaint (DESIGN §3)."""
+
+    escalation_hours: int = 36
+    #: The sweep decides this long before the deadline; it must exceed the sweep interval
+    #: plus one run's duration, so the 48 h promise holds whatever the sweep's phase.
+    margin: timedelta = timedelta(minutes=30)
+
+    def escalate_at(self, complaint: Complaint) -> datetime:
+        return complaint.submitted_at + timedelta(hours=self.escalation_hours)
+
+    def decide_at(self, complaint: Complaint) -> datetime:
+        return complaint.due_at - self.margin
+
+    def next_action_at(self, complaint: Complaint) -> datetime | None:
+        """The next time the sweep must look at ``complaint`` (None once decided)."""
+        if not complaint.is_pending:
+            return None
+        if complaint.escalated_at is None:
+            return min(self.escalate_at(complaint), self.decide_at(complaint))
+        return self.decide_at(complaint)
+
+    def needs_escalation(self, complaint: Complaint, now: datetime) -> bool:
+        return (
+            complaint.is_pending
+            and complaint.escalated_at is None
+            and now >= self.escalate_at(complaint)
+        )
+
+    def needs_decision(self, complaint: Complaint, now: datetime) -> bool:
+        return complaint.is_pending and now >= self.decide_at(complaint)
+
+
+def escalate(complaint: Complaint, now: datetime) -> Complaint:
+    """Flag a complaint still pending at the escalation point; once only."""
+    if not complaint.is_pending or complaint.escalated_at is not None:
+        raise Conflict(
+            f"complaint {complaint.complaint_id} cannot be escalated", code="not_escalatable"
+        )
+    entry = HistoryEntry(at=now, actor="sla", action="escalated")
+    return replace(complaint, escalated_at=now, history=(*complaint.history, entry))
 
 
 def new_complaint(
@@ -85,6 +132,7 @@ def new_complaint(
     evidence: tuple[str, ...],
     now: datetime,
     decision_hours: int = 48,
+    assessment: Assessment | None = None,
 ) -> Complaint:
     """A freshly submitted complaint: pending, due ``decision_hours`` after ``now``."""
     return Complaint(
@@ -100,6 +148,7 @@ def new_complaint(
         submitted_at=now,
         due_at=now + timedelta(hours=decision_hours),
         history=(HistoryEntry(at=now, actor=f"seller:{seller_id}", action="submitted"),),
+        assessment=assessment,
     )
 
 

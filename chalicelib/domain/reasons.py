@@ -18,6 +18,23 @@ REASONS: dict[str, Text] = {
     ),
     # upheld
     "complaint_upheld": Text("举报成立", "Complaint upheld"),
+    "malicious_ordering_confirmed": Text(
+        "确认买家恶意下单", "Malicious ordering by this buyer confirmed"
+    ),
+    "malicious_review_confirmed": Text(
+        "确认买家恶意评价", "Malicious reviews by this buyer confirmed"
+    ),
+    "malicious_dispute_confirmed": Text(
+        "确认买家恶意纠纷", "Bad-faith disputes by this buyer confirmed"
+    ),
+    "harassment_confirmed": Text("确认买家恶意骚扰", "Harassment by this buyer confirmed"),
+    "address_invalid_confirmed": Text(
+        "确认买家地址无效或不完整", "The buyer's address is invalid or incomplete"
+    ),
+    "custom_item_no_response_confirmed": Text(
+        "确认定制商品买家未在72小时内回复",
+        "The buyer did not answer about the custom item in 72 hours",
+    ),
     # rejections (DESIGN §4)
     "not_malicious_competition": Text(
         "未发现同行恶意竞争行为", "No sign of malicious competition by this buyer"
@@ -32,8 +49,35 @@ REASONS: dict[str, Text] = {
     "address_valid": Text("买家收货地址有效", "The buyer's shipping address is valid"),
     "not_custom_item": Text("该商品不是定制商品", "The item is not a custom item"),
     "buyer_responded": Text("买家已在规定时间内回复", "The buyer responded in time"),
+    "no_seller_message": Text(
+        "付款后卖家未联系买家", "The seller did not message the buyer after payment"
+    ),
+    "insufficient_evidence": Text("证据不足", "Insufficient evidence"),
+    "response_window_open": Text(
+        "买家回复期（72小时）尚未结束", "The buyer's 72-hour response window has not ended"
+    ),
 }
 
 
 def reason_text(code: str) -> Text:
     return REASONS.get(code, Text(code, code))
+
+
+#: Codes a decision may give, by outcome (eligibility codes are for 422s only).
+UPHELD_REASONS = frozenset(
+    code for code in REASONS if code == "complaint_upheld" or code.endswith("_confirmed")
+)
+REJECTION_REASONS = frozenset(
+    {
+        "not_malicious_competition",
+        "subjective_review_of_normal_sale",
+        "buyer_behaviour_within_normal_range",
+        "order_behaviour_normal",
+        "address_valid",
+        "not_custom_item",
+        "buyer_responded",
+        "no_seller_message",
+        "response_window_open",
+        "insufficient_evidence",
+    }
+)

@@ -17,7 +17,7 @@ from chalice.app import SQSEvent
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
-from chalicelib.adapters.repository import FactRepository
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import get_settings
 from chalicelib.services.ingest import ingest_event
 

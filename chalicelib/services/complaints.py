@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.adapters.repository import ComplaintRepository, FactRepository, ListFilter, Page
-from chalicelib.domain.complaints import Complaint, new_complaint
+from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter, Page
+from chalicelib.adapters.unit import Adapters
+from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, new_complaint
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import NotEligible, NotFound
+from chalicelib.domain.notifications import DECIDED, complaint_event
+from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import months_before
+from chalicelib.services.assessment import assess_order
+from chalicelib.services.decisions import deliver
 
 
 def submit_complaint(
-    complaints: ComplaintRepository,
-    facts: FactRepository,
+    adapters: Adapters,
     *,
     seller_id: str,
     order_id: str,
@@ -24,16 +28,33 @@ def submit_complaint(
     evidence: tuple[str, ...],
     now: datetime,
     decision_hours: int,
+    thresholds: Thresholds,
+    policy: SlaPolicy,
 ) -> Complaint:
     """File a complaint: the order must be the seller's and the scenario eligible.
 
-    Requests: one Query (the order's facts) and one conditional PutItem.  The buyer is
-    taken from the order, never from the seller.
+    The complaint is assessed at once.  A conclusive uphold decides it immediately
+    (``decided_by: rules``); otherwise it stays pending with the recommendation attached.
+    Requests: the order's facts, the buyer's activity, other sellers' upholds (one Query
+    each) and one conditional PutItem — plus, after an immediate decision, delivering its
+    event.  The buyer is taken from the order, never from the seller.
     """
     definition = get_scenario(scenario)
     if definition is None:
         raise NotEligible(f"unknown scenario {scenario!r}", code="unknown_scenario")
-    order = check_eligibility(definition, seller_id, facts.order_facts(order_id), reason)
+    facts = adapters.facts.order_facts(order_id)
+    order = check_eligibility(definition, seller_id, facts, reason)
+    assessment = assess_order(
+        adapters.complaints,
+        adapters.facts,
+        scenario=definition.code,
+        reason=reason,
+        seller_id=seller_id,
+        buyer_id=order.buyer_id,
+        order=facts,
+        now=now,
+        thresholds=thresholds,
+    )
     complaint = new_complaint(
         seller_id=seller_id,
         order_id=order.order_id,
@@ -44,9 +65,24 @@ def submit_complaint(
         evidence=evidence,
         now=now,
         decision_hours=decision_hours,
+        assessment=assessment,
     )
-    complaints.add(complaint)
-    return complaint
+    if assessment.outcome != "upheld":
+        adapters.complaints.add(complaint, sweep_at=policy.next_action_at(complaint))
+        return complaint
+    decided = decide(
+        complaint,
+        outcome="upheld",
+        reason_code=assessment.reason_code,
+        decided_by="rules",
+        actor="rules",
+        now=now,
+        criteria=assessment.criteria_dicts(),
+    )
+    event = complaint_event(decided, DECIDED)
+    adapters.complaints.add(decided, sweep_at=now, outbox={DECIDED: event})
+    deliver(adapters, decided, DECIDED, event, policy)
+    return decided
 
 
 def listing_window_start(now: datetime, months: int) -> datetime:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.repository import FactRepository
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.facts import parse_event
 

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters.repository import ComplaintRepository, FactRepository
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
 from tests.conftest import ROOT
@@ -27,13 +28,17 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 @pytest.mark.usefixtures("aws")
 def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None:
     first = load_demo_data(settings, NOW)
-    assert "10 complaints created" in first
+    assert "14 complaints created" in first
     assert "0 complaints created" in load_demo_data(settings, NOW)  # idempotent
     complaints = [ComplaintRepository(settings).get(cid) for cid in demo_complaint_ids()]
     assert {c.status for c in complaints if c} == {"pending", "upheld", "rejected"}
     assert len({c.seller_id for c in complaints if c}) >= 2
-    ages = sorted((NOW - c.submitted_at).total_seconds() / 3600 for c in complaints if c)
-    assert any(35 <= a < 36 for a in ages) and any(36 < a <= 37 for a in ages)
+    pending_ages = [
+        (NOW - c.submitted_at).total_seconds() / 3600 for c in complaints if c and c.is_pending
+    ]
+    assert any(35 <= a < 36 for a in pending_ages) and any(36 < a <= 37 for a in pending_ages)
+    decided_by = {c.decision.decided_by for c in complaints if c and c.decision}
+    assert decided_by == {"rules", "operator"}
     statuses = Counter(e["data"]["status"] for e in demo_events(NOW) if e["type"] == "order")
     assert set(statuses) == {
         "placed",

@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.models import fact_model
-from chalicelib.adapters.repository import FactRepository
 from chalicelib.config import Settings
 from tests.builders import order_event, review_event
 from tests.functional.conftest import Api

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.repository import ComplaintRepository, ListFilter
+from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, decide, new_complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
@@ -29,7 +29,7 @@ def _complaint(
 def test_add_then_get_round_trips(settings: Settings) -> None:
     repo = ComplaintRepository(settings)
     complaint = _complaint("o-1")
-    repo.add(complaint)
+    repo.add(complaint, sweep_at=None)
     assert repo.get(complaint.complaint_id) == complaint
     assert repo.get("c_missing") is None
 
@@ -37,18 +37,18 @@ def test_add_then_get_round_trips(settings: Settings) -> None:
 def test_one_complaint_per_order_and_scenario_enforced_by_the_table(settings: Settings) -> None:
     repo = ComplaintRepository(settings)
     first = _complaint("o-1")
-    repo.add(first)
+    repo.add(first, sweep_at=None)
     with pytest.raises(DuplicateComplaint) as err:
-        repo.add(_complaint("o-1", hours=5))
+        repo.add(_complaint("o-1", hours=5), sweep_at=None)
     assert err.value.complaint_id == first.complaint_id
     assert repo.get(first.complaint_id) == first  # the first one is untouched
-    repo.add(_complaint("o-1", "malicious_harassment"))  # another scenario is fine
+    repo.add(_complaint("o-1", "malicious_harassment"), sweep_at=None)  # another scenario is fine
 
 
 def test_a_decision_is_saved_only_while_pending(settings: Settings) -> None:
     repo = ComplaintRepository(settings)
     complaint = _complaint("o-1")
-    repo.add(complaint)
+    repo.add(complaint, sweep_at=None)
     upheld = decide(
         complaint,
         outcome="upheld",
@@ -57,7 +57,7 @@ def test_a_decision_is_saved_only_while_pending(settings: Settings) -> None:
         actor="operator:a",
         now=T0 + timedelta(hours=1),
     )
-    repo.save_decision(upheld)
+    repo.save_decision(upheld, {"event_id": "e1"}, T0)
     assert repo.get(complaint.complaint_id) == upheld
     rejected = decide(
         complaint,
@@ -68,16 +68,18 @@ def test_a_decision_is_saved_only_while_pending(settings: Settings) -> None:
         now=T0 + timedelta(hours=2),
     )
     with pytest.raises(Conflict):
-        repo.save_decision(rejected)  # a stale copy loses: the stored one is already decided
+        repo.save_decision(
+            rejected, {"event_id": "e2"}, T0
+        )  # a stale copy loses: the stored one is already decided
     assert repo.get(complaint.complaint_id) == upheld
 
 
 def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings) -> None:
     repo = ComplaintRepository(settings)
     for i in range(7):
-        repo.add(_complaint(f"o-{i}", hours=i))
-    repo.add(_complaint("o-x", seller_id="s-2", hours=3))
-    repo.add(_complaint("o-3", "malicious_harassment", hours=3.5))
+        repo.add(_complaint(f"o-{i}", hours=i), sweep_at=None)
+    repo.add(_complaint("o-x", seller_id="s-2", hours=3), sweep_at=None)
+    repo.add(_complaint("o-3", "malicious_harassment", hours=3.5), sweep_at=None)
     seen: list[str] = []
     after = None
     pages = 0

@@ -106,4 +106,18 @@ def test_settings_are_read_when_asked_and_prod_needs_its_own_key() -> None:
         get_settings({"STAGE": "prod"})
     with pytest.raises(ConfigError):
         get_settings({"MAX_BODY_BYTES": "lots"})
-    assert get_settings({"STAGE": "prod", "AUTH_JWT_SECRET": "x"}).cursor_secret != "x"
+    with pytest.raises(ConfigError):
+        get_settings({"STAGE": "prod", "AUTH_JWT_SECRET": "x"})  # no events topic
+    prod = get_settings(
+        {"STAGE": "prod", "AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t"}
+    )
+    assert prod.cursor_secret != "x"
+    assert (
+        get_settings(
+            {"RULE_THRESHOLDS": '{"ordering_min_orders": 7}'}
+        ).thresholds.ordering_min_orders
+        == 7
+    )
+    for bad in ('{"nope": 1}', "[1]", '{"ordering_min_orders": -1}', "{"):
+        with pytest.raises(ConfigError):
+            get_settings({"RULE_THRESHOLDS": bad})

@@ -1,0 +1,126 @@
+"""The facts repository: platform facts at their latest version, and activity windows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters.convert import conditional_failed, plain
+from chalicelib.adapters.models import fact_model
+from chalicelib.config import Settings
+from chalicelib.domain.facts import (
+    DisputeData,
+    FactEvent,
+    MessageData,
+    OrderData,
+    OrderFacts,
+    ReviewData,
+)
+from chalicelib.domain.timeutil import to_iso
+
+ApplyResult = Literal["accepted", "duplicate", "stale"]
+
+_ORDER_PAYLOADS: dict[str, type[Any]] = {
+    "ORDER": OrderData,
+    "DISPUTE": DisputeData,
+    "REVIEW": ReviewData,
+    "MESSAGE": MessageData,
+}
+
+
+class FactRepository:
+    def __init__(self, settings: Settings) -> None:
+        self.model = fact_model(settings)
+        self.retention = timedelta(days=settings.retention_days)
+        self.marker_ttl = timedelta(days=settings.event_marker_days)
+
+    def _marker_key(self, event_id: str) -> tuple[str, str]:
+        return f"EVENT#{event_id}", "EVENT"
+
+    def apply(self, event: FactEvent, now: datetime) -> ApplyResult:
+        """Store the entity if this event's version is newer than the stored one.
+
+        Order of writes: the entity (conditional on version), then the event-id marker.
+        A crash between the two is repaired on redelivery: the stored entity carries the
+        event id, so the redelivered event is recognised as a duplicate.
+        """
+        activity = event.activity_key
+        item = self.model(
+            event.partition,
+            event.sort_key,
+            type=event.type,
+            version=event.version,
+            event_id=event.event_id,
+            data=event.data,
+            buyer_key=event.buyer_id if activity else None,
+            seller_key=event.seller_id if activity else None,
+            activity_key=activity,
+            recorded_at=now,
+            expires_at=(event.activity_time or event.occurred_at) + self.retention,
+        )
+        try:
+            item.save(
+                condition=self.model.pk.does_not_exist() | (self.model.version < event.version)
+            )
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise
+            return self._duplicate_or_stale(event, now)
+        self._write_marker(event, now)
+        return "accepted"
+
+    def _duplicate_or_stale(self, event: FactEvent, now: datetime) -> ApplyResult:
+        stored = self.model.get(event.partition, event.sort_key, consistent_read=True)
+        if stored.event_id == event.event_id:
+            self._write_marker(event, now)
+            return "duplicate"
+        try:
+            self.model.get(*self._marker_key(event.event_id), consistent_read=True)
+        except self.model.DoesNotExist:
+            return "stale"
+        return "duplicate"
+
+    def _write_marker(self, event: FactEvent, now: datetime) -> None:
+        pk, sk = self._marker_key(event.event_id)
+        self.model(
+            pk,
+            sk,
+            type="event",
+            version=event.version,
+            recorded_at=now,
+            expires_at=now + self.marker_ttl,
+        ).save()
+
+    def order_facts(self, order_id: str) -> OrderFacts:
+        """The order and its disputes, reviews and messages: one strongly consistent Query."""
+        found: dict[str, list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS}
+        for item in self.model.query(f"ORDER#{order_id}", consistent_read=True):
+            kind = item.sk.split("#", 1)[0]
+            payload_type = _ORDER_PAYLOADS.get(kind)
+            if payload_type is not None and item.data is not None:
+                found[kind].append(payload_type.model_validate(plain(item.data)))
+        orders = found["ORDER"]
+        return OrderFacts(
+            order=orders[0] if orders else None,
+            disputes=tuple(found["DISPUTE"]),
+            reviews=tuple(found["REVIEW"]),
+            messages=tuple(found["MESSAGE"]),
+        )
+
+    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
+        """A buyer's orders, disputes and reviews in [since, until]: one Query on by_buyer."""
+        return self._activity(self.model.by_buyer, buyer_id, since, until)
+
+    def seller_activity(self, seller_id: str, since: datetime, until: datetime) -> list[Any]:
+        """A seller's orders, disputes and reviews in [since, until]: one Query on by_seller."""
+        return self._activity(self.model.by_seller, seller_id, since, until)
+
+    def _activity(self, index: Any, key: str, since: datetime, until: datetime) -> list[Any]:
+        condition = self.model.activity_key.between(f"{to_iso(since)}#", f"{to_iso(until)}#~")
+        payloads: list[Any] = []
+        for item in index.query(key, range_key_condition=condition):
+            payload_type = _ORDER_PAYLOADS[item.sk.split("#", 1)[0]]
+            payloads.append(payload_type.model_validate(plain(item.data)))
+        return payloads

@@ -1,0 +1,66 @@
+"""SNS and SQS adapters: complaint events out, sweep work fanned out.
+
+boto3 clients are cached per (service, region): creating one costs more than a request, and
+a warm Lambda reuses it.  Endpoints follow boto3's own ``AWS_ENDPOINT_URL_SNS`` /
+``AWS_ENDPOINT_URL_SQS`` variables (``make run`` points them at the local server).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from typing import Any, Protocol
+
+import boto3
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=8)
+def _client(service: str, region: str) -> Any:
+    return boto3.session.Session().client(service, region_name=region)
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: dict[str, Any]) -> None: ...
+
+
+class SnsPublisher:
+    def __init__(self, topic_arn: str, region: str) -> None:
+        self.topic_arn = topic_arn
+        self.region = region
+
+    def publish(self, event: dict[str, Any]) -> None:
+        _client("sns", self.region).publish(
+            TopicArn=self.topic_arn,
+            Message=json.dumps(event, ensure_ascii=False, sort_keys=True),
+            MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
+        )
+
+
+class LogPublisher:
+    """Used when no topic is configured (development without SNS): events are logged."""
+
+    def publish(self, event: dict[str, Any]) -> None:
+        log.info("complaint event (no topic configured): %s", json.dumps(event, sort_keys=True))
+
+
+class SweepQueue:
+    """Complaint ids the sweep hands to its SQS workers when more is due than one run does."""
+
+    def __init__(self, queue_url: str, region: str) -> None:
+        self.queue_url = queue_url
+        self.region = region
+
+    def enqueue(self, complaint_ids: list[str]) -> None:
+        client = _client("sqs", self.region)
+        for start in range(0, len(complaint_ids), 10):
+            chunk = complaint_ids[start : start + 10]
+            client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "MessageBody": json.dumps({"complaint_id": cid})}
+                    for i, cid in enumerate(chunk)
+                ],
+            )

@@ -1,0 +1,78 @@
+"""Reviewer (operator) routes: the queue, one complaint, decisions, SLA figures."""
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import clock
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.unit import Adapters
+from chalicelib.api.cursor import decode_cursor, encode_cursor
+from chalicelib.api.http import endpoint, json_body, principal, query
+from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
+from chalicelib.api.views import review_view
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import NotFound
+from chalicelib.services.decisions import decide_by_operator
+from chalicelib.services.sla import sla_report
+
+bp = Blueprint(__name__)
+QUEUE_CURSOR_SCOPE = {"list": "review_queue"}
+
+
+@bp.route("/review/queue", methods=["GET"])
+@endpoint("operator")
+def review_queue() -> dict[str, Any]:
+    request = bp.current_request
+    params = query(request, PageQuery)
+    settings = get_settings()
+    owner = principal(request).subject
+    after = (
+        decode_cursor(settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE)
+        if params.cursor
+        else None
+    )
+    page = ComplaintRepository(settings).review_queue(params.limit, after)
+    next_cursor = None
+    if page.last_key:
+        next_cursor = encode_cursor(
+            settings.cursor_secret, owner=owner, query=QUEUE_CURSOR_SCOPE, position=page.last_key
+        )
+    return {"items": [review_view(c) for c in page.items], "next_cursor": next_cursor}
+
+
+@bp.route("/review/complaints/{complaint_id}", methods=["GET"])
+@endpoint("operator")
+def review_complaint(complaint_id: str) -> dict[str, Any]:
+    complaint = ComplaintRepository(get_settings()).get(complaint_id)
+    if complaint is None:
+        raise NotFound("complaint not found")
+    return review_view(complaint)
+
+
+@bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
+@endpoint("operator")
+def decide(complaint_id: str) -> dict[str, Any]:
+    request = bp.current_request
+    body = json_body(request, DecisionRequest)
+    settings = get_settings()
+    decided = decide_by_operator(
+        Adapters.from_settings(settings),
+        complaint_id=complaint_id,
+        operator_id=principal(request).subject,
+        outcome=body.outcome,
+        reason_code=body.reason_code,
+        note=body.note,
+        now=clock.now(),
+        policy=settings.sla_policy,
+    )
+    return review_view(decided)
+
+
+@bp.route("/review/sla", methods=["GET"])
+@endpoint("operator")
+def sla() -> dict[str, Any]:
+    params = query(bp.current_request, SlaQuery)
+    return sla_report(
+        ComplaintRepository(get_settings()), now=clock.now(), window_days=params.window_days
+    )

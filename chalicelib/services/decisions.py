@@ -1,0 +1,107 @@
+"""Deciding complaints — by a reviewer, by the rules at submission, or by the SLA sweep —
+and delivering the events each state change leaves in the complaint's outbox."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.unit import Adapters
+from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate
+from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
+from chalicelib.domain.reasons import REJECTION_REASONS, UPHELD_REASONS
+from chalicelib.domain.rules import Thresholds
+from chalicelib.services.assessment import assess_order
+
+
+def deliver(
+    adapters: Adapters, complaint: Complaint, kind: str, event: dict[str, Any], policy: SlaPolicy
+) -> None:
+    """Publish an outbox event, then take it out of the outbox.  A crash in between leaves
+    it there for the sweep to deliver again (subscribers de-duplicate on ``event_id``)."""
+    adapters.publisher.publish(event)
+    adapters.complaints.event_delivered(complaint, kind, policy.next_action_at(complaint))
+
+
+def decide_by_operator(
+    adapters: Adapters,
+    *,
+    complaint_id: str,
+    operator_id: str,
+    outcome: str,
+    reason_code: str,
+    note: str | None,
+    now: datetime,
+    policy: SlaPolicy,
+) -> Complaint:
+    allowed = UPHELD_REASONS if outcome == "upheld" else REJECTION_REASONS
+    if reason_code not in allowed:
+        raise InvalidRequest(
+            f"reason_code {reason_code!r} does not fit outcome {outcome!r}",
+            code="invalid_reason_code",
+            details={"allowed": sorted(allowed)},
+        )
+    complaint = adapters.complaints.get(complaint_id)
+    if complaint is None:
+        raise NotFound("complaint not found")
+    criteria = complaint.assessment.criteria_dicts() if complaint.assessment else ()
+    decided = decide(
+        complaint,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason_code=reason_code,
+        decided_by="operator",
+        actor=f"operator:{operator_id}",
+        now=now,
+        note=note,
+        criteria=criteria,
+    )
+    event = complaint_event(decided, DECIDED)
+    adapters.complaints.save_decision(decided, event, now)  # Conflict when decided meanwhile
+    deliver(adapters, decided, DECIDED, event, policy)
+    return decided
+
+
+def decide_by_sla(
+    adapters: Adapters,
+    complaint: Complaint,
+    now: datetime,
+    thresholds: Thresholds,
+    policy: SlaPolicy,
+) -> Complaint:
+    """Decide from a fresh assessment before the deadline passes."""
+    assessment = assess_order(
+        adapters.complaints,
+        adapters.facts,
+        scenario=complaint.scenario,
+        reason=complaint.reason,
+        seller_id=complaint.seller_id,
+        buyer_id=complaint.buyer_id,
+        order=adapters.facts.order_facts(complaint.order_id),
+        now=now,
+        thresholds=thresholds,
+    )
+    decided = decide(
+        replace(complaint, assessment=assessment),
+        outcome=assessment.outcome,
+        reason_code=assessment.reason_code,
+        decided_by="sla",
+        actor="sla",
+        now=now,
+        criteria=assessment.criteria_dicts(),
+    )
+    event = complaint_event(decided, DECIDED)
+    adapters.complaints.save_decision(decided, event, now)
+    deliver(adapters, decided, DECIDED, event, policy)
+    return decided
+
+
+def escalate_by_sla(
+    adapters: Adapters, complaint: Complaint, now: datetime, policy: SlaPolicy
+) -> Complaint:
+    escalated = escalate(complaint, now)
+    event = complaint_event(escalated, ESCALATED)
+    adapters.complaints.save_escalation(escalated, event, now)
+    deliver(adapters, escalated, ESCALATED, event, policy)
+    return escalated

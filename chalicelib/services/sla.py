@@ -1,0 +1,46 @@
+"""SLA figures for reviewers: what is pending, who decides, how fast, and breaches."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return round(sorted_values[rank - 1], 2)
+
+
+def sla_report(
+    complaints: ComplaintRepository, *, now: datetime, window_days: int
+) -> dict[str, Any]:
+    since = now - timedelta(days=window_days)
+    counts = complaints.pending_counts(now)
+    decided = complaints.decided_between(since, now)
+    hours = sorted((d.decided_at - d.submitted_at).total_seconds() / 3600 for d in decided)
+    late = sum(1 for d in decided if d.decided_at > d.due_at)
+    by_who = Counter(d.decided_by for d in decided)
+    return {
+        "window_days": window_days,
+        "pending": counts["pending"],
+        "escalated": counts["escalated"],
+        "decided": len(decided),
+        "decisions_by": {who: by_who.get(who, 0) for who in ("operator", "rules", "sla")},
+        "hours_to_decision": {
+            "p50": _percentile(hours, 0.5),
+            "p95": _percentile(hours, 0.95),
+            "max": round(hours[-1], 2) if hours else None,
+        },
+        "breaches": {
+            "decided_late": late,
+            "pending_overdue": counts["overdue"],
+            "total": late + counts["overdue"],
+        },
+    }
