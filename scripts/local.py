@@ -49,7 +49,20 @@ def _prepare_environment() -> Any:
     port = int(os.environ.get("MOTO_PORT") or _free_port())
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    os.environ["DYNAMODB_ENDPOINT"] = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    os.environ["DYNAMODB_ENDPOINT"] = url
+    # SNS (complaint events) and SQS (sweep fan-out) on the same embedded server.
+    os.environ["AWS_ENDPOINT_URL_SNS"] = url
+    os.environ["AWS_ENDPOINT_URL_SQS"] = url
+    import boto3
+
+    region = os.environ["AWS_DEFAULT_REGION"]
+    topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
+    queue = boto3.client("sqs", region_name=region).create_queue(
+        QueueName="seller-report-center-sweep"
+    )
+    os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
+    os.environ.setdefault("SWEEP_QUEUE_URL", queue["QueueUrl"])
     return server
 
 

@@ -62,8 +62,53 @@ class Api:
         return self.call("POST", "/complaints", body, seller=seller)
 
 
+class Published:
+    """complaint events published to SNS, read back through an SQS subscription."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.seen: list[dict[str, Any]] = []
+
+    def __call__(self) -> list[dict[str, Any]]:
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            messages = batch.get("Messages", [])
+            if not messages:
+                return self.seen
+            for message in messages:
+                self.seen.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def types(self) -> list[tuple[str, str]]:
+        return [(e["type"], e["complaint_id"]) for e in self()]
+
+
 @pytest.fixture
-def client(aws: None) -> Iterator[Client]:
+def published(aws: None, monkeypatch: pytest.MonkeyPatch) -> Published:
+    import boto3
+
+    sns = boto3.client("sns", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    topic = sns.create_topic(Name="complaint-events")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="complaint-events-test")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", topic)
+    return Published(sqs, queue_url)
+
+
+@pytest.fixture
+def client(aws: None, published: Published) -> Iterator[Client]:
     with Client(app, stage_name="dev", project_dir=str(ROOT)) as test_client:
         yield test_client
 

@@ -1,0 +1,412 @@
+"""Every rule of DESIGN §4 on both sides of every threshold."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.address import address_problems
+from chalicelib.domain.facts import Address, OrderFacts, parse_event
+from chalicelib.domain.reasons import REASONS, REJECTION_REASONS, UPHELD_REASONS
+from chalicelib.domain.rules import RULES, BuyerActivity, Case, Thresholds, assess
+from tests.builders import T0, dispute_event, message_event, order_event, review_event
+
+NOW = T0
+SELLER = "s-1"
+
+
+def _p(raw: dict[str, Any]) -> Any:
+    return parse_event(raw).payload
+
+
+def _case(
+    scenario: str,
+    *,
+    order: Any = None,
+    messages: tuple[Any, ...] = (),
+    orders: tuple[Any, ...] = (),
+    disputes: tuple[Any, ...] = (),
+    reviews: tuple[Any, ...] = (),
+    upheld: dict[str, frozenset[str]] | None = None,
+    reason: str | None = None,
+    now: Any = NOW,
+) -> Case:
+    order = order or _p(order_event("o-x", status="paid"))
+    return Case(
+        scenario=scenario,
+        reason=reason,
+        seller_id=SELLER,
+        order=OrderFacts(order=order, messages=messages),
+        buyer=BuyerActivity(
+            orders=orders, disputes=disputes, reviews=reviews, upheld_elsewhere=upheld or {}
+        ),
+        now=now,
+        thresholds=Thresholds(),
+    )
+
+
+def _criterion(case: Case, name: str) -> dict[str, Any]:
+    return next(c for c in assess(case).criteria_dicts() if c["name"] == name)
+
+
+# --- malicious ordering ----------------------------------------------------------------
+def _orders(total: int, bad: int, *, seller: str = SELLER, days_ago: float = 5) -> tuple[Any, ...]:
+    made = []
+    for i in range(total):
+        status = "placed" if i < bad else "delivered"
+        made.append(
+            _p(
+                order_event(
+                    f"o-{seller}-{i}",
+                    seller_id=seller,
+                    status=status,
+                    placed_at=NOW - timedelta(days=days_ago),
+                )
+            )
+        )
+    return tuple(made)
+
+
+@pytest.mark.parametrize(
+    ("total", "bad", "outcome"),
+    [
+        (5, 4, "upheld"),
+        (4, 4, "rejected"),
+        (5, 3, "rejected"),
+        (10, 8, "upheld"),
+        (10, 7, "rejected"),
+    ],
+)
+def test_ordering_volume_and_ratio(total: int, bad: int, outcome: str) -> None:
+    result = assess(_case("malicious_ordering", orders=_orders(total, bad)))
+    assert result.outcome == outcome
+    assert result.reason_code == (
+        "malicious_ordering_confirmed" if outcome == "upheld" else "not_malicious_competition"
+    )
+
+
+def test_ordering_counts_buyer_cancellations_but_not_seller_cancellations() -> None:
+    def cancelled(i: int, by: str) -> Any:
+        return _p(
+            order_event(
+                f"c-{by}-{i}",
+                status="cancelled",
+                paid_at=NOW - timedelta(days=4),
+                cancelled_by=by,
+                placed_at=NOW - timedelta(days=5),
+            )
+        )
+
+    by_buyer = tuple(cancelled(i, "buyer") for i in range(5))
+    by_seller = tuple(cancelled(i, "seller") for i in range(5))
+    assert assess(_case("malicious_ordering", orders=by_buyer)).outcome == "upheld"
+    assert assess(_case("malicious_ordering", orders=by_seller)).outcome == "rejected"
+
+
+def test_ordering_only_counts_this_seller_within_30_days() -> None:
+    old = _orders(5, 5, days_ago=31)
+    elsewhere = _orders(5, 5, seller="s-2")
+    assert assess(_case("malicious_ordering", orders=old + elsewhere)).outcome == "rejected"
+    assert (
+        _criterion(
+            _case("malicious_ordering", orders=_orders(5, 5, days_ago=29.9)), "orders_at_seller_30d"
+        )["observed"]
+        == 5
+    )
+
+
+@pytest.mark.parametrize(("sellers", "outcome"), [(2, "upheld"), (1, "rejected")])
+@pytest.mark.parametrize("scenario", ["malicious_ordering", "malicious_review"])
+def test_other_sellers_upheld_complaints(scenario: str, sellers: int, outcome: str) -> None:
+    upheld = {scenario: frozenset(f"s-{i + 10}" for i in range(sellers))}
+    case = _case(scenario, upheld=upheld)
+    assert assess(case).outcome == outcome
+    assert _criterion(case, "other_sellers_upheld_in_window")["observed"] == sellers
+
+
+# --- malicious review -----------------------------------------------------------------
+def _reviews(ratings: list[int], sellers: list[str]) -> tuple[Any, ...]:
+    return tuple(
+        _p(
+            review_event(
+                f"r-{i}", f"o-r-{i}", rating=r, seller_id=s, posted_at=NOW - timedelta(days=10)
+            )
+        )
+        for i, (r, s) in enumerate(zip(ratings, sellers, strict=True))
+    )
+
+
+@pytest.mark.parametrize(
+    ("ratings", "sellers", "outcome"),
+    [
+        ([1, 1, 2, 5, 5], ["a", "b", "c", "a", "b"], "upheld"),  # 5 reviews, 60 %, 3 sellers
+        ([1, 1, 2, 5], ["a", "b", "c", "a"], "rejected"),  # 4 reviews
+        ([1, 1, 5, 5, 5], ["a", "b", "c", "a", "b"], "rejected"),  # 40 %
+        ([1, 1, 2, 5, 5], ["a", "a", "b", "c", "c"], "rejected"),  # 2 sellers reviewed badly
+    ],
+)
+def test_review_pattern(ratings: list[int], sellers: list[str], outcome: str) -> None:
+    result = assess(_case("malicious_review", reviews=_reviews(ratings, sellers)))
+    assert result.outcome == outcome
+    if outcome == "rejected":
+        assert result.reason_code == "subjective_review_of_normal_sale"
+        assert result.unmet
+
+
+# --- malicious dispute ----------------------------------------------------------------
+def _disputes(sellers: list[str], resolutions: list[str | None] | None = None) -> tuple[Any, ...]:
+    resolutions = resolutions or [None] * len(sellers)
+    return tuple(
+        _p(
+            dispute_event(
+                f"d-{i}",
+                f"o-d-{i}",
+                seller_id=s,
+                resolution=res,
+                status="closed" if res else "open",
+                opened_at=NOW - timedelta(days=20),
+            )
+        )
+        for i, (s, res) in enumerate(zip(sellers, resolutions, strict=True))
+    )
+
+
+def _paid(n: int) -> tuple[Any, ...]:
+    return tuple(
+        _p(order_event(f"p-{i}", status="delivered", placed_at=NOW - timedelta(days=30)))
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize(
+    ("sellers", "paid", "outcome"),
+    [
+        (["a", "b", "a"], 10, "upheld"),  # 3 disputes, 30 %, 2 sellers
+        (["a", "b"], 5, "rejected"),  # 2 disputes
+        (["a", "b", "a"], 11, "rejected"),  # 27 %
+        (["a", "a", "a"], 5, "rejected"),  # 1 seller
+    ],
+)
+def test_dispute_pattern(sellers: list[str], paid: int, outcome: str) -> None:
+    result = assess(_case("malicious_dispute", disputes=_disputes(sellers), orders=_paid(paid)))
+    assert result.outcome == outcome
+    if outcome == "rejected":
+        assert result.reason_code == "buyer_behaviour_within_normal_range"
+
+
+@pytest.mark.parametrize(
+    ("resolutions", "outcome"),
+    [
+        (["seller_favour", "seller_favour"], "upheld"),
+        (["seller_favour", "buyer_favour"], "rejected"),
+    ],
+)
+def test_disputes_closed_in_the_sellers_favour(resolutions: list[str | None], outcome: str) -> None:
+    case = _case("malicious_dispute", disputes=_disputes(["a", "a"], resolutions), orders=_paid(50))
+    assert assess(case).outcome == outcome
+
+
+# --- harassment -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("hours", "note", "outcome"),
+    [
+        (24, "junk", "upheld"),
+        (23.9, "junk", "rejected"),
+        (48, None, "rejected"),
+        (48, "   ", "rejected"),
+    ],
+)
+def test_harassment_unpaid_order_with_a_note(hours: float, note: str | None, outcome: str) -> None:
+    order = _p(
+        order_event("o-h", status="placed", buyer_note=note, placed_at=NOW - timedelta(hours=hours))
+    )
+    result = assess(_case("malicious_harassment", order=order))
+    assert result.outcome == outcome
+    if outcome == "rejected":
+        assert result.reason_code == "order_behaviour_normal"
+
+
+@pytest.mark.parametrize(("count", "outcome"), [(3, "upheld"), (2, "rejected")])
+def test_harassment_pattern_of_unpaid_noted_orders(count: int, outcome: str) -> None:
+    fresh = _p(
+        order_event("o-h", status="placed", buyer_note="x", placed_at=NOW - timedelta(hours=1))
+    )
+    noted = tuple(
+        _p(
+            order_event(
+                f"o-n-{i}", status="placed", buyer_note="spam", placed_at=NOW - timedelta(days=2)
+            )
+        )
+        for i in range(count)
+    )
+    old = tuple(
+        _p(
+            order_event(
+                f"o-old-{i}", status="placed", buyer_note="spam", placed_at=NOW - timedelta(days=8)
+            )
+        )
+        for i in range(3)
+    )
+    assert assess(_case("malicious_harassment", order=fresh, orders=noted + old)).outcome == outcome
+
+
+# --- non-fulfilment protection --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "problems"),
+    [
+        ({}, []),
+        ({"recipient": ""}, ["recipient_missing"]),
+        ({"street": None}, ["street_missing"]),
+        ({"city": " "}, ["city_missing"]),
+        ({"country": None, "postal_code": "62701"}, ["country_missing"]),
+        ({"postal_code": None}, ["postal_code_missing"]),
+        ({"postal_code": "6270"}, ["postal_code_malformed"]),
+        ({"postal_code": "62701-1234"}, []),
+    ],
+)
+def test_us_address_validation(changes: dict[str, Any], problems: list[str]) -> None:
+    base = {
+        "recipient": "A",
+        "street": "1 Main",
+        "city": "X",
+        "postal_code": "62701",
+        "country": "US",
+    }
+    assert address_problems(Address(**{**base, **changes})) == problems
+
+
+@pytest.mark.parametrize(
+    ("country", "good", "bad"),
+    [
+        ("CN", "100080", "10008"),
+        ("GB", "SW1A 1AA", "12345"),
+        ("DE", "10115", "1011"),
+        ("FR", "75008", "7500"),
+        ("ES", "28013", "53001"),
+        ("RU", "101000", "10100"),
+        ("BR", "01304-001", "0130-4001"),
+    ],
+)
+def test_postal_codes_per_country(country: str, good: str, bad: str) -> None:
+    base = {"recipient": "A", "street": "S", "city": "C", "country": country}
+    assert address_problems(Address(**base, postal_code=good)) == []
+    assert address_problems(Address(**base, postal_code=bad)) == ["postal_code_malformed"]
+
+
+def test_address_rule_upholds_an_invalid_address_and_rejects_a_valid_one() -> None:
+    bad = _p(order_event("o-a", status="paid", shipping_address={"city": "X", "country": "DE"}))
+    good = _p(order_event("o-b", status="paid"))
+    upheld = assess(_case("non_fulfillment_protection", order=bad, reason="address_invalid"))
+    assert upheld.outcome == "upheld"
+    assert upheld.criteria_dicts()[0]["observed"] == [
+        "recipient_missing",
+        "street_missing",
+        "postal_code_missing",
+    ]
+    rejected = assess(_case("non_fulfillment_protection", order=good, reason="address_invalid"))
+    assert (rejected.outcome, rejected.reason_code) == ("rejected", "address_valid")
+
+
+def _custom_case(
+    *,
+    custom: bool = True,
+    seller_msg_hours_ago: float | None = 80,
+    buyer_reply_after: float | None = None,
+) -> Case:
+    order = _p(
+        order_event(
+            "o-c",
+            status="paid",
+            custom_item=custom,
+            placed_at=NOW - timedelta(days=10),
+            paid_at=NOW - timedelta(days=9),
+        )
+    )
+    messages: list[Any] = []
+    if seller_msg_hours_ago is not None:
+        sent = NOW - timedelta(hours=seller_msg_hours_ago)
+        messages.append(_p(message_event("m-s", "o-c", sender="seller", sent_at=sent)))
+        if buyer_reply_after is not None:
+            messages.append(
+                _p(
+                    message_event(
+                        "m-b",
+                        "o-c",
+                        sender="buyer",
+                        sent_at=sent + timedelta(hours=buyer_reply_after),
+                    )
+                )
+            )
+    return _case(
+        "non_fulfillment_protection",
+        order=order,
+        messages=tuple(messages),
+        reason="custom_item_no_response",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "outcome", "reason"),
+    [
+        ({}, "upheld", "custom_item_no_response_confirmed"),
+        ({"seller_msg_hours_ago": 72}, "upheld", "custom_item_no_response_confirmed"),
+        ({"seller_msg_hours_ago": 71.9}, "rejected", "response_window_open"),
+        ({"custom": False}, "rejected", "not_custom_item"),
+        ({"seller_msg_hours_ago": None}, "rejected", "no_seller_message"),
+        ({"buyer_reply_after": 71}, "rejected", "buyer_responded"),
+        (
+            {"buyer_reply_after": 73, "seller_msg_hours_ago": 80},
+            "upheld",
+            "custom_item_no_response_confirmed",
+        ),
+    ],
+)
+def test_custom_item_without_response(kwargs: dict[str, Any], outcome: str, reason: str) -> None:
+    result = assess(_custom_case(**kwargs))
+    assert (result.outcome, result.reason_code) == (outcome, reason)
+
+
+def test_custom_item_ignores_seller_messages_before_payment() -> None:
+    case = _custom_case(seller_msg_hours_ago=24 * 9.5)  # before paid_at
+    assert assess(case).reason_code == "no_seller_message"
+
+
+# --- the table ------------------------------------------------------------------------
+def test_every_reason_code_a_rule_can_give_has_both_texts() -> None:
+    produced = {rule.upheld_reason for rule in RULES.values()} | REJECTION_REASONS
+    for code in produced | UPHELD_REASONS:
+        assert code in REASONS and REASONS[code].zh and REASONS[code].en, code
+
+
+def test_thresholds_are_configuration() -> None:
+    orders = _orders(4, 4)
+    lenient = Case(
+        scenario="malicious_ordering",
+        reason=None,
+        seller_id=SELLER,
+        order=OrderFacts(order=orders[0]),
+        buyer=BuyerActivity(orders=orders),
+        now=NOW,
+        thresholds=Thresholds(ordering_min_orders=4),
+    )
+    assert assess(lenient).outcome == "upheld"
+
+
+def test_criteria_report_observed_values_thresholds_and_met() -> None:
+    result = assess(_case("malicious_ordering", orders=_orders(6, 3)))
+    volume = next(c for c in result.criteria_dicts() if c["name"] == "orders_at_seller_30d")
+    ratio = next(
+        c for c in result.criteria_dicts() if c["name"] == "unpaid_or_buyer_cancelled_ratio"
+    )
+    assert volume == {
+        "name": "orders_at_seller_30d",
+        "observed": 6,
+        "threshold": 5,
+        "comparison": ">=",
+        "met": True,
+    }
+    assert (ratio["observed"], ratio["threshold"], ratio["met"]) == (0.5, 0.8, False)
+    assert {c.name for c in result.unmet} == {
+        "unpaid_or_buyer_cancelled_ratio",
+        "other_sellers_upheld_in_window",
+    }
