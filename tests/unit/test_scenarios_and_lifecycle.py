@@ -120,3 +120,28 @@ def test_time_helpers_refuse_naive_values() -> None:
     with pytest.raises(ValueError):
         parse_iso("2026-01-01T00:00:00")
     assert to_iso(parse_iso("2026-01-01T08:00:00+08:00")) == "2026-01-01T00:00:00Z"
+
+
+def test_sla_policy_schedules_escalation_then_the_decision_point() -> None:
+    from chalicelib.domain.complaints import SlaPolicy, escalate
+
+    policy = SlaPolicy(escalation_hours=36, margin=timedelta(minutes=30))
+    complaint = _complaint()
+    assert policy.next_action_at(complaint) == NOW + timedelta(hours=36)
+    assert not policy.needs_escalation(complaint, NOW + timedelta(hours=35, minutes=59))
+    assert policy.needs_escalation(complaint, NOW + timedelta(hours=36))
+    escalated = escalate(complaint, NOW + timedelta(hours=36))
+    assert not policy.needs_escalation(escalated, NOW + timedelta(hours=40))
+    assert policy.next_action_at(escalated) == NOW + timedelta(hours=47, minutes=30)
+    assert policy.needs_decision(escalated, NOW + timedelta(hours=47, minutes=30))
+    with pytest.raises(Conflict):
+        escalate(escalated, NOW + timedelta(hours=37))
+    decided = decide(
+        escalated,
+        outcome="upheld",
+        reason_code="x",
+        decided_by="sla",
+        actor="sla",
+        now=NOW + timedelta(hours=47, minutes=30),
+    )
+    assert policy.next_action_at(decided) is None
