@@ -7,7 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib import clock
 from chalicelib.adapters.complaint_repository import ListFilter
 from chalicelib.adapters.unit import Adapters
-from chalicelib.api.cursor import decode_cursor, encode_cursor
+from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
 from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
 from chalicelib.api.views import complaint_view
@@ -52,11 +52,7 @@ def list_complaints() -> dict[str, Any]:
     seller_id = principal(request).subject
     settings = get_settings()
     bound_to = params.fingerprint()
-    after_key = (
-        decode_cursor(settings.cursor_secret, params.cursor, owner=seller_id, query=bound_to)
-        if params.cursor
-        else None
-    )
+    after_key = position_of(settings.cursor_secret, params.cursor, owner=seller_id, query=bound_to)
     page = service.list_complaints(
         Adapters.from_settings(settings).complaints,
         seller_id=seller_id,
@@ -68,11 +64,7 @@ def list_complaints() -> dict[str, Any]:
         limit=params.limit,
         after_key=after_key,
     )
-    next_cursor = None
-    if page.last_key:
-        next_cursor = encode_cursor(
-            settings.cursor_secret, owner=seller_id, query=bound_to, position=page.last_key
-        )
+    next_cursor = cursor_for(settings.cursor_secret, page.last_key, owner=seller_id, query=bound_to)
     return {"items": [complaint_view(c) for c in page.items], "next_cursor": next_cursor}
 
 

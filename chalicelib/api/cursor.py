@@ -58,3 +58,17 @@ def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]
     ):
         raise invalid
     return str(content["p"])
+
+
+def position_of(
+    secret: str, cursor: str | None, *, owner: str, query: dict[str, Any]
+) -> str | None:
+    """The position a request's optional cursor points at (None: the first page)."""
+    return decode_cursor(secret, cursor, owner=owner, query=query) if cursor else None
+
+
+def cursor_for(
+    secret: str, position: str | None, *, owner: str, query: dict[str, Any]
+) -> str | None:
+    """The cursor of the next page (None when this page is the last)."""
+    return encode_cursor(secret, owner=owner, query=query, position=position) if position else None

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.unit import Adapters
-from chalicelib.api.cursor import decode_cursor, encode_cursor
+from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
 from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
 from chalicelib.api.views import review_view
@@ -27,17 +27,13 @@ def review_queue() -> dict[str, Any]:
     params = query(request, PageQuery)
     settings = get_settings()
     owner = principal(request).subject
-    after = (
-        decode_cursor(settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE)
-        if params.cursor
-        else None
+    after = position_of(
+        settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
     page = ComplaintRepository(settings).review_queue(params.limit, after)
-    next_cursor = None
-    if page.last_key:
-        next_cursor = encode_cursor(
-            settings.cursor_secret, owner=owner, query=QUEUE_CURSOR_SCOPE, position=page.last_key
-        )
+    next_cursor = cursor_for(
+        settings.cursor_secret, page.last_key, owner=owner, query=QUEUE_CURSOR_SCOPE
+    )
     return {"items": [review_view(c) for c in page.items], "next_cursor": next_cursor}
 
 
