@@ -2,9 +2,9 @@
 
 from chalice import Chalice
 
-from chalicelib.api import complaints, platform, public, review
+from chalicelib.api import complaints, metrics, platform, public, review
 from chalicelib.api.http import http_middleware
-from chalicelib.jobs import facts_queue, sla_sweep
+from chalicelib.jobs import exemptions, facts_queue, sla_sweep
 
 app = Chalice(app_name="seller-report-center")
 app.register_middleware(http_middleware(app), "http")
@@ -12,5 +12,7 @@ app.register_blueprint(public.bp)
 app.register_blueprint(complaints.bp)
 app.register_blueprint(platform.bp)
 app.register_blueprint(review.bp)
+app.register_blueprint(metrics.bp)
 app.register_blueprint(facts_queue.bp)
 app.register_blueprint(sla_sweep.bp)
+app.register_blueprint(exemptions.bp)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from chalicelib.domain.complaints import SlaPolicy
+from chalicelib.domain.complaints import ExemptionPolicy, SlaPolicy
 from chalicelib.domain.rules import Thresholds
 
 #: Development-only signing secret.  Documented, so any local client can mint tokens.
@@ -47,10 +47,21 @@ class Settings:
     events_topic_arn: str | None = None
     sweep_queue_url: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
+    exemption_due_hours: int = 72
+    exemption_alert_hours: int = 48
+    cleaning_days: int = 90
 
     @property
     def is_dev_secret(self) -> bool:
         return self.jwt_key == DEV_JWT_SECRET
+
+    @property
+    def exemption_policy(self) -> ExemptionPolicy:
+        return ExemptionPolicy(
+            window_days=self.thresholds.window_days,
+            cleaning_days=self.cleaning_days,
+            alert_after=timedelta(hours=self.exemption_alert_hours),
+        )
 
     @property
     def sla_policy(self) -> SlaPolicy:
@@ -124,4 +135,7 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         events_topic_arn=env.get("COMPLAINT_EVENTS_TOPIC_ARN") or None,
         sweep_queue_url=env.get("SWEEP_QUEUE_URL") or None,
         thresholds=_thresholds(env.get("RULE_THRESHOLDS")),
+        exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", 72),
+        exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", 48),
+        cleaning_days=_int(env, "CLEANING_DAYS", 90),
     )

@@ -228,7 +228,7 @@ DEMO_REASON = {"upheld": "complaint_upheld", "rejected": "insufficient_evidence"
 
 def load_demo_data(settings: Settings, now: datetime) -> str:
     adapters = Adapters.from_settings(settings)
-    results = ingest_events(adapters.facts, demo_events(now), now)
+    results = ingest_events(adapters.facts, adapters.metrics, demo_events(now), now)
     created = 0
     for seller, order_id, scenario, reason, hours, outcome in DEMO_COMPLAINTS:
         submitted = now - timedelta(hours=hours)

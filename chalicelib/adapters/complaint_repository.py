@@ -92,6 +92,7 @@ def _history_from_item(raw: dict[str, Any]) -> HistoryEntry:
 def _from_item(item: ComplaintModel) -> Complaint:
     decision = plain(item.decision) if item.decision is not None else None
     assessment = plain(item.assessment) if item.assessment is not None else None
+    exemption = plain(item.exemption) if item.exemption is not None else None
     return Complaint(
         complaint_id=item.complaint_id,
         seller_id=item.seller_id,
@@ -108,6 +109,8 @@ def _from_item(item: ComplaintModel) -> Complaint:
         decision=_decision_from_item(decision) if decision else None,
         assessment=_assessment_from_item(assessment) if assessment else None,
         escalated_at=item.escalated_at,
+        exemption_applied_at=parse_iso(exemption["applied_at"]) if exemption else None,
+        exemption_metrics=tuple(exemption.get("metrics") or ()) if exemption else (),
     )
 
 
@@ -148,6 +151,7 @@ class ComplaintRepository:
         self.model = complaint_model(settings)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
+        self.exemption_due = timedelta(hours=settings.exemption_due_hours)
 
     def _shard(self, complaint_id: str) -> str:
         return shard_of(complaint_id, self.shards)
@@ -198,6 +202,9 @@ class ComplaintRepository:
             outbox=dict(outbox or {}),
             expires_at=complaint.submitted_at + self.retention,
         )
+        if complaint.status == "upheld" and decision is not None:
+            item.exempt_shard = self._shard(complaint.complaint_id)
+            item.exempt_due = to_iso(decision.decided_at + self.exemption_due)
         try:
             item.save(condition=self.model.complaint_id.does_not_exist())
         except PutError as exc:
@@ -249,7 +256,63 @@ class ComplaintRepository:
         ]
         if decided.assessment is not None:
             actions.append(m.assessment.set(_assessment_to_item(decided.assessment)))
+        if decided.status == "upheld":  # the exemption job's work queue
+            actions += [
+                m.exempt_shard.set(self._shard(decided.complaint_id)),
+                m.exempt_due.set(to_iso(decision.decided_at + self.exemption_due)),
+            ]
         self._update(decided.complaint_id, actions, m.status == "pending")
+
+    def mark_exemption_applied(
+        self, applied: Complaint, event: dict[str, Any], now: datetime
+    ) -> None:
+        """Record the applied exemption once, leave the exemption queue, and put the
+        ``complaint.exemption_applied`` event in the outbox."""
+        assert applied.exemption_applied_at is not None
+        m = self.model
+        self._update(
+            applied.complaint_id,
+            [
+                m.exemption.set(
+                    {
+                        "applied_at": to_iso(applied.exemption_applied_at),
+                        "metrics": [dict(x) for x in applied.exemption_metrics],
+                    }
+                ),
+                m.history.set(m.history.append([applied.history[-1].as_dict()])),
+                m.exempt_shard.remove(),
+                m.exempt_due.remove(),
+                m.outbox["exemption_applied"].set(event),
+                *self._sweep_actions(applied.complaint_id, now),
+            ],
+            (m.status == "upheld") & m.exemption.does_not_exist(),
+        )
+
+    def mark_exemption_alerted(self, complaint_id: str, now: datetime) -> bool:
+        """Flag the overdue alert once; False when it was already flagged."""
+        try:
+            self.model(complaint_id).update(
+                actions=[self.model.exemption_alerted_at.set(now)],
+                condition=self.model.exemption_alerted_at.does_not_exist()
+                & self.model.complaint_id.exists(),
+            )
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def clear_exemption_due(self, complaint_id: str) -> None:
+        self.model(complaint_id).update(
+            actions=[self.model.exempt_shard.remove(), self.model.exempt_due.remove()]
+        )
+
+    def exemption_due_ids(self, shard: str, limit: int) -> list[str]:
+        """Upheld complaints of ``shard`` whose exemption is not applied, earliest due first."""
+        return [
+            item.complaint_id
+            for item in self.model.exemptions_due.query(shard, limit=limit, page_size=limit)
+        ]
 
     def event_delivered(
         self, complaint: Complaint, kind: str, next_sweep_at: datetime | None

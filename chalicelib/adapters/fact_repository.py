@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.convert import conditional_failed, plain
-from chalicelib.adapters.models import fact_model
+from chalicelib.adapters.models import FactModel, fact_model
 from chalicelib.config import Settings
 from chalicelib.domain.facts import (
     DisputeData,
@@ -28,6 +28,21 @@ _ORDER_PAYLOADS: dict[str, type[Any]] = {
     "REVIEW": ReviewData,
     "MESSAGE": MessageData,
 }
+
+
+def facts_from_items(items: list[FactModel]) -> OrderFacts:
+    found: dict[str, list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS}
+    for item in items:
+        payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
+        if payload_type is not None and item.data is not None:
+            found[item.sk.split("#", 1)[0]].append(payload_type.model_validate(plain(item.data)))
+    orders = found["ORDER"]
+    return OrderFacts(
+        order=orders[0] if orders else None,
+        disputes=tuple(found["DISPUTE"]),
+        reviews=tuple(found["REVIEW"]),
+        messages=tuple(found["MESSAGE"]),
+    )
 
 
 class FactRepository:
@@ -93,21 +108,13 @@ class FactRepository:
             expires_at=now + self.marker_ttl,
         ).save()
 
+    def order_items(self, order_id: str) -> list[FactModel]:
+        """Every item of an order's partition: one strongly consistent Query."""
+        return list(self.model.query(f"ORDER#{order_id}", consistent_read=True))
+
     def order_facts(self, order_id: str) -> OrderFacts:
-        """The order and its disputes, reviews and messages: one strongly consistent Query."""
-        found: dict[str, list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS}
-        for item in self.model.query(f"ORDER#{order_id}", consistent_read=True):
-            kind = item.sk.split("#", 1)[0]
-            payload_type = _ORDER_PAYLOADS.get(kind)
-            if payload_type is not None and item.data is not None:
-                found[kind].append(payload_type.model_validate(plain(item.data)))
-        orders = found["ORDER"]
-        return OrderFacts(
-            order=orders[0] if orders else None,
-            disputes=tuple(found["DISPUTE"]),
-            reviews=tuple(found["REVIEW"]),
-            messages=tuple(found["MESSAGE"]),
-        )
+        """The order and its disputes, reviews and messages: one Query."""
+        return facts_from_items(self.order_items(order_id))
 
     def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
         """A buyer's orders, disputes and reviews in [since, until]: one Query on by_buyer."""

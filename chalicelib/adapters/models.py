@@ -15,10 +15,15 @@ conditional put on the key enforces "one complaint per order and scenario")
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
   * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
   * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
+  * ``exemptions_due`` exempt_shard + exempt_due — sparse and write-sharded: upheld
+    complaints whose metric exemption is not yet applied (the exemption job's work queue).
 
 facts (hash ``pk``, range ``sk``; one partition per order holds the order and its disputes,
-reviews and messages; ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are
-event-id markers for idempotent ingestion)
+reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and exemptions
+(``EXEMPT#``); ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are event-id
+markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
+metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
+(``EXEMPTION#``); ``CLEAN#<seller>#<buyer>`` partitions hold cleaning periods)
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``by_seller``  seller_key + activity_key: the same for a seller.
@@ -46,6 +51,7 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
+from chalicelib.domain.metrics import METRIC_CODES
 
 
 class ComplaintsBySeller(GlobalSecondaryIndex[Any]):
@@ -93,6 +99,15 @@ class ComplaintsByDecidedDay(GlobalSecondaryIndex[Any]):
     decided_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ComplaintsExemptionsDue(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "exemptions_due"
+        projection = KeysOnlyProjection()
+
+    exempt_shard = UnicodeAttribute(hash_key=True)
+    exempt_due = UnicodeAttribute(range_key=True)
+
+
 class ComplaintModel(Model):
     """Base class; ``complaint_model()`` returns a subclass bound to a table."""
 
@@ -122,6 +137,11 @@ class ComplaintModel(Model):
     sweep_at = UnicodeAttribute(null=True)
     queue_shard = UnicodeAttribute(null=True)
     queue_key = UnicodeAttribute(null=True)
+    #: sparse: present while an upheld complaint's exemption is not yet applied
+    exempt_shard = UnicodeAttribute(null=True)
+    exempt_due = UnicodeAttribute(null=True)
+    exemption = MapAttribute[str, Any](null=True)
+    exemption_alerted_at = UTCDateTimeAttribute(null=True)
     #: events written with a state change and not yet confirmed published, by kind
     outbox = MapAttribute[str, Any](default=dict)
     expires_at = TTLAttribute(null=True)
@@ -130,6 +150,7 @@ class ComplaintModel(Model):
     due = ComplaintsDue()
     review_queue = ComplaintsReviewQueue()
     by_decided_day = ComplaintsByDecidedDay()
+    exemptions_due = ComplaintsExemptionsDue()
 
 
 class FactsByBuyer(GlobalSecondaryIndex[Any]):
@@ -169,6 +190,32 @@ class FactModel(Model):
     by_seller = FactsBySeller()
 
 
+#: Daily counters: for each metric, numerator/denominator raw and kept after exemptions.
+#: Top-level number attributes, because DynamoDB's ADD works only on top-level attributes.
+COUNTER_KEYS = tuple(
+    f"{metric}.{part}" for metric in METRIC_CODES for part in ("num", "den", "num_kept", "den_kept")
+)
+
+
+def counter_attribute(key: str) -> str:
+    return key.replace(".", "__")
+
+
+MetricsDayModel: type[Model] = type(
+    "MetricsDayModel",
+    (Model,),
+    {
+        "__module__": __name__,
+        "__doc__": "A seller's metric counters for one day (in the facts table).",
+        "Meta": type("Meta", (), {"abstract": True}),
+        "pk": UnicodeAttribute(hash_key=True),
+        "sk": UnicodeAttribute(range_key=True),
+        "expires_at": TTLAttribute(null=True),
+        **{counter_attribute(key): NumberAttribute(default=0) for key in COUNTER_KEYS},
+    },
+)
+
+
 def _meta(table_name: str, host: str | None, region: str) -> type:
     attrs: dict[str, Any] = {"table_name": table_name, "region": region}
     if host:
@@ -186,6 +233,15 @@ def _fact_model(table_name: str, host: str | None, region: str) -> type[FactMode
     return type("Facts", (FactModel,), {"Meta": _meta(table_name, host, region)})
 
 
+@lru_cache(maxsize=16)
+def _metrics_day_model(table_name: str, host: str | None, region: str) -> type[Model]:
+    return type("MetricsDays", (MetricsDayModel,), {"Meta": _meta(table_name, host, region)})
+
+
+def metrics_day_model(settings: Settings) -> type[Model]:
+    return _metrics_day_model(settings.facts_table, settings.dynamodb_endpoint, settings.region)
+
+
 def complaint_model(settings: Settings) -> type[ComplaintModel]:
     return _complaint_model(settings.complaints_table, settings.dynamodb_endpoint, settings.region)
 
@@ -195,7 +251,8 @@ def fact_model(settings: Settings) -> type[FactModel]:
 
 
 def all_models(settings: Settings) -> list[type[Model]]:
-    return [complaint_model(settings), fact_model(settings)]
+    """Every model; the first one of each table defines it (keys and indexes)."""
+    return [complaint_model(settings), fact_model(settings), metrics_day_model(settings)]
 
 
 def create_tables(settings: Settings) -> None:

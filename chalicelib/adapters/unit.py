@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
+from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 
 
@@ -14,6 +15,7 @@ from chalicelib.config import Settings
 class Adapters:
     complaints: ComplaintRepository
     facts: FactRepository
+    metrics: MetricsRepository
     publisher: EventPublisher
     sweep_queue: SweepQueue | None
 
@@ -32,6 +34,7 @@ class Adapters:
         return cls(
             complaints=ComplaintRepository(settings),
             facts=FactRepository(settings),
+            metrics=MetricsRepository(settings),
             publisher=publisher,
             sweep_queue=queue,
         )

@@ -5,7 +5,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.unit import Adapters
 from chalicelib.api.http import endpoint, json_body
 from chalicelib.api.schemas import PlatformEventBatch
 from chalicelib.config import get_settings
@@ -19,5 +19,6 @@ bp = Blueprint(__name__)
 def post_events() -> dict[str, Any]:
     """Answers 200 with one result per event: accepted, duplicate, stale or rejected."""
     batch = json_body(bp.current_request, PlatformEventBatch)
-    results = ingest_events(FactRepository(get_settings()), batch.events, clock.now())
+    adapters = Adapters.from_settings(get_settings())
+    results = ingest_events(adapters.facts, adapters.metrics, batch.events, clock.now())
     return {"results": [result.as_dict() for result in results]}

@@ -56,6 +56,7 @@ def complaint_view(complaint: Complaint) -> dict[str, Any]:
             "criteria": [dict(c) for c in decision.criteria],
             "unmet_criteria": [c["name"] for c in decision.criteria if not c.get("met")],
         },
+        "exemption": complaint.exemption_state(),
         "history": [
             {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
             for h in complaint.history

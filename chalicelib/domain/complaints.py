@@ -71,10 +71,31 @@ class Complaint:
     decision: Decision | None = None
     assessment: Assessment | None = None
     escalated_at: datetime | None = None
+    exemption_applied_at: datetime | None = None
+    exemption_metrics: tuple[dict[str, Any], ...] = ()
 
     @property
     def is_pending(self) -> bool:
         return self.status == "pending"
+
+    def exemption_state(self, due_hours: int = 72) -> dict[str, Any]:
+        """not_applicable (not upheld), scheduled (with its due-by time) or applied."""
+        if self.status != "upheld" or self.decision is None:
+            return {"status": "not_applicable"}
+        if self.exemption_applied_at is None:
+            due_by = self.decision.decided_at + timedelta(hours=due_hours)
+            return {"status": "scheduled", "due_by": to_iso(due_by)}
+        return {
+            "status": "applied",
+            "applied_at": to_iso(self.exemption_applied_at),
+            "metrics": [dict(m) for m in self.exemption_metrics],
+        }
+
+    def with_exemption(self, at: datetime, metrics: tuple[dict[str, Any], ...]) -> Complaint:
+        entry = HistoryEntry(at=at, actor="exemption_job", action="exemption_applied")
+        return replace(
+            self, exemption_applied_at=at, exemption_metrics=metrics, history=(*self.history, entry)
+        )
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,15 @@ class SlaPolicy:
 
     def needs_decision(self, complaint: Complaint, now: datetime) -> bool:
         return complaint.is_pending and now >= self.decide_at(complaint)
+
+
+@dataclass(frozen=True)
+class ExemptionPolicy:
+    """How an upheld complaint's exemption is scoped and watched (DESIGN §5)."""
+
+    window_days: int = 90  # W: malicious_ordering exempts the buyer's orders this far back
+    cleaning_days: int = 90
+    alert_after: timedelta = timedelta(hours=48)
 
 
 def escalate(complaint: Complaint, now: datetime) -> Complaint:

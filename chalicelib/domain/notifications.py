@@ -13,6 +13,7 @@ from chalicelib.domain.timeutil import to_iso
 
 DECIDED = "decided"
 ESCALATED = "escalated"
+EXEMPTION_APPLIED = "exemption_applied"
 
 
 def complaint_event(complaint: Complaint, kind: str) -> dict[str, Any]:
@@ -37,5 +38,10 @@ def complaint_event(complaint: Complaint, kind: str) -> dict[str, Any]:
             outcome=decision.outcome,
             reason_code=decision.reason_code,
             decided_by=decision.decided_by,
+        )
+    if kind == EXEMPTION_APPLIED and complaint.exemption_applied_at is not None:
+        event.update(
+            occurred_at=to_iso(complaint.exemption_applied_at),
+            metrics=[dict(m) for m in complaint.exemption_metrics],
         )
     return event

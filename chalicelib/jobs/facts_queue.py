@@ -18,6 +18,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
 from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
 from chalicelib.config import get_settings
 from chalicelib.services.ingest import ingest_event
 
@@ -28,7 +29,8 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=FACTS_QUEUE, batch_size=10)
 def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
-    facts = FactRepository(get_settings())
+    settings = get_settings()
+    facts, metrics = FactRepository(settings), MetricsRepository(settings)
     now = clock.now()
     failures: list[dict[str, str]] = []
     for record in event:
@@ -40,8 +42,8 @@ def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
             failures.append({"itemIdentifier": message_id})
             continue
         try:
-            result = ingest_event(facts, raw, now)
-        except PynamoDBException:
+            result = ingest_event(facts, metrics, raw, now)
+        except (PynamoDBException, ContributionConflict):
             log.exception("fact message %s: storage error, will be retried", message_id)
             failures.append({"itemIdentifier": message_id})
             continue

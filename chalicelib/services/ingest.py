@@ -7,8 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.facts import parse_event
+from chalicelib.services.metrics import refresh_order
+
+#: Facts that change an order's metric contributions.
+METRIC_FACTS = frozenset({"order", "dispute", "review"})
 
 
 @dataclass(frozen=True)
@@ -24,9 +29,13 @@ class EventResult:
         return body
 
 
-def ingest_event(facts: FactRepository, raw: Any, now: datetime) -> EventResult:
-    """Validate and apply one event.  A malformed event is ``rejected`` with its reason;
-    storage failures propagate so the caller can retry (SQS) or answer 5xx (HTTP)."""
+def ingest_event(
+    facts: FactRepository, metrics: MetricsRepository, raw: Any, now: datetime
+) -> EventResult:
+    """Validate and apply one event, then bring the order's metric contributions up to
+    date.  A malformed event is ``rejected`` with its reason; storage failures propagate so
+    the caller can retry (SQS) or answer 5xx (HTTP).  A duplicate refreshes too, which
+    repairs a crash between storing a fact and counting it."""
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     try:
         event = parse_event(raw)
@@ -36,8 +45,13 @@ def ingest_event(facts: FactRepository, raw: Any, now: datetime) -> EventResult:
             status="rejected",
             error={"code": exc.code, "message": exc.message, "details": exc.details},
         )
-    return EventResult(event_id=event.event_id, status=facts.apply(event, now))
+    status = facts.apply(event, now)
+    if status != "stale" and event.type in METRIC_FACTS:
+        refresh_order(facts, metrics, event.payload.order_id)
+    return EventResult(event_id=event.event_id, status=status)
 
 
-def ingest_events(facts: FactRepository, raws: list[Any], now: datetime) -> list[EventResult]:
-    return [ingest_event(facts, raw, now) for raw in raws]
+def ingest_events(
+    facts: FactRepository, metrics: MetricsRepository, raws: list[Any], now: datetime
+) -> list[EventResult]:
+    return [ingest_event(facts, metrics, raw, now) for raw in raws]

@@ -141,15 +141,15 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(
         {"outcome": "upheld", "reason_code": "complaint_upheld"},
     )
     # the second reviewer read the complaint before the first one's write landed
-    monkeypatch.setattr(ComplaintRepository, "get", lambda self, cid: stale)
-    second = api.call(
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {"outcome": "rejected", "reason_code": "insufficient_evidence"},
-        seller="op-2",
-        role="operator",
-    )
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(ComplaintRepository, "get", lambda self, cid: stale)
+        second = api.call(
+            "POST",
+            f"/review/complaints/{complaint_id}/decision",
+            {"outcome": "rejected", "reason_code": "insufficient_evidence"},
+            seller="op-2",
+            role="operator",
+        )
     assert (first.status, second.status) == (200, 409)
     stored = ComplaintRepository(settings).get(complaint_id)
     assert stored is not None and stored.status == "upheld"

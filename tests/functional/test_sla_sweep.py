@@ -162,15 +162,15 @@ def test_the_sweep_and_a_reviewer_deciding_at_once_make_one_decision(
     assert reviewer.status == 200
     published()
     # a sweep run that listed and read the complaint just before the reviewer's write landed
-    monkeypatch.setattr(ComplaintRepository, "get_stored", lambda self, cid: stale)
-    done = process_due(
-        Adapters.from_settings(settings),
-        complaint_id,
-        clock.current,
-        settings.sla_policy,
-        settings.thresholds,
-    )
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(ComplaintRepository, "get_stored", lambda self, cid: stale)
+        done = process_due(
+            Adapters.from_settings(settings),
+            complaint_id,
+            clock.current,
+            settings.sla_policy,
+            settings.thresholds,
+        )
     assert done == ["raced"]
     assert sweep(client)["actions"] == {}
     stored = ComplaintRepository(settings).get(complaint_id)

@@ -1,0 +1,226 @@
+"""Metric contributions, exemptions, cleaning periods and daily counters (facts table).
+
+A unit's contribution and the counter deltas it causes are written in one transaction,
+conditional on the contribution's stored revision: a concurrent or repeated recompute
+either sees the new revision (and finds nothing left to do) or loses and retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.convert import conditional_failed, plain
+from chalicelib.adapters.fact_repository import facts_from_items
+from chalicelib.adapters.models import (
+    COUNTER_KEYS,
+    FactModel,
+    counter_attribute,
+    fact_model,
+    metrics_day_model,
+)
+from chalicelib.config import Settings
+from chalicelib.domain.facts import OrderFacts
+from chalicelib.domain.metrics import CleaningWindow, Contribution
+from chalicelib.domain.timeutil import parse_iso, to_iso
+
+
+class ContributionConflict(Exception):
+    """Another writer changed the unit's contribution first; recompute and retry."""
+
+
+@dataclass(frozen=True)
+class StoredContribution:
+    contribution: Contribution
+    revision: int
+
+
+@dataclass(frozen=True)
+class OrderPartition:
+    facts: OrderFacts
+    exemptions: dict[tuple[str, str], str]  # (unit, metric) -> complaint id
+    contributions: dict[str, StoredContribution]  # unit -> stored contribution
+
+
+def _contribution_to_data(c: Contribution) -> dict[str, Any]:
+    return {
+        "unit": c.unit,
+        "seller_id": c.seller_id,
+        "day": c.day.isoformat(),
+        "raw": {m: list(f) for m, f in c.raw.items()},
+        "kept": {m: list(f) for m, f in c.kept.items()},
+        "exempt_by": dict(c.exempt_by),
+    }
+
+
+def _contribution_from_data(d: dict[str, Any]) -> Contribution:
+    return Contribution(
+        unit=d["unit"],
+        seller_id=d["seller_id"],
+        day=date.fromisoformat(d["day"]),
+        raw={m: (int(f[0]), int(f[1])) for m, f in d["raw"].items()},
+        kept={m: (int(f[0]), int(f[1])) for m, f in d["kept"].items()},
+        exempt_by=dict(d.get("exempt_by") or {}),
+    )
+
+
+class MetricsRepository:
+    def __init__(self, settings: Settings) -> None:
+        self.facts: type[FactModel] = fact_model(settings)
+        self.days: type[Model] = metrics_day_model(settings)
+        self.retention = timedelta(days=settings.retention_days)
+
+    # the order partition -------------------------------------------------------------
+    @staticmethod
+    def partition_from_items(items: list[FactModel]) -> OrderPartition:
+        """Interpret an order partition (``FactRepository.order_items``): its facts, the
+        exemptions of its units and their stored contributions."""
+        exemptions: dict[tuple[str, str], str] = {}
+        stored: dict[str, StoredContribution] = {}
+        for item in items:
+            data = plain(item.data) or {}
+            if item.sk.startswith("EXEMPT#"):
+                exemptions[(data["unit"], data["metric"])] = data["complaint_id"]
+            elif item.sk.startswith("CONTRIB#"):
+                stored[data["unit"]] = StoredContribution(
+                    _contribution_from_data(data), int(item.version or 0)
+                )
+        return OrderPartition(
+            facts=facts_from_items(items), exemptions=exemptions, contributions=stored
+        )
+
+    def write_contribution(
+        self,
+        order_id: str,
+        old: StoredContribution | None,
+        new: Contribution,
+        deltas: dict[tuple[str, date], dict[str, int]],
+        connection: Any,
+    ) -> None:
+        """Store ``new`` and add ``deltas`` to the day counters, atomically, only if the
+        stored contribution is still ``old``."""
+        revision = 0 if old is None else old.revision
+        item = self.facts(
+            f"ORDER#{order_id}",
+            f"CONTRIB#{new.unit}",
+            type="contribution",
+            version=revision + 1,
+            data=_contribution_to_data(new),
+            expires_at=datetime.combine(new.day, time(), tzinfo=UTC) + self.retention,
+        )
+        condition = (
+            self.facts.pk.does_not_exist() if old is None else self.facts.version == revision
+        )
+        try:
+            with TransactWrite(connection=connection) as transaction:
+                transaction.save(item, condition=condition)
+                for (seller_id, day), counters in deltas.items():
+                    day_item = self.days(f"METRICS#{seller_id}", f"DAY#{day.isoformat()}")
+                    actions = [
+                        getattr(self.days, counter_attribute(k)).add(v) for k, v in counters.items()
+                    ]
+                    transaction.update(day_item, actions=actions)
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                raise ContributionConflict(new.unit) from exc
+            raise
+
+    def connection(self) -> Any:
+        return self.facts._get_connection().connection
+
+    # exemptions and cleaning periods -------------------------------------------------
+    def put_exemption(
+        self, order_id: str, unit: str, metric: str, complaint_id: str, at: datetime
+    ) -> bool:
+        """Record that ``unit`` leaves ``metric``; False when it already had (first wins)."""
+        item = self.facts(
+            f"ORDER#{order_id}",
+            f"EXEMPT#{unit}#{metric}",
+            type="exemption",
+            data={
+                "unit": unit,
+                "metric": metric,
+                "complaint_id": complaint_id,
+                "applied_at": to_iso(at),
+            },
+            recorded_at=at,
+            expires_at=at + self.retention,
+        )
+        try:
+            item.save(condition=self.facts.pk.does_not_exist())
+        except PutError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None:
+        self.facts(
+            f"CLEAN#{seller_id}#{buyer_id}",
+            f"CLEAN#{window.complaint_id}",
+            type="cleaning",
+            data={
+                "complaint_id": window.complaint_id,
+                "start": to_iso(window.start),
+                "end": to_iso(window.end),
+            },
+            expires_at=window.end + self.retention,
+        ).save()
+
+    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]:
+        return [
+            CleaningWindow(d["complaint_id"], parse_iso(d["start"]), parse_iso(d["end"]))
+            for d in (plain(i.data) for i in self.facts.query(f"CLEAN#{seller_id}#{buyer_id}"))
+        ]
+
+    # a seller's counters and exemption log -------------------------------------------
+    def day_counters(self, seller_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
+        """Counters of the days in [first, last]: one Query, at most one item per day."""
+        condition = self.days.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")  # type: ignore[attr-defined]
+        found: dict[date, dict[str, int]] = {}
+        for item in self.days.query(f"METRICS#{seller_id}", range_key_condition=condition):
+            found[date.fromisoformat(item.sk[4:])] = {  # type: ignore[attr-defined]
+                key: int(getattr(item, counter_attribute(key)) or 0) for key in COUNTER_KEYS
+            }
+        return found
+
+    def start_exemption_log(
+        self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Create the complaint's exemption log entry once; return the stored entry (so a
+        re-run after a crash keeps the first run's "before" values)."""
+        key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
+        try:
+            self.facts(
+                *key,
+                type="exemption_log",
+                data=entry,
+                recorded_at=at,
+                expires_at=at + self.retention,
+            ).save(condition=self.facts.pk.does_not_exist())
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise
+            return dict(plain(self.facts.get(*key, consistent_read=True).data))
+        return entry
+
+    def finish_exemption_log(
+        self, seller_id: str, complaint_id: str, entry: dict[str, Any]
+    ) -> None:
+        self.facts(f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}").update(
+            actions=[self.facts.data.set(entry)]
+        )
+
+    def exemption_log(self, seller_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        condition = self.facts.sk.startswith("EXEMPTION#")
+        return [
+            dict(plain(i.data))
+            for i in self.facts.query(
+                f"METRICS#{seller_id}", range_key_condition=condition, limit=limit
+            )
+        ]

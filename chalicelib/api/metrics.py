@@ -1,0 +1,20 @@
+"""The seller's service metrics."""
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import clock
+from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.api.http import endpoint, principal
+from chalicelib.config import get_settings
+from chalicelib.services.metrics import seller_metrics
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/metrics", methods=["GET"])
+@endpoint("seller")
+def metrics() -> dict[str, Any]:
+    seller_id = principal(bp.current_request).subject
+    return seller_metrics(MetricsRepository(get_settings()), seller_id, clock.now())

@@ -1,0 +1,211 @@
+"""Seller service metrics (DESIGN §5) and what exemptions remove from them.  Pure.
+
+Every order and every review is a *unit* that contributes to a seller's daily counters:
+for each metric, whether it is in the numerator and in the denominator, raw and after
+exemptions (an exempted unit leaves both).  A unit's contribution is recomputed from its
+facts whenever they change, and only the difference is added to the day's counters — so
+late, repeated or out-of-order facts always end up counted once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
+from chalicelib.domain.scenarios import Text
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    name: Text
+    window_days: int
+    definition: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "non_fulfillment_rate",
+        Text("成交不卖率", "Non-fulfilment rate"),
+        30,
+        "paid orders closed without shipment / paid orders",
+    ),
+    Metric(
+        "dispute_rate",
+        Text("纠纷率", "Dispute rate"),
+        30,
+        "orders with a dispute not withdrawn / (delivered orders + disputed orders)",
+    ),
+    Metric(
+        "cancellation_rate",
+        Text("取消率", "Cancellation rate"),
+        30,
+        "orders cancelled or never paid / orders placed",
+    ),
+    Metric(
+        "negative_review_rate",
+        Text("差评率", "Negative review rate"),
+        90,
+        "reviews rated 1-2 / reviews",
+    ),
+)
+METRIC_CODES = tuple(m.code for m in METRICS)
+ORDER_METRICS = ("non_fulfillment_rate", "dispute_rate", "cancellation_rate")
+LONGEST_WINDOW = max(m.window_days for m in METRICS)
+
+#: (numerator, denominator) membership of one unit in one metric
+Flags = tuple[int, int]
+
+
+def order_flags(order: OrderData, disputes: Iterable[DisputeData]) -> dict[str, Flags]:
+    paid = order.is_paid
+    disputed = any(d.status != "withdrawn" for d in disputes)
+    delivered = order.status == "delivered"
+    never_paid = not paid and order.status != "placed"  # closed before payment
+    return {
+        "non_fulfillment_rate": (int(paid and order.status == "closed_unshipped"), int(paid)),
+        "dispute_rate": (int(disputed), int(delivered or disputed)),
+        "cancellation_rate": (int(order.status == "cancelled" or never_paid), 1),
+    }
+
+
+def review_flags(review: ReviewData) -> dict[str, Flags]:
+    return {"negative_review_rate": (int(review.rating <= 2), 1)}
+
+
+@dataclass(frozen=True)
+class CleaningWindow:
+    """After an upheld malicious_dispute: this buyer's bad orders at this seller placed in
+    [start, end) leave the order metrics."""
+
+    complaint_id: str
+    start: datetime
+    end: datetime
+
+    def covers(self, when: datetime) -> bool:
+        return self.start <= when < self.end
+
+
+@dataclass(frozen=True)
+class Contribution:
+    unit: str  # "ORDER" or "REVIEW#<id>"
+    seller_id: str
+    day: date
+    raw: Mapping[str, Flags]
+    kept: Mapping[str, Flags]  # after exemptions
+    exempt_by: Mapping[str, str]  # metric -> complaint id that exempted it
+
+    def counters(self) -> dict[str, int]:
+        """This unit's share of the day's counters."""
+        out: dict[str, int] = {}
+        for metric, (num, den) in self.raw.items():
+            out[f"{metric}.num"] = num
+            out[f"{metric}.den"] = den
+        for metric, (num, den) in self.kept.items():
+            out[f"{metric}.num_kept"] = num
+            out[f"{metric}.den_kept"] = den
+        return out
+
+
+def contributions(
+    facts: OrderFacts,
+    exemptions: Mapping[tuple[str, str], str],
+    cleaning: Iterable[CleaningWindow] = (),
+) -> list[Contribution]:
+    """The contributions of the units of one order: the order (once its own fact is known)
+    and each of its reviews.  ``exemptions`` maps (unit, metric) to the complaint id."""
+    made: list[Contribution] = []
+    windows = list(cleaning)
+    order = facts.order
+    if order is not None:
+        raw = order_flags(order, facts.disputes)
+        exempt_by = {m: exemptions[("ORDER", m)] for m in raw if ("ORDER", m) in exemptions}
+        for window in windows:
+            if window.covers(order.placed_at):
+                for metric, (num, _) in raw.items():
+                    if num:  # a bad order the buyer caused during the cleaning period
+                        exempt_by.setdefault(metric, window.complaint_id)
+        made.append(_contribution("ORDER", order.seller_id, order.placed_at, raw, exempt_by))
+    for review in facts.reviews:
+        unit = f"REVIEW#{review.review_id}"
+        raw = review_flags(review)
+        exempt_by = {m: exemptions[(unit, m)] for m in raw if (unit, m) in exemptions}
+        made.append(_contribution(unit, review.seller_id, review.posted_at, raw, exempt_by))
+    return made
+
+
+def _contribution(
+    unit: str, seller_id: str, when: datetime, raw: dict[str, Flags], exempt_by: dict[str, str]
+) -> Contribution:
+    kept = {m: ((0, 0) if m in exempt_by else flags) for m, flags in raw.items()}
+    return Contribution(
+        unit=unit, seller_id=seller_id, day=when.date(), raw=raw, kept=kept, exempt_by=exempt_by
+    )
+
+
+def counter_delta(
+    old: Contribution | None, new: Contribution | None
+) -> dict[tuple[str, date], dict[str, int]]:
+    """What to add to which (seller, day) counters to go from ``old`` to ``new``."""
+    delta: dict[tuple[str, date], dict[str, int]] = {}
+    for contribution, sign in ((old, -1), (new, 1)):
+        if contribution is None:
+            continue
+        day = delta.setdefault((contribution.seller_id, contribution.day), {})
+        for counter, value in contribution.counters().items():
+            day[counter] = day.get(counter, 0) + sign * value
+    return {
+        key: {c: v for c, v in counters.items() if v}
+        for key, counters in delta.items()
+        if any(counters.values())
+    }
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def metric_values(days: Mapping[date, Mapping[str, int]], now: datetime) -> dict[str, Any]:
+    """Each metric over its window, raw and after exemptions, from daily counters."""
+    today = now.date()
+    values: dict[str, Any] = {}
+    for metric in METRICS:
+        first = today - timedelta(days=metric.window_days - 1)
+        sums = {"num": 0, "den": 0, "num_kept": 0, "den_kept": 0}
+        for day, counters in days.items():
+            if first <= day <= today:
+                for key in sums:
+                    sums[key] += int(counters.get(f"{metric.code}.{key}", 0))
+        values[metric.code] = {
+            "name": metric.name.as_dict(),
+            "definition": metric.definition,
+            "window_days": metric.window_days,
+            "window": {"from": first.isoformat(), "to": today.isoformat()},
+            "raw": {
+                "numerator": sums["num"],
+                "denominator": sums["den"],
+                "value": _rate(sums["num"], sums["den"]),
+            },
+            "after_exemptions": {
+                "numerator": sums["num_kept"],
+                "denominator": sums["den_kept"],
+                "value": _rate(sums["num_kept"], sums["den_kept"]),
+            },
+        }
+    return values
+
+
+#: What an upheld complaint exempts (DESIGN §5), by scenario:
+#: ("order", metrics) that order; ("buyer_orders", metrics) the buyer's orders at this seller
+#: within the window; ("reviews", metrics) the order's negative reviews by the buyer;
+#: ("cleaning", metrics) bad orders during the cleaning period.
+EXEMPTION_SCOPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "non_fulfillment_protection": (("order", ("non_fulfillment_rate",)),),
+    "malicious_harassment": (("order", ("cancellation_rate", "non_fulfillment_rate")),),
+    "malicious_ordering": (("buyer_orders", ("cancellation_rate", "non_fulfillment_rate")),),
+    "malicious_review": (("reviews", ("negative_review_rate",)),),
+    "malicious_dispute": (("order", ("dispute_rate",)), ("cleaning", ORDER_METRICS)),
+}

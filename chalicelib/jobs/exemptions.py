@@ -1,0 +1,32 @@
+"""The hourly exemption job (see services/exemptions.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Rate
+from chalice.app import CloudWatchEvent
+
+from chalicelib import clock
+from chalicelib.adapters.unit import Adapters
+from chalicelib.config import get_settings
+from chalicelib.services.exemptions import run_exemption_job
+
+log = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="exemption_job")
+def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
+    settings = get_settings()
+    adapters = Adapters.from_settings(settings)
+    report = run_exemption_job(
+        adapters,
+        adapters.metrics,
+        now=clock.now(),
+        policy=settings.exemption_policy,
+        sla=settings.sla_policy,
+        batch=settings.sweep_batch,
+    )
+    log.info("exemption job: %s", report.as_dict())
+    return report.as_dict()

@@ -1,0 +1,53 @@
+"""Keeping seller metrics true to the facts, and reading them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
+from chalicelib.domain.metrics import LONGEST_WINDOW, contributions, counter_delta, metric_values
+from chalicelib.domain.timeutil import to_iso
+
+ATTEMPTS = 3
+
+
+def refresh_order(facts: FactRepository, metrics: MetricsRepository, order_id: str) -> int:
+    """Recompute the contributions of an order's units (the order, its reviews) from its
+    facts, exemptions and the buyer's cleaning periods; write only what changed.
+
+    Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
+    one Query of the order partition, one of the cleaning periods, and one transaction per
+    changed unit.  Returns how many units changed."""
+    for _ in range(ATTEMPTS):
+        partition = metrics.partition_from_items(facts.order_items(order_id))
+        order = partition.facts.order
+        cleaning = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
+        changed = 0
+        try:
+            for new in contributions(partition.facts, partition.exemptions, cleaning):
+                old = partition.contributions.get(new.unit)
+                if old is not None and old.contribution == new:
+                    continue
+                delta = counter_delta(old.contribution if old else None, new)
+                metrics.write_contribution(order_id, old, new, delta, metrics.connection())
+                changed += 1
+        except ContributionConflict:
+            continue  # someone else refreshed meanwhile: read again
+        return changed
+    raise ContributionConflict(order_id)
+
+
+def current_values(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:
+    first = (now - timedelta(days=LONGEST_WINDOW - 1)).date()
+    return metric_values(metrics.day_counters(seller_id, first, now.date()), now)
+
+
+def seller_metrics(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:
+    """Each metric raw and after exemptions, and the exemptions applied: two Queries."""
+    return {
+        "as_of": to_iso(now),
+        "metrics": current_values(metrics, seller_id, now),
+        "exemptions": metrics.exemption_log(seller_id),
+    }
