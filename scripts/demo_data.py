@@ -221,7 +221,7 @@ DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...]
     ("s-demo-1", "o-normal-2", "malicious_ordering", None, 3, None),
     ("s-demo-2", "o-normal-6", "malicious_dispute", None, 10, None),
     ("s-demo-1", "o-normal-3", "malicious_review", None, 60, "rejected"),
-    ("s-demo-1", "o-normal-4", "malicious_ordering", None, 70, "upheld"),
+    ("s-demo-1", "o-normal-4", "malicious_harassment", None, 20, "upheld"),
 )
 DEMO_REASON = {"upheld": "complaint_upheld", "rejected": "insufficient_evidence"}
 

@@ -2,7 +2,10 @@
 
 Every order and every review is a *unit* that contributes to a seller's daily counters:
 for each metric, whether it is in the numerator and in the denominator, raw and after
-exemptions (an exempted unit leaves both).  A unit's contribution is recomputed from its
+exemptions.  An exemption stops a unit counting *against* the seller: an exempted unit in
+the metric's numerator leaves both numerator and denominator; an exempted unit that is not
+(a completed order, say) keeps counting, since removing it would raise the rate.  Both are
+re-evaluated whenever the unit's facts change.  A unit's contribution is recomputed from its
 facts whenever they change, and only the difference is added to the day's counters — so
 late, repeated or out-of-order facts always end up counted once.
 """
@@ -124,10 +127,9 @@ def contributions(
         raw = order_flags(order, facts.disputes)
         exempt_by = {m: exemptions[("ORDER", m)] for m in raw if ("ORDER", m) in exemptions}
         for window in windows:
-            if window.covers(order.placed_at):
-                for metric, (num, _) in raw.items():
-                    if num:  # a bad order the buyer caused during the cleaning period
-                        exempt_by.setdefault(metric, window.complaint_id)
+            if window.covers(order.placed_at):  # orders the buyer placed in the period
+                for metric in raw:
+                    exempt_by.setdefault(metric, window.complaint_id)
         made.append(_contribution("ORDER", order.seller_id, order.placed_at, raw, exempt_by))
     for review in facts.reviews:
         unit = f"REVIEW#{review.review_id}"
@@ -140,6 +142,7 @@ def contributions(
 def _contribution(
     unit: str, seller_id: str, when: datetime, raw: dict[str, Flags], exempt_by: dict[str, str]
 ) -> Contribution:
+    exempt_by = {m: cid for m, cid in exempt_by.items() if raw[m][0]}  # only what counts against
     kept = {m: ((0, 0) if m in exempt_by else flags) for m, flags in raw.items()}
     return Contribution(
         unit=unit, seller_id=seller_id, day=when.date(), raw=raw, kept=kept, exempt_by=exempt_by

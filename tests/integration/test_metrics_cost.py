@@ -1,0 +1,54 @@
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.config import Settings
+from chalicelib.services.ingest import ingest_events
+from chalicelib.services.metrics import seller_metrics
+from tests.builders import T0, order_event
+from tests.dynamo_calls import count_dynamodb_calls
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def test_reading_metrics_costs_the_same_whatever_the_order_volume(settings: Settings) -> None:
+    facts, metrics = FactRepository(settings), MetricsRepository(settings)
+
+    def add_orders(prefix: str, count: int) -> None:
+        ingest_events(
+            facts,
+            metrics,
+            [
+                order_event(
+                    f"{prefix}{i}",
+                    status=["delivered", "cancelled", "paid"][i % 3],
+                    placed_at=T0 - timedelta(days=i % 30, hours=i % 7),
+                )
+                for i in range(count)
+            ],
+            T0,
+        )
+
+    def read() -> tuple[int, dict[str, int]]:
+        with count_dynamodb_calls(settings) as calls:
+            body = seller_metrics(metrics, "s-1", T0)
+        return sum(calls.values()), body["metrics"]["cancellation_rate"]["raw"]
+
+    add_orders("a", 30)  # moto copies the table per transaction: keep volumes modest
+    few_calls, few = read()
+    add_orders("b", 90)
+    many_calls, many = read()
+    assert few == {"numerator": 10, "denominator": 30, "value": round(10 / 30, 4)}
+    assert many["denominator"] == 120 and many["numerator"] == 40
+    assert few_calls == many_calls == 2  # day counters + exemption log
+
+
+def test_ingesting_a_fact_twice_counts_it_once(settings: Settings) -> None:
+    facts, metrics = FactRepository(settings), MetricsRepository(settings)
+    event = order_event("o-1", status="cancelled", cancelled_by="buyer")
+    for _ in range(3):
+        ingest_events(facts, metrics, [event], T0)
+    raw = seller_metrics(metrics, "s-1", T0)["metrics"]["cancellation_rate"]["raw"]
+    assert (raw["numerator"], raw["denominator"]) == (1, 1)

@@ -1,0 +1,107 @@
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.domain.facts import OrderFacts, parse_event
+from chalicelib.domain.metrics import (
+    CleaningWindow,
+    contributions,
+    counter_delta,
+    metric_values,
+    order_flags,
+)
+from tests.builders import T0, dispute_event, order_event, review_event
+
+
+def _p(raw: dict[str, Any]) -> Any:
+    return parse_event(raw).payload
+
+
+def test_order_flags_follow_the_metric_definitions() -> None:
+    def flags(status: str, **extra: Any) -> dict[str, tuple[int, int]]:
+        return order_flags(_p(order_event("o", status=status, **extra)), [])
+
+    assert flags("placed") == {
+        "non_fulfillment_rate": (0, 0),
+        "dispute_rate": (0, 0),
+        "cancellation_rate": (0, 1),
+    }
+    assert flags("closed_unshipped")["non_fulfillment_rate"] == (1, 1)
+    assert flags("delivered")["dispute_rate"] == (0, 1)
+    assert flags("cancelled", cancelled_by="buyer")["cancellation_rate"] == (1, 1)
+    disputed = order_flags(_p(order_event("o", status="delivered")), [_p(dispute_event("d", "o"))])
+    assert disputed["dispute_rate"] == (1, 1)
+    withdrawn = order_flags(
+        _p(order_event("o", status="shipped")), [_p(dispute_event("d", "o", status="withdrawn"))]
+    )
+    assert withdrawn["dispute_rate"] == (0, 0)
+
+
+def test_an_exemption_removes_only_what_counts_against_the_seller() -> None:
+    good = OrderFacts(order=_p(order_event("o", status="paid")))
+    (unit,) = contributions(good, {("ORDER", "non_fulfillment_rate"): "c1"})
+    assert unit.kept["non_fulfillment_rate"] == (0, 1) and unit.exempt_by == {}
+    turned_bad = OrderFacts(order=_p(order_event("o", status="closed_unshipped", version=2)))
+    (unit,) = contributions(turned_bad, {("ORDER", "non_fulfillment_rate"): "c1"})
+    assert unit.raw["non_fulfillment_rate"] == (1, 1)
+    assert unit.kept["non_fulfillment_rate"] == (0, 0)
+    assert unit.exempt_by == {"non_fulfillment_rate": "c1"}
+
+
+def test_cleaning_windows_cover_orders_placed_within_them() -> None:
+    window = CleaningWindow("c9", T0, T0 + timedelta(days=90))
+    inside = OrderFacts(
+        order=_p(
+            order_event(
+                "o", status="cancelled", cancelled_by="buyer", placed_at=T0 + timedelta(days=1)
+            )
+        )
+    )
+    before = OrderFacts(
+        order=_p(
+            order_event(
+                "o", status="cancelled", cancelled_by="buyer", placed_at=T0 - timedelta(days=1)
+            )
+        )
+    )
+    assert contributions(inside, {}, [window])[0].kept["cancellation_rate"] == (0, 0)
+    assert contributions(before, {}, [window])[0].kept["cancellation_rate"] == (1, 1)
+
+
+def test_reviews_are_their_own_units_on_their_posting_day() -> None:
+    facts = OrderFacts(order=None, reviews=(_p(review_event("r", "o", rating=2)),))
+    (unit,) = contributions(facts, {})
+    assert unit.unit == "REVIEW#r" and unit.day == (T0 - timedelta(days=1)).date()
+    assert unit.raw == {"negative_review_rate": (1, 1)}
+
+
+def test_counter_delta_moves_a_unit_between_days_and_cancels_out() -> None:
+    a = contributions(OrderFacts(order=_p(order_event("o", status="placed"))), {})[0]
+    b = contributions(OrderFacts(order=_p(order_event("o", status="cancelled", placed_at=T0))), {})[
+        0
+    ]
+    delta = counter_delta(a, b)
+    assert delta[("s-1", a.day)] == {"cancellation_rate.den": -1, "cancellation_rate.den_kept": -1}
+    assert delta[("s-1", b.day)]["cancellation_rate.num"] == 1
+    assert counter_delta(b, b) == {}
+
+
+def test_metric_values_sum_each_metrics_own_window() -> None:
+    today = T0.date()
+    days = {
+        today: {
+            "cancellation_rate.num": 1,
+            "cancellation_rate.den": 2,
+            "negative_review_rate.num": 1,
+            "negative_review_rate.den": 1,
+        },
+        today - timedelta(days=30): {
+            "cancellation_rate.num": 5,
+            "cancellation_rate.den": 5,
+            "negative_review_rate.den": 1,
+        },
+        date(2020, 1, 1): {"negative_review_rate.den": 9},
+    }
+    values = metric_values(days, T0)
+    assert values["cancellation_rate"]["raw"] == {"numerator": 1, "denominator": 2, "value": 0.5}
+    assert values["negative_review_rate"]["raw"]["denominator"] == 2
+    assert values["dispute_rate"]["raw"]["value"] is None
