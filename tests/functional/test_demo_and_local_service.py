@@ -92,6 +92,21 @@ def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = json.loads(response.read())
         assert {c["status"] for c in body["items"]} == {"pending", "upheld", "rejected"}
+        # the exemption job runs on its timer: the upheld demo complaints change the metrics
+        metrics: dict[str, object] = {}
+        for _ in range(60):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/metrics",
+                headers={"Authorization": f"Bearer {token.group(1)}"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                metrics = json.loads(response.read())
+            if metrics["exemptions"]:
+                break
+            time.sleep(0.5)
+        assert metrics["exemptions"], "the exemption job did not run"
+        cancellation = metrics["metrics"]["cancellation_rate"]  # type: ignore[index]
+        assert cancellation["after_exemptions"]["value"] < cancellation["raw"]["value"]
     finally:
         process.send_signal(signal.SIGINT)
         try:
