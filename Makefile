@@ -4,8 +4,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT   ?= 8000
+STAGE  ?= prod
+BUILD  := build/$(STAGE)
+INFRA_VENV  := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
+export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run test lint typecheck unit clean package infra-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,5 +36,21 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(PY) -m pytest
 
+## One SAM/CloudFormation template with everything the app needs: build/$(STAGE)/sam.json
+package: $(STAMP)
+	$(PY) -m scripts.infra $(STAGE) $(BUILD)/merge.json
+	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(BUILD)/merge.json $(BUILD)
+
+$(INFRA_STAMP): requirements-infra.txt
+	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	rm -f $(INFRA_VENV)/.installed-*
+	touch $@
+
+## Validate the packaged template: cfn-lint, then checkov (suppressions and reasons: .checkov.yaml)
+infra-check: package $(INFRA_STAMP)
+	$(INFRA_VENV)/bin/cfn-lint $(BUILD)/sam.json
+	$(INFRA_VENV)/bin/checkov -f $(BUILD)/sam.json --config-file .checkov.yaml
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(INFRA_VENV) build .pytest_cache .mypy_cache .ruff_cache

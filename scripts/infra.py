@@ -1,0 +1,288 @@
+"""Build the CloudFormation merge template for ``chalice package`` (``make package``).
+
+Chalice packages the functions, their roles (from ``.chalice/policy-<stage>.json``), the
+API and the event sources; this adds everything else the app needs, and wires it in:
+
+* the DynamoDB tables — generated from the app's own PynamoDB models, so the deployed
+  keys and indexes are the ones the code uses — with point-in-time recovery, encryption,
+  deletion protection and the ``expires_at`` TTL attribute;
+* the SQS queues with dead-letter queues, and ``ReportBatchItemFailures`` on the queue
+  event sources (Chalice cannot set it);
+* the SNS topics (complaint events; alarms), and CloudWatch alarms on SLA breaches,
+  dead-letter queue depth and overdue exemptions;
+* API Gateway stage throttling, and 4XX/5XX gateway responses that carry CORS headers;
+* every function's environment wired to the real resource names.
+
+Usage: ``python -m scripts.infra <stage> <output.json>``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.models import complaint_model, fact_model
+from chalicelib.config import get_settings
+from chalicelib.jobs.facts_queue import FACTS_QUEUE
+from chalicelib.jobs.sla_sweep import SWEEP_QUEUE
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = "seller-report-center"
+NAMESPACE = "SellerReportCenter"
+#: Chalice's resource names for the functions it packages, and their queue event sources.
+FUNCTIONS = ("APIHandler", "OnFactMessages", "SlaSweep", "SlaSweepWorker", "ExemptionJob")
+QUEUE_EVENTS = {
+    "OnFactMessages": ("OnFactMessagesSqsEventSource", "FactsQueue"),
+    "SlaSweepWorker": ("SlaSweepWorkerSqsEventSource", "SweepQueue"),
+}
+MAX_RECEIVES = 5
+
+
+def _table(model: Any, logical_name: str) -> dict[str, Any]:
+    schema = model._get_schema()
+    indexes = [
+        {
+            "IndexName": index["index_name"],
+            "KeySchema": index["key_schema"],
+            "Projection": index["projection"],
+        }
+        for index in schema.get("global_secondary_indexes", [])
+    ]
+    properties: dict[str, Any] = {
+        "TableName": model.Meta.table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": schema["attribute_definitions"],
+        "KeySchema": schema["key_schema"],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+        "DeletionProtectionEnabled": True,
+    }
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = indexes
+    return {
+        logical_name: {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        }
+    }
+
+
+def _queue(logical: str, name: str, visibility: int) -> dict[str, Any]:
+    return {
+        f"{logical}DeadLetters": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{name}-dlq",
+                "MessageRetentionPeriod": 1_209_600,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        logical: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": name,
+                "VisibilityTimeout": visibility,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{logical}DeadLetters", "Arn"]},
+                    "maxReceiveCount": MAX_RECEIVES,
+                },
+            },
+        },
+    }
+
+
+def _alarm(name: str, description: str, metric: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"{APP}-${{Stage}}-{name}"},
+            "AlarmDescription": description,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0,
+            "EvaluationPeriods": 1,
+            "Period": 300,
+            "Statistic": "Maximum",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+            **metric,
+        },
+    }
+
+
+def _app_metric(name: str) -> dict[str, Any]:
+    return {
+        "Namespace": NAMESPACE,
+        "MetricName": name,
+        "Dimensions": [{"Name": "service", "Value": APP}],
+    }
+
+
+def _queue_depth(queue: str) -> dict[str, Any]:
+    return {
+        "Namespace": "AWS/SQS",
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+    }
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    settings = get_settings(
+        {
+            "STAGE": stage,
+            "AUTH_JWT_SECRET": "unused-at-build-time",
+            "COMPLAINT_EVENTS_TOPIC_ARN": "unused-at-build-time",
+        }
+    )
+    environment = {
+        "STAGE": stage,
+        "COMPLAINTS_TABLE": {"Ref": "ComplaintsTable"},
+        "FACTS_TABLE": {"Ref": "FactsTable"},
+        "COMPLAINT_EVENTS_TOPIC_ARN": {"Ref": "ComplaintEventsTopic"},
+        "SWEEP_QUEUE_URL": {"Ref": "SweepQueue"},
+        "AUTH_JWT_KEY": {"Ref": "AuthJwtKey"},
+        "AUTH_JWT_ALGORITHM": {"Ref": "AuthJwtAlgorithm"},
+        "CURSOR_SECRET": {"Ref": "CursorSecret"},
+        "POWERTOOLS_SERVICE_NAME": APP,
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+        "AWS_RETRY_MODE": "standard",
+    }
+    resources: dict[str, Any] = {
+        **_table(complaint_model(settings), "ComplaintsTable"),
+        **_table(fact_model(settings), "FactsTable"),
+        **_queue("FactsQueue", FACTS_QUEUE, visibility=360),
+        **_queue("SweepQueue", SWEEP_QUEUE, visibility=360),
+        "ComplaintEventsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": f"{APP}-{stage}-complaint-events",
+                "KmsMasterKeyId": "alias/aws/sns",
+            },
+        },
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"{APP}-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
+        },
+        "SlaBreachAlarm": _alarm(
+            "sla-breaches", "A complaint went past its 48 h deadline.", _app_metric("SlaBreaches")
+        ),
+        "ExemptionOverdueAlarm": _alarm(
+            "exemptions-overdue",
+            "An upheld complaint's exemption is unapplied 48 h on.",
+            _app_metric("ExemptionsOverdue"),
+        ),
+        "FactsDeadLetterAlarm": _alarm(
+            "facts-dlq",
+            "Fact events reached the dead-letter queue.",
+            _queue_depth("FactsQueueDeadLetters"),
+        ),
+        "SweepDeadLetterAlarm": _alarm(
+            "sweep-dlq",
+            "Sweep work reached the dead-letter queue.",
+            _queue_depth("SweepQueueDeadLetters"),
+        ),
+        "ApiAccessLogs": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": f"/aws/apigateway/{APP}-{stage}-access",
+                "RetentionInDays": 365,
+            },
+        },
+        "RestAPI": {
+            "Properties": {
+                "TracingEnabled": True,
+                "AccessLogSetting": {
+                    "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
+                    "Format": json.dumps(
+                        {
+                            "requestId": "$context.requestId",
+                            "ip": "$context.identity.sourceIp",
+                            "method": "$context.httpMethod",
+                            "path": "$context.resourcePath",
+                            "status": "$context.status",
+                            "latency": "$context.responseLatency",
+                            "time": "$context.requestTime",
+                        },
+                        sort_keys=True,
+                    ),
+                },
+                "MethodSettings": [
+                    {
+                        "ResourcePath": "/*",
+                        "HttpMethod": "*",
+                        "ThrottlingBurstLimit": {"Ref": "ApiBurstLimit"},
+                        "ThrottlingRateLimit": {"Ref": "ApiRateLimit"},
+                        "MetricsEnabled": True,
+                    }
+                ],
+                "GatewayResponses": {
+                    kind: {
+                        "ResponseParameters": {
+                            "Headers": {
+                                "Access-Control-Allow-Origin": {"Fn::Sub": "'${CorsAllowOrigin}'"},
+                                "Access-Control-Allow-Headers": "'Authorization,Content-Type'",
+                            }
+                        }
+                    }
+                    for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+                },
+            }
+        },
+    }
+    for function in FUNCTIONS:
+        resources[function] = {"Properties": {"Environment": {"Variables": environment}}}
+    for function, (event, queue) in QUEUE_EVENTS.items():
+        resources[function]["Properties"]["Events"] = {
+            event: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+        }
+        if queue != "SweepQueue":  # already referenced through SWEEP_QUEUE_URL
+            resources[function]["DependsOn"] = [queue]  # the event source names it by ARN only
+    return {
+        "Parameters": {
+            "Stage": {"Type": "String", "Default": stage},
+            "AuthJwtKey": {
+                "Type": "String",
+                "NoEcho": True,
+                "Description": "JWT verification key (HS256 secret or PEM public key)",
+            },
+            "AuthJwtAlgorithm": {
+                "Type": "String",
+                "Default": "HS256",
+                "AllowedValues": ["HS256", "RS256", "ES256"],
+            },
+            "CursorSecret": {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": 32,
+                "Description": "HMAC key of paging cursors",
+            },
+            "ApiRateLimit": {"Type": "Number", "Default": 200},
+            "ApiBurstLimit": {"Type": "Number", "Default": 400},
+            "CorsAllowOrigin": {"Type": "String", "Default": "*"},
+        },
+        "Resources": resources,
+        "Outputs": {
+            "ComplaintEventsTopicArn": {"Value": {"Ref": "ComplaintEventsTopic"}},
+            "FactsQueueUrl": {"Value": {"Ref": "FactsQueue"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+        },
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    stage, output = argv
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(json.dumps(merge_template(stage), indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

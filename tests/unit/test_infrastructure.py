@@ -1,0 +1,68 @@
+"""The merge template `make package` adds to Chalice's output (CI also lints the result)."""
+
+from chalicelib.adapters.models import complaint_model, fact_model
+from chalicelib.config import get_settings
+from scripts.infra import FUNCTIONS, merge_template
+
+TEMPLATE = merge_template("prod")
+RESOURCES = TEMPLATE["Resources"]
+
+
+def test_tables_come_from_the_models_with_recovery_encryption_and_ttl() -> None:
+    settings = get_settings(
+        {"STAGE": "prod", "AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "x"}
+    )
+    for logical, model in (
+        ("ComplaintsTable", complaint_model(settings)),
+        ("FactsTable", fact_model(settings)),
+    ):
+        table = RESOURCES[logical]["Properties"]
+        assert table["TableName"] == model.Meta.table_name
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["SSESpecification"] == {"SSEEnabled": True}
+        assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == set(model._indexes)
+    assert RESOURCES["ComplaintsTable"]["Properties"]["TableName"] == (
+        "seller-report-center-prod-complaints"
+    )
+
+
+def test_queues_have_dead_letter_queues_and_consumers_report_batch_failures() -> None:
+    for queue in ("FactsQueue", "SweepQueue"):
+        redrive = RESOURCES[queue]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{queue}DeadLetters", "Arn"]}
+    for function in ("OnFactMessages", "SlaSweepWorker"):
+        (event,) = RESOURCES[function]["Properties"]["Events"].values()
+        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_every_function_is_wired_to_the_real_resources() -> None:
+    for function in FUNCTIONS:
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables["COMPLAINTS_TABLE"] == {"Ref": "ComplaintsTable"}
+        assert variables["FACTS_TABLE"] == {"Ref": "FactsTable"}
+        assert variables["COMPLAINT_EVENTS_TOPIC_ARN"] == {"Ref": "ComplaintEventsTopic"}
+        assert variables["AUTH_JWT_KEY"] == {"Ref": "AuthJwtKey"}
+    assert TEMPLATE["Parameters"]["AuthJwtKey"]["NoEcho"] is True
+
+
+def test_api_is_throttled_and_gateway_errors_carry_cors_headers() -> None:
+    api = RESOURCES["RestAPI"]["Properties"]
+    assert api["MethodSettings"][0]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = api["GatewayResponses"][kind]["ResponseParameters"]["Headers"]
+        assert "Access-Control-Allow-Origin" in headers
+
+
+def test_alarms_watch_sla_breaches_dead_letters_and_overdue_exemptions() -> None:
+    alarms = {
+        k: v["Properties"]
+        for k, v in RESOURCES.items()
+        if v.get("Type") == "AWS::CloudWatch::Alarm"
+    }
+    watched = {a["MetricName"] for a in alarms.values()}
+    assert watched == {"SlaBreaches", "ExemptionsOverdue", "ApproximateNumberOfMessagesVisible"}
+    assert all(
+        a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold"
+        for a in alarms.values()
+    )
