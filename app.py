@@ -5,8 +5,10 @@ from chalice import Chalice
 from chalicelib.api import complaints, metrics, platform, public, review
 from chalicelib.api.http import http_middleware
 from chalicelib.jobs import exemptions, facts_queue, sla_sweep
+from chalicelib.observability import observability_middleware
 
 app = Chalice(app_name="seller-report-center")
+app.register_middleware(observability_middleware, "all")
 app.register_middleware(http_middleware(app), "http")
 app.register_blueprint(public.bp)
 app.register_blueprint(complaints.bp)

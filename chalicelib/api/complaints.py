@@ -12,6 +12,7 @@ from chalicelib.api.http import endpoint, json_body, principal, query
 from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
 from chalicelib.api.views import complaint_view
 from chalicelib.config import get_settings
+from chalicelib.observability import count
 from chalicelib.services import complaints as service
 
 bp = Blueprint(__name__)
@@ -37,6 +38,9 @@ def submit_complaint() -> Response:
         thresholds=settings.thresholds,
         policy=settings.sla_policy,
     )
+    count("ComplaintsSubmitted")
+    if complaint.decision is not None:
+        count("DecisionsByRules")
     return Response(
         body=complaint_view(complaint),
         status_code=201,

@@ -9,6 +9,7 @@ from chalicelib.adapters.unit import Adapters
 from chalicelib.api.http import endpoint, json_body
 from chalicelib.api.schemas import PlatformEventBatch
 from chalicelib.config import get_settings
+from chalicelib.observability import count
 from chalicelib.services.ingest import ingest_events
 
 bp = Blueprint(__name__)
@@ -21,4 +22,5 @@ def post_events() -> dict[str, Any]:
     batch = json_body(bp.current_request, PlatformEventBatch)
     adapters = Adapters.from_settings(get_settings())
     results = ingest_events(adapters.facts, adapters.metrics, batch.events, clock.now())
+    count("RejectedEvents", sum(1 for r in results if r.status == "rejected"))
     return {"results": [result.as_dict() for result in results]}

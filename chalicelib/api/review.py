@@ -13,6 +13,7 @@ from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
 from chalicelib.api.views import review_view
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import NotFound
+from chalicelib.observability import count
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.sla import sla_report
 
@@ -62,6 +63,9 @@ def decide(complaint_id: str) -> dict[str, Any]:
         now=clock.now(),
         policy=settings.sla_policy,
     )
+    count("DecisionsByOperator")
+    if decided.decision is not None and decided.decision.decided_at > decided.due_at:
+        count("SlaBreaches")
     return review_view(decided)
 
 

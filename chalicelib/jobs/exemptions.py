@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib import clock
 from chalicelib.adapters.unit import Adapters
 from chalicelib.config import get_settings
+from chalicelib.observability import count, hours, logger
 from chalicelib.services.exemptions import run_exemption_job
 
-log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
 
 
@@ -28,5 +26,9 @@ def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
         sla=settings.sla_policy,
         batch=settings.sweep_batch,
     )
-    log.info("exemption job: %s", report.as_dict())
+    count("ExemptionsApplied", report.actions["applied"])
+    count("ExemptionsOverdue", report.actions["alerted"])
+    if report.lag_hours:
+        hours("ExemptionLagHours", max(report.lag_hours))
+    logger().info("exemption job", extra=report.as_dict())
     return report.as_dict()

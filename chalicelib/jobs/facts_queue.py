@@ -9,7 +9,6 @@ retried.  Successful messages are never reprocessed, and reprocessing would be a
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from chalice import Blueprint
@@ -20,10 +19,10 @@ from chalicelib import clock
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
 from chalicelib.config import get_settings
+from chalicelib.observability import count, logger
 from chalicelib.services.ingest import ingest_event
 
 FACTS_QUEUE = "seller-report-center-facts"
-log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
 
 
@@ -38,16 +37,22 @@ def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
         try:
             raw = json.loads(record.body)
         except ValueError:
-            log.warning("fact message %s is not JSON", message_id)
+            logger().warning("fact message is not JSON", extra={"message_id": message_id})
+            count("RejectedEvents")
             failures.append({"itemIdentifier": message_id})
             continue
         try:
             result = ingest_event(facts, metrics, raw, now)
         except (PynamoDBException, ContributionConflict):
-            log.exception("fact message %s: storage error, will be retried", message_id)
+            logger().exception(
+                "fact message failed, will be retried", extra={"message_id": message_id}
+            )
             failures.append({"itemIdentifier": message_id})
             continue
         if result.status == "rejected":
-            log.warning("fact message %s rejected: %s", message_id, result.error)
+            logger().warning(
+                "fact message rejected", extra={"message_id": message_id, "error": result.error}
+            )
+            count("RejectedEvents")
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+from collections import Counter
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,12 +14,12 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib import clock
 from chalicelib.adapters.unit import Adapters
 from chalicelib.config import get_settings
+from chalicelib.observability import count, logger
 from chalicelib.services.sweep import process_due, run_sweep
 
 SWEEP_QUEUE = "seller-report-center-sweep"
 #: Must stay well below SLA_MARGIN_MINUTES (default 30) so no deadline falls between runs.
 SWEEP_EVERY_MINUTES = 5
-log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
 
 
@@ -35,8 +35,15 @@ def sla_sweep(event: CloudWatchEvent) -> dict[str, object]:
         batch=settings.sweep_batch,
         time_left_ms=context.get_remaining_time_in_millis if context else (lambda: 900_000),
     )
-    log.info("sla sweep: %s", report.as_dict())
+    _record(report.actions)
+    logger().info("sla sweep", extra=report.as_dict())
     return report.as_dict()
+
+
+def _record(actions: Counter[str]) -> None:
+    count("Escalations", actions["escalated"])
+    count("DecisionsBySla", actions["decided"])
+    count("SlaBreaches", actions["late"])
 
 
 @bp.on_sqs_message(queue=SWEEP_QUEUE, batch_size=10, name="sla_sweep_worker")
@@ -52,9 +59,11 @@ def sla_sweep_worker(event: SQSEvent) -> dict[str, Any]:
                 adapters, complaint_id, clock.now(), settings.sla_policy, settings.thresholds
             )
         except (ValueError, KeyError, TypeError):
-            log.warning("sweep message %s is malformed", message_id)
+            logger().warning("sweep message is malformed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
         except (PynamoDBException, BotoCoreError, ClientError):
-            log.exception("sweep message %s failed, will be retried", message_id)
+            logger().exception(
+                "sweep message failed, will be retried", extra={"message_id": message_id}
+            )
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}

@@ -7,7 +7,6 @@ complaint is marked applied conditionally.  A crash anywhere is repaired by re-r
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,10 +23,9 @@ from chalicelib.domain.facts import OrderData
 from chalicelib.domain.metrics import EXEMPTION_SCOPES, CleaningWindow
 from chalicelib.domain.notifications import EXEMPTION_APPLIED, complaint_event
 from chalicelib.domain.timeutil import to_iso
+from chalicelib.observability import logger
 from chalicelib.services.decisions import deliver
 from chalicelib.services.metrics import current_values, refresh_order
-
-log = logging.getLogger(__name__)
 
 
 def _buyer_orders_at_seller(
@@ -139,6 +137,8 @@ def apply_exemption(
 @dataclass
 class ExemptionReport:
     actions: Counter[str] = field(default_factory=Counter)
+    #: hours from decision to applied exemption, per exemption applied in this run
+    lag_hours: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"actions": dict(self.actions)}
@@ -171,12 +171,17 @@ def run_exemption_job(
                 adapters.publisher.publish(complaint_event(complaint, "exemption_overdue"))
                 report.actions["alerted"] += 1
             try:
-                apply_exemption(adapters, metrics, complaint, now, policy, sla)
+                applied = apply_exemption(adapters, metrics, complaint, now, policy, sla)
             except Conflict:
                 report.actions["raced"] += 1
             except (ContributionConflict, PynamoDBException, BotoCoreError, ClientError):
-                log.exception("exemption of %s failed; the next run retries", complaint_id)
+                logger().exception(
+                    "exemption failed; the next run retries", extra={"complaint_id": complaint_id}
+                )
                 report.actions["failed"] += 1
             else:
                 report.actions["applied"] += 1
+                assert applied.exemption_applied_at is not None
+                lag = applied.exemption_applied_at - complaint.decision.decided_at
+                report.lag_hours.append(lag.total_seconds() / 3600)
     return report

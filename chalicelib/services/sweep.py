@@ -54,6 +54,8 @@ def process_due(
         if policy.needs_decision(complaint, now):
             complaint = decide_by_sla(adapters, complaint, now, thresholds, policy)
             done.append("decided")
+            if now > complaint.due_at:
+                done.append("late")  # an SLA breach: the sweep was not run in time
     except Conflict:
         done.append("raced")  # someone else changed it first; their write stands
         return done
