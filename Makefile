@@ -10,7 +10,7 @@ INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint typecheck unit clean package infra-check
+.PHONY: install run test lint typecheck unit clean package infra-check openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ typecheck: $(STAMP)
 ## Lint, type-check and run the whole test suite.
 test: lint typecheck
 	$(PY) -m pytest
+
+## Regenerate the committed OpenAPI document from the routes' models
+openapi: $(STAMP)
+	$(PY) -m scripts.openapi openapi.json
 
 ## One SAM/CloudFormation template with everything the app needs: build/$(STAGE)/sam.json
 package: $(STAMP)

@@ -9,7 +9,12 @@ from chalicelib.adapters.complaint_repository import ListFilter
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
-from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
+from chalicelib.api.schemas import (
+    ComplaintOut,
+    ComplaintPageOut,
+    ListComplaintsQuery,
+    SubmitComplaint,
+)
 from chalicelib.api.views import complaint_view
 from chalicelib.config import get_settings
 from chalicelib.observability import count
@@ -19,7 +24,13 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/complaints", methods=["POST"])
-@endpoint("seller")
+@endpoint(
+    "seller",
+    request=SubmitComplaint,
+    response=ComplaintOut,
+    status=201,
+    errors=(404, 409, 413, 422),
+)
 def submit_complaint() -> Response:
     request = bp.current_request
     body = json_body(request, SubmitComplaint)
@@ -49,7 +60,7 @@ def submit_complaint() -> Response:
 
 
 @bp.route("/complaints", methods=["GET"])
-@endpoint("seller")
+@endpoint("seller", query=ListComplaintsQuery, response=ComplaintPageOut)
 def list_complaints() -> dict[str, Any]:
     request = bp.current_request
     params = query(request, ListComplaintsQuery)
@@ -73,7 +84,7 @@ def list_complaints() -> dict[str, Any]:
 
 
 @bp.route("/complaints/{complaint_id}", methods=["GET"])
-@endpoint("seller")
+@endpoint("seller", response=ComplaintOut, errors=(404,))
 def get_complaint(complaint_id: str) -> dict[str, Any]:
     settings = get_settings()
     complaint = service.get_complaint(

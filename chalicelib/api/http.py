@@ -4,7 +4,8 @@
   token for routes that need one (and checks the role), refuses oversized bodies, and gives
   Chalice's own refusals (415, 405, 500) the project's error shape.  A refused request never
   reaches a handler.
-* ``@endpoint(*roles)`` marks a view's roles and maps ``DomainError`` to responses.
+* ``@endpoint(*roles, response=..., request=..., query=...)`` declares a view's roles and
+  models, maps ``DomainError`` to responses and validates the view's responses.
 * ``principal()``, ``json_body()``, ``query()`` are what handlers use to read a request.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalice import Chalice, Response
@@ -24,27 +26,57 @@ from chalicelib.api.errors import PayloadTooLarge, error_response, reshape_chali
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
-ROLES_ATTRIBUTE = "required_roles"
+SPEC_ATTRIBUTE = "route_spec"
 PRINCIPAL_KEY = "principal"
 M = TypeVar("M", bound=BaseModel)
 View = Callable[..., Any]
 
 
-def endpoint(*roles: str) -> Callable[[View], View]:
-    """Declare who may call a view (no roles: public) and map domain errors."""
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route accepts and answers — read by the middleware (roles) and by the
+    OpenAPI generator, so the document describes exactly what is enforced."""
+
+    roles: tuple[str, ...]
+    response: type[BaseModel]
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+
+
+def endpoint(
+    *roles: str,
+    response: type[BaseModel],
+    request: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+) -> Callable[[View], View]:
+    """Declare who may call a view (no roles: public) and its models; map domain errors
+    to responses, and validate every successful response through its model."""
+    spec = RouteSpec(tuple(roles), response, request, query, status, errors)
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                return view(*args, **kwargs)
+                result = view(*args, **kwargs)
             except DomainError as error:
                 return error_response(error)
+            body = result.body if isinstance(result, Response) else result
+            spec.response.model_validate(body)  # a mismatch is a bug: it surfaces as a 500
+            return result
 
-        setattr(wrapper, ROLES_ATTRIBUTE, tuple(roles))
+        setattr(wrapper, SPEC_ATTRIBUTE, spec)
         return wrapper
 
     return decorate
+
+
+def route_spec(view: View) -> RouteSpec | None:
+    spec = getattr(view, SPEC_ATTRIBUTE, None)
+    return spec if isinstance(spec, RouteSpec) else None
 
 
 def _route_roles(app: Chalice, request: Request) -> tuple[str, ...] | None:
@@ -52,7 +84,8 @@ def _route_roles(app: Chalice, request: Request) -> tuple[str, ...] | None:
     entry = app.routes.get(resource, {}).get(request.method)
     if entry is None:
         return None
-    return tuple(getattr(entry.view_function, ROLES_ATTRIBUTE, ()))
+    spec = route_spec(entry.view_function)
+    return spec.roles if spec else ()
 
 
 def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Response]], Response]:
@@ -91,12 +124,34 @@ def _problems(error: ValidationError) -> list[dict[str, str]]:
     ]
 
 
+MAX_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
 def json_body(request: Request, model: type[M]) -> M:
     raw = request.raw_body or b""
     try:
         data = json.loads(raw)
+    except RecursionError as exc:
+        raise InvalidRequest("body is nested too deeply", code="too_deep") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("body is not valid JSON", code="malformed_json") from exc
+    if _depth(data) > MAX_DEPTH:
+        raise InvalidRequest(f"body is nested deeper than {MAX_DEPTH}", code="too_deep")
     if not isinstance(data, dict):
         raise InvalidRequest("body must be a JSON object", code="invalid_body")
     try:

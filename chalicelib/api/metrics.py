@@ -7,6 +7,7 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.api.http import endpoint, principal
+from chalicelib.api.schemas import MetricsOut
 from chalicelib.config import get_settings
 from chalicelib.services.metrics import seller_metrics
 
@@ -14,7 +15,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/metrics", methods=["GET"])
-@endpoint("seller")
+@endpoint("seller", response=MetricsOut)
 def metrics() -> dict[str, Any]:
     seller_id = principal(bp.current_request).subject
     return seller_metrics(MetricsRepository(get_settings()), seller_id, clock.now())

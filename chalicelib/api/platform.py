@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.http import endpoint, json_body
-from chalicelib.api.schemas import PlatformEventBatch
+from chalicelib.api.schemas import EventResultsOut, PlatformEventBatch
 from chalicelib.config import get_settings
 from chalicelib.observability import count
 from chalicelib.services.ingest import ingest_events
@@ -16,7 +16,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/platform/events", methods=["POST"])
-@endpoint("system")
+@endpoint("system", request=PlatformEventBatch, response=EventResultsOut, errors=(413,))
 def post_events() -> dict[str, Any]:
     """Answers 200 with one result per event: accepted, duplicate, stale or rejected."""
     batch = json_body(bp.current_request, PlatformEventBatch)

@@ -3,6 +3,8 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import endpoint
+from chalicelib.api.openapi import build_document
+from chalicelib.api.schemas import CatalogueOut, HealthOut, OpenApiOut
 from chalicelib.domain.reasons import REASONS
 from chalicelib.domain.scenarios import CATALOGUE
 
@@ -10,14 +12,23 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/health", methods=["GET"])
-@endpoint()
+@endpoint(response=HealthOut)
 def health() -> dict[str, str]:
+    """Liveness."""
     return {"status": "ok"}
 
 
+@bp.route("/openapi.json", methods=["GET"])
+@endpoint(response=OpenApiOut)
+def openapi() -> dict[str, object]:
+    """This API's OpenAPI 3.1 description."""
+    return build_document(bp.current_app)
+
+
 @bp.route("/scenarios", methods=["GET"])
-@endpoint("seller", "operator")
+@endpoint("seller", "operator", response=CatalogueOut)
 def scenarios() -> dict[str, object]:
+    """The scenario catalogue and the reason texts, in 中文 and English."""
     return {
         "items": [scenario.as_dict() for scenario in CATALOGUE],
         "reasons": {code: text.as_dict() for code, text in REASONS.items()},

@@ -9,7 +9,14 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
-from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
+from chalicelib.api.schemas import (
+    DecisionRequest,
+    PageQuery,
+    ReviewComplaintOut,
+    ReviewPageOut,
+    SlaOut,
+    SlaQuery,
+)
 from chalicelib.api.views import review_view
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import NotFound
@@ -22,7 +29,7 @@ QUEUE_CURSOR_SCOPE = {"list": "review_queue"}
 
 
 @bp.route("/review/queue", methods=["GET"])
-@endpoint("operator")
+@endpoint("operator", query=PageQuery, response=ReviewPageOut)
 def review_queue() -> dict[str, Any]:
     request = bp.current_request
     params = query(request, PageQuery)
@@ -39,7 +46,7 @@ def review_queue() -> dict[str, Any]:
 
 
 @bp.route("/review/complaints/{complaint_id}", methods=["GET"])
-@endpoint("operator")
+@endpoint("operator", response=ReviewComplaintOut, errors=(404,))
 def review_complaint(complaint_id: str) -> dict[str, Any]:
     complaint = ComplaintRepository(get_settings()).get(complaint_id)
     if complaint is None:
@@ -48,7 +55,7 @@ def review_complaint(complaint_id: str) -> dict[str, Any]:
 
 
 @bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
-@endpoint("operator")
+@endpoint("operator", request=DecisionRequest, response=ReviewComplaintOut, errors=(404, 409, 413))
 def decide(complaint_id: str) -> dict[str, Any]:
     request = bp.current_request
     body = json_body(request, DecisionRequest)
@@ -70,7 +77,7 @@ def decide(complaint_id: str) -> dict[str, Any]:
 
 
 @bp.route("/review/sla", methods=["GET"])
-@endpoint("operator")
+@endpoint("operator", query=SlaQuery, response=SlaOut)
 def sla() -> dict[str, Any]:
     params = query(bp.current_request, SlaQuery)
     return sla_report(

@@ -63,3 +63,229 @@ class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     window_days: Annotated[int, Field(ge=1, le=90)] = 30
+
+
+# --------------------------------------------------------------------------- responses
+# Every handler validates its response through one of these (``respond``), and the OpenAPI
+# document is generated from them: the document cannot drift from what is served.
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextOut(_Out):
+    zh: str
+    en: str
+
+
+class ErrorBody(_Out):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(_Out):
+    error: ErrorBody
+
+
+class HealthOut(_Out):
+    status: Literal["ok"]
+
+
+class SubReasonOut(_Out):
+    code: str
+    name: TextOut
+
+
+class ScenarioOut(_Out):
+    code: str
+    name: TextOut
+    group: str
+    group_name: TextOut
+    dimension: str
+    description: TextOut
+    required_fields: list[str]
+    sub_reasons: list[SubReasonOut]
+
+
+class CatalogueOut(_Out):
+    items: list[ScenarioOut]
+    reasons: dict[str, TextOut]
+
+
+class CriterionOut(_Out):
+    name: str
+    observed: Any
+    threshold: Any
+    comparison: str
+    met: bool
+
+
+class DecisionOut(_Out):
+    outcome: Literal["upheld", "rejected"]
+    reason_code: str
+    reason: TextOut
+    decided_by: Literal["operator", "rules", "sla"]
+    criteria: list[CriterionOut]
+    unmet_criteria: list[str]
+
+
+class ExemptionMetricOut(_Out):
+    metric: str
+    before: float | None
+    after: float | None
+
+
+class ExemptionOut(_Out):
+    status: Literal["not_applicable", "scheduled", "applied"]
+    due_by: str | None = None
+    applied_at: str | None = None
+    metrics: list[ExemptionMetricOut] | None = None
+
+
+class HistoryOut(_Out):
+    at: str
+    action: str
+    actor: str
+
+
+class ComplaintOut(_Out):
+    complaint_id: str
+    order_id: str
+    buyer_id: str
+    scenario: str
+    scenario_name: TextOut | None
+    reason: str | None
+    description: str
+    evidence: list[str]
+    status: Literal["pending", "upheld", "rejected"]
+    submitted_at: str
+    due_at: str
+    decided_at: str | None
+    decision: DecisionOut | None
+    exemption: ExemptionOut
+    history: list[HistoryOut]
+
+
+class ComplaintPageOut(_Out):
+    items: list[ComplaintOut]
+    next_cursor: str | None
+
+
+class RecommendationOut(_Out):
+    outcome: Literal["upheld", "rejected"]
+    reason_code: str
+    reason: TextOut
+    assessed_at: str
+    criteria: list[CriterionOut]
+
+
+class ReviewDecisionOut(DecisionOut):
+    note: str | None
+    actor: str
+
+
+class ReviewHistoryOut(_Out):
+    at: str
+    actor: str
+    action: str
+    details: dict[str, Any]
+
+
+class ReviewComplaintOut(ComplaintOut):
+    seller_id: str
+    escalated_at: str | None
+    recommendation: RecommendationOut | None
+    decision: ReviewDecisionOut | None
+    history: list[ReviewHistoryOut]  # type: ignore[assignment]
+
+
+class ReviewPageOut(_Out):
+    items: list[ReviewComplaintOut]
+    next_cursor: str | None
+
+
+class HoursOut(_Out):
+    p50: float | None
+    p95: float | None
+    max: float | None
+
+
+class BreachesOut(_Out):
+    decided_late: int
+    pending_overdue: int
+    total: int
+
+
+class SlaOut(_Out):
+    window_days: int
+    pending: int
+    escalated: int
+    decided: int
+    decisions_by: dict[str, int]
+    hours_to_decision: HoursOut
+    breaches: BreachesOut
+
+
+class FigureOut(_Out):
+    numerator: int
+    denominator: int
+    value: float | None
+
+
+class WindowOut(_Out):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class MetricOut(_Out):
+    name: TextOut
+    definition: str
+    window_days: int
+    window: WindowOut
+    raw: FigureOut
+    after_exemptions: FigureOut
+
+
+class ExemptionRowOut(_Out):
+    metric: str
+    scope: Literal["order", "review", "cleaning_period"]
+    order_id: str | None = None
+    review_id: str | None = None
+    buyer_id: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    until: str | None = None
+
+
+class ExemptionLogOut(_Out):
+    complaint_id: str
+    scenario: str
+    order_id: str
+    effective_at: str
+    rows: list[ExemptionRowOut] = []
+    metrics: list[ExemptionMetricOut] = []
+    metrics_before: dict[str, float | None] | None = None
+
+
+class MetricsOut(_Out):
+    as_of: str
+    metrics: dict[str, MetricOut]
+    exemptions: list[ExemptionLogOut]
+
+
+class EventResultOut(_Out):
+    event_id: str | None
+    status: Literal["accepted", "duplicate", "stale", "rejected"]
+    error: ErrorBody | None = None
+
+
+class EventResultsOut(_Out):
+    results: list[EventResultOut]
+
+
+class OpenApiOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    paths: dict[str, Any]

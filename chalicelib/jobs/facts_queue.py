@@ -36,7 +36,7 @@ def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
         message_id = record.to_dict()["messageId"]
         try:
             raw = json.loads(record.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             logger().warning("fact message is not JSON", extra={"message_id": message_id})
             count("RejectedEvents")
             failures.append({"itemIdentifier": message_id})

@@ -58,7 +58,7 @@ def sla_sweep_worker(event: SQSEvent) -> dict[str, Any]:
             process_due(
                 adapters, complaint_id, clock.now(), settings.sla_policy, settings.thresholds
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             logger().warning("sweep message is malformed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
         except (PynamoDBException, BotoCoreError, ClientError):
