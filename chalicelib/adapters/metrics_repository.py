@@ -121,9 +121,12 @@ class MetricsRepository:
                 transaction.save(item, condition=condition)
                 for (seller_id, day), counters in deltas.items():
                     day_item = self.days(f"METRICS#{seller_id}", f"DAY#{day.isoformat()}")
+                    expires = datetime.combine(day, time(), tzinfo=UTC) + self.retention
+                    days: Any = self.days
                     actions = [
-                        getattr(self.days, counter_attribute(k)).add(v) for k, v in counters.items()
+                        getattr(days, counter_attribute(k)).add(v) for k, v in counters.items()
                     ]
+                    actions.append(days.expires_at.set(days.expires_at | expires))
                     transaction.update(day_item, actions=actions)
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":

@@ -1,0 +1,211 @@
+"""Least privilege: every AWS call the app makes is allowed by the stage's hand-written
+policy, and the policy grants nothing the app does not use."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from chalicelib.adapters.messaging import _client
+from chalicelib.adapters.models import all_models
+from chalicelib.config import Settings
+from tests.builders import dispute_event, order_event, review_event
+from tests.conftest import ROOT
+from tests.functional.conftest import Api
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+#: Granted but called by AWS on the function's behalf, not by the app's code.
+USED_BY_LAMBDA_SERVICE = {
+    "logs:CreateLogGroup": "the Lambda runtime writes the function's logs",
+    "logs:CreateLogStream": "the Lambda runtime writes the function's logs",
+    "logs:PutLogEvents": "the Lambda runtime writes the function's logs",
+    "sqs:ReceiveMessage": "the SQS event source mapping polls the queues for the consumers",
+    "sqs:DeleteMessage": "the SQS event source mapping deletes processed messages",
+    "sqs:GetQueueAttributes": "the SQS event source mapping reads the queue's settings",
+}
+#: API operation -> the IAM actions it needs
+ACTIONS = {
+    "TransactWriteItems": ("dynamodb:PutItem", "dynamodb:UpdateItem"),
+    "SendMessageBatch": ("sqs:SendMessage",),
+}
+
+
+def _resources(service: str, params: dict[str, Any]) -> list[str]:
+    if service == "dynamodb":
+        if "TransactItems" in params:
+            tables = {next(iter(i.values()))["TableName"] for i in params["TransactItems"]}
+            return [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}" for t in tables]
+        arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{params['TableName']}"
+        return [arn + (f"/index/{params['IndexName']}" if "IndexName" in params else "")]
+    if service == "sns":
+        return [params["TopicArn"].replace("000000000000", ACCOUNT)]
+    if service == "sqs":
+        name = params["QueueUrl"].rsplit("/", 1)[-1]
+        return [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"]
+    raise AssertionError(f"unexpected service {service}")
+
+
+@contextmanager
+def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
+    """(IAM action, resource ARN) of every call made through the app's own clients."""
+    calls: list[tuple[str, str]] = []
+    clients = [m._get_connection().connection.client for m in all_models(settings)]
+    clients += [_client("sns", REGION), _client("sqs", REGION)]
+    clients = list({id(c): c for c in clients}.values())
+
+    def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
+        service = model.service_model.endpoint_prefix
+        for action in ACTIONS.get(model.name, (f"{service}:{model.name}",)):
+            calls.extend((action, resource) for resource in _resources(service, params))
+
+    for client in clients:
+        client.meta.events.register("before-parameter-build", hook, unique_id="iam-record")
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-parameter-build", unique_id="iam-record")
+
+
+def _allowed(policy: dict[str, Any], action: str, resource: str) -> bool:
+    for statement in policy["Statement"]:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        resources = (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
+        if (
+            statement["Effect"] == "Allow"
+            and action in actions
+            and any(fnmatch.fnmatchcase(resource, pattern) for pattern in resources)
+        ):
+            return True
+    return False
+
+
+def _policy(stage: str) -> dict[str, Any]:
+    return json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+
+
+def _run_everything(api: Api, client: Client, clock: Any) -> None:
+    """Every route and every job, once."""
+
+    def cw() -> Any:
+        return client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+
+    api.events(
+        order_event("o-1", status="delivered"),
+        review_event("r-1", "o-1", rating=1),
+        order_event("o-2", status="delivered"),
+        dispute_event("d-2", "o-2"),
+        *[order_event(f"o-f{i}", buyer_id="b-f") for i in range(6)],
+    )
+    api.events(order_event("o-1", status="delivered"))  # a duplicate
+    sqs_event = client.events.generate_sqs_event(
+        [json.dumps(order_event("o-3", status="paid"))], queue_name="seller-report-center-facts"
+    )
+    client.lambda_.invoke("on_fact_messages", sqs_event)
+    review = api.submit("o-1", "malicious_review").body
+    api.submit("o-2", "malicious_dispute")
+    api.submit("o-3", "malicious_ordering")
+    api.submit("o-f0", "malicious_ordering")  # upheld by the rules
+    for path in ("/scenarios", "/complaints", f"/complaints/{review['complaint_id']}", "/metrics"):
+        assert api.call("GET", path).status == 200
+    assert api.call("GET", "/openapi.json", seller=None).status == 200
+    for path in ("/review/queue", f"/review/complaints/{review['complaint_id']}", "/review/sla"):
+        assert api.call("GET", path, seller="op", role="operator").status == 200
+    assert (
+        api.call(
+            "POST",
+            f"/review/complaints/{review['complaint_id']}/decision",
+            {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            seller="op",
+            role="operator",
+        ).status
+        == 200
+    )
+    clock.advance(hours=36)
+    client.lambda_.invoke("sla_sweep", cw())  # escalates, fanning out beyond one
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName="seller-report-center-sweep")["QueueUrl"]
+    bodies = [
+        m["Body"]
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    ]
+    client.lambda_.invoke(
+        "sla_sweep_worker",
+        client.events.generate_sqs_event(bodies, queue_name="seller-report-center-sweep"),
+    )
+    clock.advance(hours=12)
+    client.lambda_.invoke("sla_sweep", cw())  # decides what is left
+    client.lambda_.invoke("exemption_job", cw())
+    clock.advance(hours=60)
+    client.lambda_.invoke("exemption_job", cw())
+
+
+def test_the_policy_allows_every_call_and_grants_nothing_unused(
+    api: Api,
+    client: Client,
+    clock: Any,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="seller-report-center-dev-complaint-events")["TopicArn"]
+    queue = boto3.client("sqs", region_name=REGION).create_queue(
+        QueueName="seller-report-center-sweep"
+    )["QueueUrl"]
+    monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", topic)
+    monkeypatch.setenv("SWEEP_QUEUE_URL", queue)
+    monkeypatch.setenv("SWEEP_BATCH", "1")
+    policy = _policy("dev")
+    with recording(settings) as calls:
+        _run_everything(api, client, clock)
+    denied = sorted({c for c in calls if not _allowed(policy, *c)})
+    assert denied == [], f"calls the policy does not allow: {denied}"
+    used = {action for action, _ in calls}
+    assert used == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "sns:Publish",
+        "sqs:SendMessage",
+    }
+    granted = {
+        a
+        for s in policy["Statement"]
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    unused = granted - used - set(USED_BY_LAMBDA_SERVICE)
+    assert unused == set(), f"granted but never used: {unused}"
+    assert not any(fnmatch.fnmatchcase(a, "*:*") and "*" in a for a in granted)
+
+
+def test_the_prod_policy_is_the_dev_policy_on_prods_resources() -> None:
+    dev = json.dumps(_policy("dev")).replace("-dev-", "-STAGE-").replace("-dev*", "-STAGE*")
+    prod = json.dumps(_policy("prod")).replace("-prod-", "-STAGE-").replace("-prod*", "-STAGE*")
+    assert dev == prod
+
+
+def test_a_call_outside_the_policy_is_detected() -> None:
+    policy = _policy("dev")
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/seller-report-center-dev-complaints"
+    assert _allowed(policy, "dynamodb:Query", table + "/index/by_seller")
+    assert not _allowed(policy, "dynamodb:Scan", table)
+    assert not _allowed(
+        policy, "dynamodb:Query", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"
+    )
+    assert not _allowed(policy, "dynamodb:GetItem", table.replace("-dev-", "-prod-"))

@@ -1,0 +1,49 @@
+"""Retention: complaints and facts carry a TTL (RETENTION_DAYS, default 2 years)."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.models import complaint_model, fact_model, metrics_day_model
+from chalicelib.adapters.unit import Adapters
+from chalicelib.config import get_settings
+from chalicelib.domain.complaints import SlaPolicy
+from chalicelib.services.complaints import submit_complaint
+from chalicelib.services.ingest import ingest_events
+from tests.builders import T0, order_event
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+@pytest.mark.parametrize("days", [730, 400])
+def test_every_stored_item_expires_after_the_retention_period(
+    days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", str(days))
+    settings = get_settings()
+    adapters = Adapters.from_settings(settings)
+    event = order_event("o-1", placed_at=T0 - timedelta(days=1))
+    ingest_events(adapters.facts, adapters.metrics, [event], T0)
+    complaint = submit_complaint(
+        adapters,
+        seller_id="s-1",
+        order_id="o-1",
+        scenario="malicious_ordering",
+        description="d",
+        reason=None,
+        evidence=(),
+        now=T0,
+        decision_hours=48,
+        thresholds=settings.thresholds,
+        policy=SlaPolicy(),
+    )
+    stored = complaint_model(settings).get(complaint.complaint_id)
+    assert stored.expires_at == T0 + timedelta(days=days)
+    order = fact_model(settings).get("ORDER#o-1", "ORDER#")
+    assert order.expires_at == T0 - timedelta(days=1) + timedelta(days=days)
+    marker = fact_model(settings).get(f"EVENT#{event['event_id']}", "EVENT")
+    assert marker.expires_at == T0 + timedelta(days=settings.event_marker_days)
+    items = list(fact_model(settings).scan()) + list(metrics_day_model(settings).scan())
+    assert all(item.expires_at is not None for item in items if not item.sk.startswith("DAY#")), [
+        i.sk for i in items if i.expires_at is None
+    ]
