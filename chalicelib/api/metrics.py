@@ -17,5 +17,9 @@ bp = Blueprint(__name__)
 @bp.route("/metrics", methods=["GET"])
 @endpoint("seller", response=MetricsOut)
 def metrics() -> dict[str, Any]:
+    """The seller's service metrics, raw and after exemptions, and the exemptions applied."""
     seller_id = principal(bp.current_request).subject
-    return seller_metrics(MetricsRepository(get_settings()), seller_id, clock.now())
+    settings = get_settings()
+    return seller_metrics(
+        MetricsRepository(settings), seller_id, clock.now(), settings.listing_months
+    )

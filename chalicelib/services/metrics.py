@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
 from chalicelib.domain.metrics import LONGEST_WINDOW, contributions, counter_delta, metric_values
-from chalicelib.domain.timeutil import to_iso
+from chalicelib.domain.timeutil import months_before, to_iso
 
 ATTEMPTS = 3
 
@@ -44,10 +44,14 @@ def current_values(metrics: MetricsRepository, seller_id: str, now: datetime) ->
     return metric_values(metrics.day_counters(seller_id, first, now.date()), now)
 
 
-def seller_metrics(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:
-    """Each metric raw and after exemptions, and the exemptions applied: two Queries."""
+def seller_metrics(
+    metrics: MetricsRepository, seller_id: str, now: datetime, months: int = 6
+) -> dict[str, Any]:
+    """Each metric raw and after exemptions, and the exemptions applied in the last
+    ``months`` months (the seller API shows nothing older): two Queries."""
+    since = to_iso(months_before(now, months))
     return {
         "as_of": to_iso(now),
         "metrics": current_values(metrics, seller_id, now),
-        "exemptions": metrics.exemption_log(seller_id),
+        "exemptions": [e for e in metrics.exemption_log(seller_id) if e["effective_at"] >= since],
     }

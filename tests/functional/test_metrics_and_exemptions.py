@@ -173,6 +173,8 @@ def test_each_scenarios_exemption_matches_hand_computed_metrics(
         assert row in shown["metrics"]
     assert ("complaint.exemption_applied", complaint["complaint_id"]) in published.types()
     assert run_job(client)["actions"] == {}  # nothing left to do
+    clock.current = clock.current.replace(year=2027, month=5, day=20, minute=41)
+    assert api.call("GET", "/metrics").body["exemptions"] == []  # > 6 months: not shown
 
 
 def test_malicious_ordering_exempts_each_of_the_buyers_orders(api: Api, client: Client) -> None:
