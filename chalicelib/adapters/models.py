@@ -259,4 +259,7 @@ def create_tables(settings: Settings) -> None:
     """Create every table (idempotent) from the definitions above, on-demand billing."""
     for model in all_models(settings):
         if not model.exists():
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+            # local servers may lack UpdateTimeToLive; in AWS the template sets TTL
+            model.create_table(
+                billing_mode="PAY_PER_REQUEST", wait=True, ignore_update_ttl_errors=True
+            )
