@@ -8,6 +8,7 @@ STAGE  ?= prod
 BUILD  := build/$(STAGE)
 INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
+DYNALITE := tools/dynalite/node_modules/.bin/dynalite
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: install run test lint typecheck unit clean package infra-check openapi
@@ -32,9 +33,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-## Lint, type-check and run the whole test suite.
-test: lint typecheck
-	$(PY) -m pytest
+$(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
+	npm ci --prefix tools/dynalite --silent --no-audit --no-fund
+	touch $@
+
+## Lint, type-check and run the whole test suite (with dynalite, a second DynamoDB server,
+## started here for the race and persistence tests and stopped afterwards).
+test: lint typecheck $(DYNALITE)
+	@port=$$($(PY) -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"); \
+	$(DYNALITE) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 > .dynalite.log 2>&1 & \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
+	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m pytest
 
 ## Regenerate the committed OpenAPI document from the routes' models
 openapi: $(STAMP)

@@ -93,3 +93,56 @@ def tokens(settings: Settings) -> Any:
         )
 
     return make
+
+
+DYNALITE = ROOT / "tools" / "dynalite" / "node_modules" / ".bin" / "dynalite"
+
+
+@pytest.fixture(scope="session")
+def dynalite_endpoint() -> Iterator[str]:
+    """dynalite — a real, concurrent DynamoDB implementation.  ``make test`` starts it and
+    passes ``DYNALITE_ENDPOINT``; run directly, pytest starts one itself."""
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    given = os.environ.get("DYNALITE_ENDPOINT")
+    if given:
+        yield given
+        return
+    if not DYNALITE.exists():
+        pytest.fail("dynalite is not installed: run `make test` (it installs it)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            str(DYNALITE),
+            "--port",
+            str(port),
+            "--createTableMs",
+            "0",
+            "--deleteTableMs",
+            "0",
+            "--updateTableMs",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(endpoint, timeout=1)  # any HTTP answer will do
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

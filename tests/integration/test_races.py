@@ -1,0 +1,193 @@
+"""Races against dynalite — a real concurrent server (moto's is not safe for concurrent
+conditional writes).  Each race starts its contenders together behind a barrier."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.unit import Adapters
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.facts import parse_event
+from chalicelib.services.complaints import submit_complaint
+from chalicelib.services.decisions import decide_by_operator
+from chalicelib.services.sweep import process_due
+from tests.builders import T0, order_event
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+@pytest.fixture(params=["dynalite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("_dynalite_backend"))
+
+
+@pytest.fixture
+def _dynalite_backend(monkeypatch: pytest.MonkeyPatch, dynalite_endpoint: str) -> str:
+    import uuid
+
+    suffix = uuid.uuid4().hex[:10]
+    monkeypatch.setenv("DYNAMODB_ENDPOINT", dynalite_endpoint)
+    monkeypatch.setenv("COMPLAINTS_TABLE", f"r{suffix}-complaints")
+    monkeypatch.setenv("FACTS_TABLE", f"r{suffix}-facts")
+    return "dynalite"
+
+
+class Collecting:
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def publish(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            self.events.append(event)
+
+
+def _adapters(settings: Settings, publisher: Collecting) -> Adapters:
+    return Adapters(
+        ComplaintRepository(settings),
+        FactRepository(settings),
+        MetricsRepository(settings),
+        publisher,
+        None,
+    )
+
+
+def _race(*contenders: Callable[[], Any]) -> list[Any]:
+    """Run the contenders at once; return each one's result or exception."""
+    barrier = threading.Barrier(len(contenders))
+
+    def run(contender: Callable[[], Any]) -> Any:
+        barrier.wait()
+        try:
+            return contender()
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
+        return list(pool.map(run, contenders))
+
+
+def _pending(settings: Settings, adapters: Adapters, order_id: str) -> Complaint:
+    FactRepository(settings).apply(parse_event(order_event(order_id, status="delivered")), T0)
+    return submit_complaint(
+        adapters,
+        seller_id="s-1",
+        order_id=order_id,
+        scenario="malicious_ordering",
+        description="d",
+        reason=None,
+        evidence=(),
+        now=T0,
+        decision_hours=48,
+        thresholds=settings.thresholds,
+        policy=settings.sla_policy,
+    )
+
+
+def test_fifty_identical_submissions_make_exactly_one_complaint(settings: Settings) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    FactRepository(settings).apply(parse_event(order_event("o-race", status="delivered")), T0)
+
+    def submit() -> Complaint:
+        return submit_complaint(
+            adapters,
+            seller_id="s-1",
+            order_id="o-race",
+            scenario="malicious_harassment",
+            description="d",
+            reason=None,
+            evidence=(),
+            now=T0,
+            decision_hours=48,
+            thresholds=settings.thresholds,
+            policy=settings.sla_policy,
+        )
+
+    results = _race(*[submit] * 50)
+    kinds = Counter(type(r).__name__ for r in results)
+    assert kinds == {"Complaint": 1, "DuplicateComplaint": 49}, kinds
+    winner = next(r for r in results if isinstance(r, Complaint))
+    assert {r.complaint_id for r in results if isinstance(r, DuplicateComplaint)} == {
+        winner.complaint_id
+    }
+    assert ComplaintRepository(settings).get(winner.complaint_id) == winner
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_reviewers_deciding_at_once_one_wins(settings: Settings, round_: int) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    complaint = _pending(settings, adapters, f"o-rev-{round_}")
+
+    def reviewer(outcome: str, code: str, who: str) -> Callable[[], Any]:
+        return lambda: decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id=who,
+            outcome=outcome,
+            reason_code=code,
+            note=None,
+            now=T0 + timedelta(hours=1),
+            policy=settings.sla_policy,
+        )
+
+    results = _race(
+        reviewer("upheld", "complaint_upheld", "op-1"),
+        reviewer("rejected", "insufficient_evidence", "op-2"),
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Complaint", "Conflict"]
+    stored = ComplaintRepository(settings).get(complaint.complaint_id)
+    assert stored is not None
+    assert [h.action for h in stored.history].count(f"decided:{stored.status}") == 1
+    assert len(stored.history) == 2
+    assert [e["type"] for e in publisher.events] == ["complaint.decided"]
+    assert publisher.events[0]["outcome"] == stored.status
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_the_sweep_and_a_reviewer_at_once_make_one_decision(
+    settings: Settings, round_: int
+) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    complaint = _pending(settings, adapters, f"o-sw-{round_}")
+    at = T0 + timedelta(hours=47, minutes=45)  # past the escalation and decision points
+
+    results = _race(
+        lambda: process_due(
+            adapters, complaint.complaint_id, at, settings.sla_policy, settings.thresholds
+        ),
+        lambda: decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id="op",
+            outcome="upheld",
+            reason_code="complaint_upheld",
+            note=None,
+            now=at,
+            policy=settings.sla_policy,
+        ),
+    )
+    assert not any(isinstance(r, Exception) and not isinstance(r, Conflict) for r in results), (
+        results
+    )
+    stored = ComplaintRepository(settings).get(complaint.complaint_id)
+    assert stored is not None and stored.decision is not None
+    decisions = [h for h in stored.history if h.action.startswith("decided:")]
+    assert len(decisions) == 1
+    decided_events = [e for e in publisher.events if e["type"] == "complaint.decided"]
+    assert len(decided_events) == 1
+    assert decided_events[0]["decided_by"] == stored.decision.decided_by
