@@ -29,6 +29,28 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class Unavailable(DomainError):
+    """A dependency is throttling or failing after its retries: try again shortly."""
+
+    code = "service_unavailable"
+
+
+#: Error codes of AWS services that mean "try again later" (after botocore's own retries).
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+RETRY_AFTER_SECONDS = "1"
+
+
 STATUS_BY_TYPE: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     Unauthenticated: 401,
@@ -38,6 +60,7 @@ STATUS_BY_TYPE: dict[type[DomainError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     NotEligible: 422,
+    Unavailable: 503,
 }
 
 
@@ -56,6 +79,8 @@ def error_response(error: DomainError, headers: dict[str, str] | None = None) ->
     extra: dict[str, str | list[str]] = dict(headers or {})
     if isinstance(error, Unauthenticated):
         extra.setdefault("WWW-Authenticate", 'Bearer realm="seller-report-center"')
+    if isinstance(error, Unavailable):
+        extra.setdefault("Retry-After", RETRY_AFTER_SECONDS)
     return Response(
         body=error_body(error.code, error.message, error.details),
         status_code=status_for(error),

@@ -17,12 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
 from chalice import Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
+from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.adapters.metrics_repository import ContributionConflict
 from chalicelib.api.auth import Principal, require_role, verify_bearer
-from chalicelib.api.errors import PayloadTooLarge, error_response, reshape_chalice_error
+from chalicelib.api.errors import (
+    TRANSIENT_CODES,
+    PayloadTooLarge,
+    Unavailable,
+    error_response,
+    reshape_chalice_error,
+)
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
@@ -64,6 +73,10 @@ def endpoint(
                 result = view(*args, **kwargs)
             except DomainError as error:
                 return error_response(error)
+            except (PynamoDBException, ClientError, ContributionConflict) as error:
+                if not is_transient(error):
+                    raise
+                return error_response(Unavailable("temporarily unavailable, retry shortly"))
             body = result.body if isinstance(result, Response) else result
             spec.response.model_validate(body)  # a mismatch is a bug: it surfaces as a 500
             return result
@@ -72,6 +85,16 @@ def endpoint(
         return wrapper
 
     return decorate
+
+
+def is_transient(error: Exception) -> bool:
+    """Throttling or a service fault that outlived botocore's retries (standard mode), or
+    a contribution race that outlived ours: the client should retry."""
+    if isinstance(error, ContributionConflict):
+        return True
+    if isinstance(error, PynamoDBException):
+        return error.cause_response_code in TRANSIENT_CODES
+    return error.response.get("Error", {}).get("Code") in TRANSIENT_CODES  # type: ignore[attr-defined]
 
 
 def route_spec(view: View) -> RouteSpec | None:

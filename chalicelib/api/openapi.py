@@ -28,6 +28,7 @@ ERROR_TEXT = {
     413: "Body too large",
     415: "Body is not JSON",
     422: "Valid, but not eligible (reason code in error.code)",
+    503: "A dependency is throttling; retry after the Retry-After header's seconds",
 }
 
 
@@ -97,7 +98,7 @@ def build_document(app: Chalice) -> dict[str, Any]:
             if spec.roles:
                 operation["security"] = [{"bearerAuth": []}]
                 operation["x-roles"] = list(spec.roles)
-                statuses |= {401, 403}
+                statuses |= {401, 403, 503}
             error_ref = refs[(ErrorOut, "serialization")]
             for code in sorted(statuses):
                 operation["responses"][str(code)] = {

@@ -1,0 +1,178 @@
+"""Throttling and transient faults: retried with backoff (botocore standard mode), or a
+clean 503 with Retry-After — never a half-written state.  Queue redelivery and poison
+messages change nothing twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.models import complaint_model, fact_model
+from chalicelib.config import Settings
+from tests.builders import order_event
+from tests.faults import dynamodb_fault
+from tests.functional.conftest import Api, Published
+
+ATTEMPTS = 4  # PynamoDB's default: 1 + 3 retries, botocore standard retry mode
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore's backoff sleeps, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr("botocore.endpoint.time.sleep", slept.append)
+    return slept
+
+
+def tables(settings: Settings) -> list[dict[str, Any]]:
+    items = [
+        i.to_simple_dict()
+        for m in (complaint_model(settings), fact_model(settings))
+        for i in m.scan()
+    ]
+    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))
+
+
+def cw(client: Client) -> Any:
+    return client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+
+
+@pytest.fixture
+def order(api: Api) -> str:
+    api.events(order_event("o-1", status="delivered"))
+    return "o-1"
+
+
+def test_throttled_writes_are_retried_with_backoff(
+    api: Api, settings: Settings, order: str, sleeps: list[float]
+) -> None:
+    with dynamodb_fault(settings, "PutItem", times=2) as fault:
+        reply = api.submit(order, "malicious_ordering")
+    assert reply.status == 201 and fault["injected"] == 2
+    assert len(sleeps) == 2 and all(s >= 0 for s in sleeps)
+    assert ComplaintRepository(settings).get(reply.body["complaint_id"]) is not None
+
+
+def test_a_submission_that_stays_throttled_is_a_clean_503(
+    api: Api, settings: Settings, order: str
+) -> None:
+    before = tables(settings)
+    with dynamodb_fault(settings, "PutItem", times=ATTEMPTS) as fault:
+        reply = api.submit(order, "malicious_ordering")
+    assert fault["injected"] == ATTEMPTS
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+    assert reply.body["error"]["code"] == "service_unavailable"
+    assert tables(settings) == before
+    assert api.submit(order, "malicious_ordering").status == 201  # the retry succeeds
+
+
+def test_a_decision_that_stays_throttled_changes_nothing(
+    api: Api, settings: Settings, order: str, published: Published
+) -> None:
+    complaint_id = api.submit(order, "malicious_ordering").body["complaint_id"]
+    published()
+    before = tables(settings)
+    with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS):
+        reply = api.call(
+            "POST",
+            f"/review/complaints/{complaint_id}/decision",
+            {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            seller="op",
+            role="operator",
+        )
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+    assert tables(settings) == before and published() == []
+
+
+def test_a_throttled_sweep_run_is_finished_by_the_next(
+    api: Api, client: Client, clock: Any, settings: Settings, order: str, published: Published
+) -> None:
+    complaint_id = api.submit(order, "malicious_ordering").body["complaint_id"]
+    clock.advance(hours=36)
+    before = tables(settings)
+    with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS), pytest.raises(Exception) as err:
+        client.lambda_.invoke("sla_sweep", cw(client))
+    assert "ProvisionedThroughputExceeded" in str(err.value)
+    assert tables(settings) == before  # the Lambda failed before changing anything
+    assert client.lambda_.invoke("sla_sweep", cw(client)).payload["actions"] == {"escalated": 1}
+    assert client.lambda_.invoke("sla_sweep", cw(client)).payload["actions"] == {}
+    assert published.types() == [("complaint.escalated", complaint_id)]
+
+
+def test_a_throttled_exemption_is_retried_by_the_next_run_without_double_counting(
+    api: Api,
+    client: Client,
+    clock: Any,
+    settings: Settings,
+) -> None:
+    api.events(
+        *[
+            order_event(f"o-f{i}", buyer_id="b-f", status="cancelled", cancelled_by="buyer")
+            for i in range(5)
+        ]
+    )
+    assert api.submit("o-f0", "malicious_ordering").body["status"] == "upheld"
+    with dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS * 2):
+        report = client.lambda_.invoke("exemption_job", cw(client)).payload
+    assert report["actions"] == {"failed": 1}
+    assert client.lambda_.invoke("exemption_job", cw(client)).payload["actions"] == {"applied": 1}
+    figures = api.call("GET", "/metrics").body["metrics"]["cancellation_rate"]
+    assert figures["raw"] == {"numerator": 5, "denominator": 5, "value": 1.0}
+    assert figures["after_exemptions"] == {"numerator": 0, "denominator": 0, "value": None}
+
+
+def test_a_poison_message_alone_reaches_the_dead_letter_queue(
+    api: Api,
+    client: Client,
+    settings: Settings,
+) -> None:
+    """The event source mapping, simulated on moto's SQS: deliveries until each message
+    is deleted or has been received ``maxReceiveCount`` times."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="facts-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue = sqs.create_queue(
+        QueueName="seller-report-center-facts",
+        Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+        },
+    )
+    url = queue["QueueUrl"]
+    bodies = [json.dumps(order_event(f"o-q{i}", status="paid")) for i in range(4)]
+    bodies.insert(2, json.dumps({"event_id": "poison", "type": "order"}))
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    for _ in range(6):
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            break
+        event = client.events.generate_sqs_event(
+            [m["Body"] for m in messages], queue_name="seller-report-center-facts"
+        )
+        for record, message in zip(event["Records"], messages, strict=True):
+            record["messageId"] = message["MessageId"]
+        failures = {
+            f["itemIdentifier"]
+            for f in client.lambda_.invoke("on_fact_messages", event).payload["batchItemFailures"]
+        }
+        for message in messages:
+            if message["MessageId"] not in failures:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["event_id"] for m in dead] == ["poison"]
+    stored = [i.pk for i in fact_model(settings).scan() if i.pk.startswith("ORDER#o-q")]
+    assert len(set(stored)) == 4
+    metrics = api.call("GET", "/metrics").body["metrics"]["non_fulfillment_rate"]["raw"]
+    assert metrics["denominator"] == 4  # each paid order counted once despite redeliveries
