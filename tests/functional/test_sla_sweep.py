@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.unit import Adapters
@@ -16,7 +17,6 @@ from chalicelib.config import Settings
 from chalicelib.services import decisions
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event
-from tests.dynamo_calls import count_dynamodb_calls
 from tests.functional.conftest import Api, Published
 
 

@@ -2,13 +2,13 @@ from datetime import timedelta
 
 import pytest
 
+from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
 from tests.builders import T0, order_event
-from tests.dynamo_calls import count_dynamodb_calls
 
 pytestmark = pytest.mark.usefixtures("aws")
 

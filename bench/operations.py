@@ -1,0 +1,204 @@
+"""DynamoDB requests per business operation — measured the same way by ``make bench`` and
+by the budget test, through the HTTP API and the Lambda handlers (Chalice test client)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalice.test import Client
+
+from bench.dynamo_calls import count_dynamodb_calls
+from chalicelib.api.auth import mint_token
+from chalicelib.config import Settings
+from chalicelib.domain.timeutil import to_iso
+
+#: The budgets: DynamoDB requests per operation (README, "Performance budgets").
+BUDGETS: dict[str, int] = {
+    "submit (pending)": 4,
+    "submit (upheld by the rules)": 5,
+    "list page": 1,
+    "get": 1,
+    "decide": 3,
+    "ingest one event": 5,
+    "metrics read": 2,
+    "sweep, per due complaint (escalate)": 3,
+    "sweep, per due complaint (decide)": 6,
+    "exemption, per complaint (one order)": 11,
+}
+
+
+def _event(kind: str, version: int, **data: Any) -> dict[str, Any]:
+    key = data.get("order_id") or data.get("review_id")
+    return {
+        "event_id": f"bench-{kind}-{key}-{version}",
+        "type": kind,
+        "version": version,
+        "occurred_at": to_iso(datetime(2026, 11, 20, tzinfo=UTC)),
+        "data": data,
+    }
+
+
+def order(
+    order_id: str,
+    *,
+    seller: str = "s-1",
+    buyer: str = "b-1",
+    status: str = "delivered",
+    placed_at: datetime,
+    **extra: Any,
+) -> dict[str, Any]:
+    paid = None if status in ("placed", "cancelled") else to_iso(placed_at + timedelta(hours=1))
+    data = {
+        "order_id": order_id,
+        "seller_id": seller,
+        "buyer_id": buyer,
+        "status": status,
+        "placed_at": to_iso(placed_at),
+        **extra,
+    }
+    if paid:
+        data["paid_at"] = paid
+    if status in ("shipped", "delivered"):
+        data["shipped_at"] = to_iso(placed_at + timedelta(days=1))
+    data.setdefault(
+        "shipping_address",
+        {
+            "recipient": "A",
+            "street": "1 Main St",
+            "city": "X",
+            "postal_code": "62701",
+            "country": "US",
+        },
+    )
+    return _event("order", 1, **data)
+
+
+class Harness:
+    """Calls the app as its users do, with a movable clock."""
+
+    def __init__(self, client: Client, settings: Settings, set_now: Callable[[datetime], None]):
+        self.client = client
+        self.settings = settings
+        self.set_now = set_now
+
+    def _token(self, subject: str, role: str) -> str:
+        return mint_token(
+            self.settings,
+            subject=subject,
+            role=role,
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+
+    def http(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        subject: str = "s-1",
+        role: str = "seller",
+    ) -> Any:
+        headers = {
+            "Authorization": f"Bearer {self._token(subject, role)}",
+            "Content-Type": "application/json",
+        }
+        response = getattr(self.client.http, method.lower())(
+            path, headers=headers, body=json.dumps(body) if body is not None else None
+        )
+        assert response.status_code < 300, (path, response.status_code, response.body)
+        return json.loads(response.body) if response.body else None
+
+    def job(self, name: str) -> Any:
+        event = self.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        return self.client.lambda_.invoke(name, event).payload
+
+    def counted(self, action: Callable[[], Any]) -> int:
+        with count_dynamodb_calls(self.settings) as calls:
+            action()
+        return sum(calls.values())
+
+
+def measure(harness: Harness, start: datetime) -> dict[str, int]:
+    """Requests of each operation in ``BUDGETS``, on a small fixed data set."""
+    h, counts = harness, {}
+    h.set_now(start)
+    h.http(
+        "POST",
+        "/platform/events",
+        {
+            "events": [order(f"o-{i}", placed_at=start - timedelta(days=2)) for i in range(4)]
+            + [
+                order(
+                    f"o-flood-{i}",
+                    buyer="b-flood",
+                    status="cancelled",
+                    cancelled_by="buyer",
+                    placed_at=start - timedelta(days=1),
+                )
+                for i in range(5)
+            ]
+        },
+        subject="p",
+        role="system",
+    )
+    counts["ingest one event"] = h.counted(
+        lambda: h.http(
+            "POST",
+            "/platform/events",
+            {"events": [order("o-new", placed_at=start - timedelta(days=1))]},
+            subject="p",
+            role="system",
+        )
+    )
+    ids: list[str] = []
+
+    def submit(order_id: str, scenario: str = "malicious_ordering") -> None:
+        ids.append(
+            h.http(
+                "POST",
+                "/complaints",
+                {"order_id": order_id, "scenario": scenario, "description": "bench"},
+            )["complaint_id"]
+        )
+
+    counts["submit (pending)"] = h.counted(lambda: submit("o-0"))
+    counts["submit (upheld by the rules)"] = h.counted(lambda: submit("o-flood-0"))
+    for order_id in ("o-1", "o-2"):
+        submit(order_id)
+    counts["list page"] = h.counted(lambda: h.http("GET", "/complaints?limit=2"))
+    counts["get"] = h.counted(lambda: h.http("GET", f"/complaints/{ids[0]}"))
+    counts["decide"] = h.counted(
+        lambda: h.http(
+            "POST",
+            f"/review/complaints/{ids[0]}/decision",
+            {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            subject="op",
+            role="operator",
+        )
+    )
+    counts["metrics read"] = h.counted(lambda: h.http("GET", "/metrics"))
+    shards = h.settings.due_shards
+    h.set_now(start + timedelta(hours=36, minutes=1))
+    escalating = h.counted(lambda: h.job("sla_sweep"))  # ids[2], ids[3] escalate
+    counts["sweep, per due complaint (escalate)"] = (escalating - shards) // 2
+    h.set_now(start + timedelta(hours=47, minutes=31))
+    deciding = h.counted(lambda: h.job("sla_sweep"))
+    counts["sweep, per due complaint (decide)"] = (deciding - shards) // 2
+    h.set_now(start + timedelta(hours=48))
+    h.job("exemption_job")  # the rules' and the reviewer's upheld complaints
+    submit("o-3", "malicious_harassment")  # exempts exactly one order
+    h.http(
+        "POST",
+        f"/review/complaints/{ids[-1]}/decision",
+        {"outcome": "upheld", "reason_code": "complaint_upheld"},
+        subject="op",
+        role="operator",
+    )
+    exemption = h.counted(lambda: h.job("exemption_job"))
+    counts["exemption, per complaint (one order)"] = exemption - shards
+    return counts
