@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cks
 DYNALITE := tools/dynalite/node_modules/.bin/dynalite
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint typecheck unit clean package infra-check openapi
+.PHONY: install run test lint typecheck unit clean package infra-check openapi bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ test: lint typecheck $(DYNALITE)
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m pytest
 
+## Performance figures (table + bench/results.json), against dynalite and chalice local
+bench: $(STAMP) $(DYNALITE) package
+	@port=$$($(PY) -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"); \
+	$(DYNALITE) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 > .dynalite.log 2>&1 & \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; sleep 1; \
+	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m bench.run
+
 ## Regenerate the committed OpenAPI document from the routes' models
 openapi: $(STAMP)
 	$(PY) -m scripts.openapi openapi.json
@@ -53,6 +60,7 @@ openapi: $(STAMP)
 package: $(STAMP)
 	$(PY) -m scripts.infra $(STAGE) $(BUILD)/merge.json
 	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(BUILD)/merge.json $(BUILD)
+	$(PY) -m scripts.slim_package $(BUILD)/deployment.zip
 
 $(INFRA_STAMP): requirements-infra.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)

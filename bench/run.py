@@ -1,0 +1,568 @@
+"""``make bench``: performance figures, printed as a table and written to
+``bench/results.json``.  Two local DynamoDB servers: dynalite (``DYNALITE_ENDPOINT``, started
+by make) for the data-size section — its LevelDB store answers key queries in time that
+does not depend on table size, as DynamoDB does, where moto scans — and an embedded moto
+server for the sections that drive the whole app (dynalite lacks TransactWriteItems).
+
+1. DynamoDB requests per business operation (the budgets of ``bench/operations.py``).
+2. Cost against data size: sweep, metrics read, buyer assessment and list page with
+   ``BENCH_SMALL`` (1 000) and ``BENCH_LARGE`` (100 000) complaints and orders.
+3. API overhead: latency through ``chalice local`` over the same operation called
+   in-process against the same server (the service call: its DynamoDB requests plus the
+   pure computation around them).
+4. Cold start: importing ``app.py`` against importing chalice + pynamodb alone, and the
+   zipped deployment package size.
+5. Submissions per second with 1, 4 and 16 concurrent clients through ``chalice local``.
+
+Figures are printed, never asserted: times depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+NOW = datetime.now(UTC).replace(microsecond=0)
+STAGE_TABLES = "seller-report-center-dev"
+
+
+def _env(prefix: str) -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines between the figures
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["STAGE"] = "dev"
+    os.environ["COMPLAINTS_TABLE"] = f"{prefix}-complaints"
+    os.environ["FACTS_TABLE"] = f"{prefix}-facts"
+    for name in ("COMPLAINT_EVENTS_TOPIC_ARN", "SWEEP_QUEUE_URL"):
+        os.environ.pop(name, None)
+
+
+def _fresh_tables(prefix: str, endpoint: str) -> Any:
+    from chalicelib.adapters.models import create_tables
+    from chalicelib.config import get_settings
+
+    _env(prefix)
+    os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    settings = get_settings()
+    create_tables(settings)
+    return settings
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def _timed(action: Callable[[], Any], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+# ------------------------------------------------------------------ 1. requests per operation
+def requests_per_operation(endpoint: str) -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from bench.operations import BUDGETS, Harness, measure
+    from chalicelib import clock
+
+    settings = _fresh_tables(STAGE_TABLES, endpoint)  # Chalice applies the stage's tables
+    current = {"now": NOW}
+    original = clock.now
+    clock.now = lambda: current["now"]
+    try:
+        with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+            measured = measure(
+                Harness(client, settings, lambda t: current.update(now=t)), NOW - timedelta(days=3)
+            )
+    finally:
+        clock.now = original
+    return {op: {"requests": measured[op], "budget": BUDGETS[op]} for op in BUDGETS}
+
+
+# ------------------------------------------------------------------ 2. cost against data size
+def _seed(settings: Any, size: int) -> None:
+    """``size`` complaints of one seller (decided, so not due) plus one due complaint, and
+    ``size`` orders of one buyer — all but 50 older than the 90-day window."""
+    from chalicelib.adapters.models import complaint_model, fact_model
+    from chalicelib.domain.timeutil import to_iso
+
+    complaints, facts = complaint_model(settings), fact_model(settings)
+    with complaints.batch_write() as batch:
+        for i in range(size):
+            submitted = NOW - timedelta(minutes=i * 3)
+            batch.save(
+                complaints(
+                    f"c-{i:07d}",
+                    seller_id="s-big",
+                    order_id=f"o-{i}",
+                    buyer_id=f"b-{i % 500}",
+                    scenario="malicious_ordering",
+                    description="bench",
+                    status="rejected",
+                    submitted_at=submitted,
+                    due_at=submitted + timedelta(hours=48),
+                    decided_at=submitted,
+                    history=[],
+                    evidence=[],
+                    list_key=f"{to_iso(submitted)}#c-{i:07d}",
+                )
+            )
+        due = NOW - timedelta(hours=40)
+        batch.save(
+            complaints(
+                "c-due",
+                seller_id="s-big",
+                order_id="o-due",
+                buyer_id="b-big",
+                scenario="malicious_ordering",
+                description="bench",
+                status="pending",
+                submitted_at=due,
+                due_at=due + timedelta(hours=48),
+                history=[],
+                evidence=[],
+                list_key=f"{to_iso(due)}#c-due",
+                sweep_shard="0",
+                sweep_at=to_iso(due),
+                queue_shard="0",
+                queue_key=f"{to_iso(due + timedelta(hours=48))}#c-due",
+                outbox={},
+            )
+        )
+    with facts.batch_write() as batch:
+        for i in range(size):
+            placed = NOW - (timedelta(days=i % 80) if i < 50 else timedelta(days=100 + i % 800))
+            data = {
+                "order_id": f"bo-{i}",
+                "seller_id": f"s-{i % 7}",
+                "buyer_id": "b-big",
+                "status": "delivered",
+                "placed_at": to_iso(placed),
+                "paid_at": to_iso(placed),
+                "custom_item": False,
+            }
+            batch.save(
+                facts(
+                    f"ORDER#bo-{i}",
+                    "ORDER#",
+                    type="order",
+                    version=1,
+                    event_id=f"e-{i}",
+                    data=data,
+                    buyer_key="b-big",
+                    seller_key=data["seller_id"],
+                    activity_key=f"{to_iso(placed)}#ORDER#",
+                )
+            )
+    facts(
+        "ORDER#o-due",
+        "ORDER#",
+        type="order",
+        version=1,
+        event_id="e-due",
+        data={
+            "order_id": "o-due",
+            "seller_id": "s-big",
+            "buyer_id": "b-big",
+            "status": "placed",
+            "placed_at": to_iso(NOW - timedelta(days=3)),
+            "custom_item": False,
+        },
+    ).save()
+
+
+def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
+    from bench.dynamo_calls import count_dynamodb_calls
+    from chalicelib.adapters.complaint_repository import ListFilter
+    from chalicelib.adapters.unit import Adapters
+    from chalicelib.services.assessment import assess_order
+    from chalicelib.services.complaints import list_complaints
+    from chalicelib.services.metrics import seller_metrics
+    from chalicelib.services.sweep import run_sweep
+
+    settings = _fresh_tables(f"scale{size}-{uuid.uuid4().hex[:6]}", endpoint)
+    _seed(settings, size)
+    adapters = Adapters.from_settings(settings)
+    order = adapters.facts.order_facts("o-due")
+    operations: dict[str, Callable[[], Any]] = {
+        # the seeded pending complaint is rescheduled by the warm-up run; then none is due
+        "sweep (none due)": lambda: run_sweep(
+            adapters,
+            now=NOW - timedelta(hours=4, minutes=1),
+            policy=settings.sla_policy,
+            thresholds=settings.thresholds,
+            batch=200,
+            time_left_ms=lambda: 900_000,
+        ),
+        "metrics read": lambda: seller_metrics(adapters.metrics, "s-big", NOW),
+        "buyer assessment": lambda: assess_order(
+            adapters.complaints,
+            adapters.facts,
+            scenario="malicious_review",
+            reason=None,
+            seller_id="s-big",
+            buyer_id="b-big",
+            order=order,
+            now=NOW,
+            thresholds=settings.thresholds,
+        ),
+        "list page (20)": lambda: list_complaints(
+            adapters.complaints,
+            seller_id="s-big",
+            now=NOW,
+            months=6,
+            submitted_from=None,
+            submitted_to=None,
+            filters=ListFilter(),
+            limit=20,
+            after_key=None,
+        ),
+    }
+    figures = {}
+    for name, action in operations.items():
+        action()  # warm
+        with count_dynamodb_calls(settings) as calls:
+            action()
+        times = _timed(action, 15)
+        figures[name] = {"requests": sum(calls.values()), "ms_p50": statistics.median(times)}
+    return figures
+
+
+def cost_against_size(endpoint: str) -> dict[str, Any]:
+    small = int(os.environ.get("BENCH_SMALL", "1000"))
+    large = int(os.environ.get("BENCH_LARGE", "100000"))
+    a, b = _scale_figures(small, endpoint), _scale_figures(large, endpoint)
+    return {
+        "sizes": [small, large],
+        "operations": {
+            name: {
+                "requests": [a[name]["requests"], b[name]["requests"]],
+                "ms_p50": [round(a[name]["ms_p50"], 2), round(b[name]["ms_p50"], 2)],
+                "time_ratio": round(b[name]["ms_p50"] / a[name]["ms_p50"], 2),
+            }
+            for name in a
+        },
+    }
+
+
+# ------------------------------------------------------------------ 3 & 5. through chalice local
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalApi:
+    def __init__(self, settings: Any) -> None:
+        from chalicelib.api.auth import mint_token
+
+        self.port = _free_port()
+        self.token = mint_token(
+            settings, subject="s-api", role="seller", expires_at=NOW + timedelta(hours=2)
+        )
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("chalice")),
+                "local",
+                "--port",
+                str(self.port),
+                "--stage",
+                "dev",
+                "--no-autoreload",
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("chalice local did not start")
+
+    def call(self, method: str, path: str, body: Any = None) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return int(response.status)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _seed_orders(settings: Any, count: int, prefix: str) -> None:
+    from chalicelib.adapters.models import fact_model
+    from chalicelib.domain.timeutil import to_iso
+
+    facts = fact_model(settings)
+    placed = NOW - timedelta(days=2)
+    with facts.batch_write() as batch:
+        for i in range(count):
+            data = {
+                "order_id": f"{prefix}{i}",
+                "seller_id": "s-api",
+                "buyer_id": f"b-{i}",
+                "status": "delivered",
+                "placed_at": to_iso(placed),
+                "paid_at": to_iso(placed),
+                "custom_item": False,
+            }
+            batch.save(
+                facts(
+                    f"ORDER#{prefix}{i}",
+                    "ORDER#",
+                    type="order",
+                    version=1,
+                    event_id=f"e-{prefix}{i}",
+                    data=data,
+                    buyer_key=f"b-{i}",
+                    seller_key="s-api",
+                    activity_key=f"{to_iso(placed)}#ORDER#",
+                )
+            )
+
+
+def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    from chalicelib.adapters.complaint_repository import ListFilter
+    from chalicelib.adapters.unit import Adapters
+    from chalicelib.services.complaints import list_complaints, submit_complaint
+
+    runs = int(os.environ.get("BENCH_REQUESTS", "200"))
+    settings = _fresh_tables(STAGE_TABLES, endpoint)  # chalice local applies stage tables
+    _seed_orders(settings, runs * 2, "d")
+    _seed_orders(settings, runs * 2 + 4000, "h")
+    adapters = Adapters.from_settings(settings)
+    direct_ids = iter(range(runs * 2))
+    direct_submit = _timed(
+        lambda: submit_complaint(
+            adapters,
+            seller_id="s-api",
+            order_id=f"d{next(direct_ids)}",
+            scenario="malicious_ordering",
+            description="bench",
+            reason=None,
+            evidence=(),
+            now=datetime.now(UTC),
+            decision_hours=48,
+            thresholds=settings.thresholds,
+            policy=settings.sla_policy,
+        ),
+        runs,
+    )
+    direct_list = _timed(
+        lambda: list_complaints(
+            adapters.complaints,
+            seller_id="s-api",
+            now=datetime.now(UTC),
+            months=6,
+            submitted_from=None,
+            submitted_to=None,
+            filters=ListFilter(),
+            limit=20,
+            after_key=None,
+        ),
+        runs,
+    )
+    api = LocalApi(settings)
+    try:
+        http_ids = iter(range(runs * 2 + 4000))
+        http_submit = _timed(
+            lambda: api.call(
+                "POST",
+                "/complaints",
+                {
+                    "order_id": f"h{next(http_ids)}",
+                    "scenario": "malicious_harassment",
+                    "description": "bench",
+                },
+            ),
+            runs,
+        )
+        http_list = _timed(lambda: api.call("GET", "/complaints?limit=20"), runs)
+        overhead = {}
+        for name, http, direct in (
+            ("POST /complaints", http_submit, direct_submit),
+            ("GET /complaints", http_list, direct_list),
+        ):
+            overhead[name] = {
+                "api_ms": {
+                    "p50": round(statistics.median(http), 2),
+                    "p99": round(_percentile(http, 0.99), 2),
+                },
+                "direct_ms": {
+                    "p50": round(statistics.median(direct), 2),
+                    "p99": round(_percentile(direct, 0.99), 2),
+                },
+                "ratio_p50": round(statistics.median(http) / statistics.median(direct), 2),
+            }
+        throughput = {}
+        seconds = float(os.environ.get("BENCH_SECONDS", "5"))
+        for clients in (1, 4, 16):
+            done, lock, deadline = [0], threading.Lock(), time.monotonic() + seconds
+
+            def worker(
+                done: list[int] = done, lock: threading.Lock = lock, deadline: float = deadline
+            ) -> None:
+                while time.monotonic() < deadline:
+                    with lock:
+                        order_id = f"h{next(http_ids)}"
+                    api.call(
+                        "POST",
+                        "/complaints",
+                        {
+                            "order_id": order_id,
+                            "scenario": "malicious_ordering",
+                            "description": "bench",
+                        },
+                    )
+                    with lock:
+                        done[0] += 1
+
+            threads = [threading.Thread(target=worker) for _ in range(clients)]
+            start = time.monotonic()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            throughput[str(clients)] = round(done[0] / (time.monotonic() - start), 1)
+    finally:
+        api.stop()
+    return overhead, {"submissions_per_second": throughput}
+
+
+# ------------------------------------------------------------------ 4. cold start, package size
+def cold_start() -> dict[str, Any]:
+    def import_ms(statement: str) -> float:
+        code = f"import time; t=time.perf_counter(); {statement}; print(time.perf_counter()-t)"
+        times = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", code],
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+            * 1000
+            for _ in range(7)
+        ]
+        return statistics.median(times)
+
+    app_ms = import_ms("import app")
+    base_ms = import_ms("import chalice.app, pynamodb.models")
+    package = ROOT / "build" / "prod" / "deployment.zip"
+    return {
+        "import_app_ms": round(app_ms, 1),
+        "import_chalice_pynamodb_ms": round(base_ms, 1),
+        "ratio": round(app_ms / base_ms, 2),
+        "package_mb": round(package.stat().st_size / 2**20, 2) if package.exists() else None,
+    }
+
+
+def _table(results: dict[str, Any]) -> str:
+    lines = [
+        "",
+        "1. DynamoDB requests per operation",
+        f"   {'operation':<42}{'requests':>9}{'budget':>8}",
+    ]
+    for op, row in results["requests_per_operation"].items():
+        lines.append(f"   {op:<42}{row['requests']:>9}{row['budget']:>8}")
+    size = results["cost_against_size"]
+    small, large = size["sizes"]
+    lines += [
+        "",
+        f"2. Cost against data size ({small} vs {large} complaints and orders)",
+        f"   {'operation':<22}{'requests':>12}{'ms p50':>20}{'time ratio':>12}",
+    ]
+    for op, row in size["operations"].items():
+        lines.append(
+            f"   {op:<22}{row['requests']!s:>12}{row['ms_p50']!s:>20}{row['time_ratio']:>12}"
+        )
+    lines += ["", "3. API overhead (chalice local vs in-process, same moto server)"]
+    for op, row in results["api_overhead"].items():
+        lines.append(
+            f"   {op:<20} api p50 {row['api_ms']['p50']} ms, p99 {row['api_ms']['p99']}"
+            f" ms | direct p50 {row['direct_ms']['p50']} ms | ratio {row['ratio_p50']}"
+        )
+    cold = results["cold_start"]
+    lines += [
+        "",
+        f"4. Cold start: import app {cold['import_app_ms']} ms vs chalice+pynamodb "
+        f"{cold['import_chalice_pynamodb_ms']} ms (ratio {cold['ratio']}); "
+        f"package {cold['package_mb']} MB",
+        "",
+        "5. Submissions per second through chalice local: "
+        + ", ".join(
+            f"{k} client(s): {v}"
+            for k, v in results["throughput"]["submissions_per_second"].items()
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    dynalite = os.environ.get("DYNALITE_ENDPOINT")
+    if not dynalite:
+        print("DYNALITE_ENDPOINT is not set: run `make bench`", file=sys.stderr)
+        return 2
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    moto_url = f"http://127.0.0.1:{port}"
+    results: dict[str, Any] = {
+        "measured_at": NOW.isoformat(),
+        "machine": os.uname().machine,
+        "cpus": os.cpu_count(),
+    }
+    try:
+        results["requests_per_operation"] = requests_per_operation(moto_url)
+        results["cost_against_size"] = cost_against_size(dynalite)
+        results["api_overhead"], results["throughput"] = api_overhead_and_throughput(moto_url)
+    finally:
+        moto.stop()
+    results["cold_start"] = cold_start()
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(_table(results))
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
