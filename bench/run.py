@@ -104,6 +104,32 @@ def requests_per_operation(endpoint: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ 2. cost against data size
+def _delivered_order(facts: Any, order_id: str, seller: str, buyer: str, placed: datetime) -> Any:
+    """A stored order fact, written directly (as ingestion would store it)."""
+    from chalicelib.domain.timeutil import to_iso
+
+    data = {
+        "order_id": order_id,
+        "seller_id": seller,
+        "buyer_id": buyer,
+        "status": "delivered",
+        "placed_at": to_iso(placed),
+        "paid_at": to_iso(placed),
+        "custom_item": False,
+    }
+    return facts(
+        f"ORDER#{order_id}",
+        "ORDER#",
+        type="order",
+        version=1,
+        event_id=f"e-{order_id}",
+        data=data,
+        buyer_key=buyer,
+        seller_key=seller,
+        activity_key=f"{to_iso(placed)}#ORDER#",
+    )
+
+
 def _seed(settings: Any, size: int) -> None:
     """``size`` complaints of one seller (decided, so not due) plus one due complaint, and
     ``size`` orders of one buyer — all but 50 older than the 90-day window."""
@@ -156,28 +182,7 @@ def _seed(settings: Any, size: int) -> None:
     with facts.batch_write() as batch:
         for i in range(size):
             placed = NOW - (timedelta(days=i % 80) if i < 50 else timedelta(days=100 + i % 800))
-            data = {
-                "order_id": f"bo-{i}",
-                "seller_id": f"s-{i % 7}",
-                "buyer_id": "b-big",
-                "status": "delivered",
-                "placed_at": to_iso(placed),
-                "paid_at": to_iso(placed),
-                "custom_item": False,
-            }
-            batch.save(
-                facts(
-                    f"ORDER#bo-{i}",
-                    "ORDER#",
-                    type="order",
-                    version=1,
-                    event_id=f"e-{i}",
-                    data=data,
-                    buyer_key="b-big",
-                    seller_key=data["seller_id"],
-                    activity_key=f"{to_iso(placed)}#ORDER#",
-                )
-            )
+            batch.save(_delivered_order(facts, f"bo-{i}", f"s-{i % 7}", "b-big", placed))
     facts(
         "ORDER#o-due",
         "ORDER#",
@@ -325,34 +330,12 @@ class LocalApi:
 
 def _seed_orders(settings: Any, count: int, prefix: str) -> None:
     from chalicelib.adapters.models import fact_model
-    from chalicelib.domain.timeutil import to_iso
 
     facts = fact_model(settings)
     placed = NOW - timedelta(days=2)
     with facts.batch_write() as batch:
         for i in range(count):
-            data = {
-                "order_id": f"{prefix}{i}",
-                "seller_id": "s-api",
-                "buyer_id": f"b-{i}",
-                "status": "delivered",
-                "placed_at": to_iso(placed),
-                "paid_at": to_iso(placed),
-                "custom_item": False,
-            }
-            batch.save(
-                facts(
-                    f"ORDER#{prefix}{i}",
-                    "ORDER#",
-                    type="order",
-                    version=1,
-                    event_id=f"e-{prefix}{i}",
-                    data=data,
-                    buyer_key=f"b-{i}",
-                    seller_key="s-api",
-                    activity_key=f"{to_iso(placed)}#ORDER#",
-                )
-            )
+            batch.save(_delivered_order(facts, f"{prefix}{i}", "s-api", f"b-{i}", placed))
 
 
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -107,6 +107,16 @@ def published(aws: None, monkeypatch: pytest.MonkeyPatch) -> Published:
     return Published(sqs, queue_url)
 
 
+def scheduled_event(client: Client) -> dict[str, Any]:
+    """A full CloudWatch scheduled event, as EventBridge sends to an ``@app.schedule``."""
+    return client.events.generate_cw_event(  # type: ignore[no-any-return]
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        resources=["arn:aws:events:us-east-1:123456789012:rule/schedule"],
+    )
+
+
 @pytest.fixture
 def client(aws: None, published: Published) -> Iterator[Client]:
     with Client(app, stage_name="dev", project_dir=str(ROOT)) as test_client:

@@ -16,7 +16,7 @@ from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import Settings
 from tests.builders import order_event
 from tests.faults import dynamodb_fault
-from tests.functional.conftest import Api, Published
+from tests.functional.conftest import Api, Published, scheduled_event
 
 ATTEMPTS = 4  # PynamoDB's default: 1 + 3 retries, botocore standard retry mode
 
@@ -36,12 +36,6 @@ def tables(settings: Settings) -> list[dict[str, Any]]:
         for i in m.scan()
     ]
     return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))
-
-
-def cw(client: Client) -> Any:
-    return client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
 
 
 @pytest.fixture
@@ -98,11 +92,13 @@ def test_a_throttled_sweep_run_is_finished_by_the_next(
     clock.advance(hours=36)
     before = tables(settings)
     with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS), pytest.raises(Exception) as err:
-        client.lambda_.invoke("sla_sweep", cw(client))
+        client.lambda_.invoke("sla_sweep", scheduled_event(client))
     assert "ProvisionedThroughputExceeded" in str(err.value)
     assert tables(settings) == before  # the Lambda failed before changing anything
-    assert client.lambda_.invoke("sla_sweep", cw(client)).payload["actions"] == {"escalated": 1}
-    assert client.lambda_.invoke("sla_sweep", cw(client)).payload["actions"] == {}
+    assert client.lambda_.invoke("sla_sweep", scheduled_event(client)).payload["actions"] == {
+        "escalated": 1
+    }
+    assert client.lambda_.invoke("sla_sweep", scheduled_event(client)).payload["actions"] == {}
     assert published.types() == [("complaint.escalated", complaint_id)]
 
 
@@ -120,9 +116,11 @@ def test_a_throttled_exemption_is_retried_by_the_next_run_without_double_countin
     )
     assert api.submit("o-f0", "malicious_ordering").body["status"] == "upheld"
     with dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS * 2):
-        report = client.lambda_.invoke("exemption_job", cw(client)).payload
+        report = client.lambda_.invoke("exemption_job", scheduled_event(client)).payload
     assert report["actions"] == {"failed": 1}
-    assert client.lambda_.invoke("exemption_job", cw(client)).payload["actions"] == {"applied": 1}
+    assert client.lambda_.invoke("exemption_job", scheduled_event(client)).payload["actions"] == {
+        "applied": 1
+    }
     figures = api.call("GET", "/metrics").body["metrics"]["cancellation_rate"]
     assert figures["raw"] == {"numerator": 5, "denominator": 5, "value": 1.0}
     assert figures["after_exemptions"] == {"numerator": 0, "denominator": 0, "value": None}

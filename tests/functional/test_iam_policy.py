@@ -18,7 +18,7 @@ from chalicelib.adapters.models import all_models
 from chalicelib.config import Settings
 from tests.builders import dispute_event, order_event, review_event
 from tests.conftest import ROOT
-from tests.functional.conftest import Api
+from tests.functional.conftest import Api, scheduled_event
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 #: Granted but called by AWS on the function's behalf, not by the app's code.
@@ -100,11 +100,6 @@ def _policy(stage: str) -> dict[str, Any]:
 def _run_everything(api: Api, client: Client, clock: Any) -> None:
     """Every route and every job, once."""
 
-    def cw() -> Any:
-        return client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-        )
-
     api.events(
         order_event("o-1", status="delivered"),
         review_event("r-1", "o-1", rating=1),
@@ -137,7 +132,7 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
         == 200
     )
     clock.advance(hours=36)
-    client.lambda_.invoke("sla_sweep", cw())  # escalates, fanning out beyond one
+    client.lambda_.invoke("sla_sweep", scheduled_event(client))  # escalates, fanning out beyond one
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName="seller-report-center-sweep")["QueueUrl"]
     bodies = [
@@ -149,10 +144,10 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
         client.events.generate_sqs_event(bodies, queue_name="seller-report-center-sweep"),
     )
     clock.advance(hours=12)
-    client.lambda_.invoke("sla_sweep", cw())  # decides what is left
-    client.lambda_.invoke("exemption_job", cw())
+    client.lambda_.invoke("sla_sweep", scheduled_event(client))  # decides what is left
+    client.lambda_.invoke("exemption_job", scheduled_event(client))
     clock.advance(hours=60)
-    client.lambda_.invoke("exemption_job", cw())
+    client.lambda_.invoke("exemption_job", scheduled_event(client))
 
 
 def test_the_policy_allows_every_call_and_grants_nothing_unused(

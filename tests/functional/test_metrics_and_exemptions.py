@@ -23,7 +23,7 @@ from chalice.test import Client
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 from tests.builders import T0, dispute_event, order_event, review_event
-from tests.functional.conftest import Api, Published
+from tests.functional.conftest import Api, Published, scheduled_event
 
 BAD_ADDRESS = {"recipient": "X", "city": "Berlin", "country": "DE", "postal_code": "1"}
 
@@ -79,9 +79,7 @@ pytestmark = pytest.mark.usefixtures("seeded")
 
 
 def run_job(client: Client) -> dict[str, Any]:
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
+    event = scheduled_event(client)
     return client.lambda_.invoke("exemption_job", event).payload  # type: ignore[no-any-return]
 
 

@@ -7,7 +7,7 @@ import pytest
 from chalice.test import Client
 
 from tests.builders import order_event
-from tests.functional.conftest import Api
+from tests.functional.conftest import Api, scheduled_event
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
@@ -63,9 +63,7 @@ def test_jobs_and_queue_consumers_log_and_count_too(
     capsys.readouterr()
     client.lambda_.invoke(
         "sla_sweep",
-        client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-        ),
+        scheduled_event(client),
     )
     lines = _lines(capsys.readouterr().out)
     sweep_log = next(line for line in lines if line.get("message") == "sla sweep")

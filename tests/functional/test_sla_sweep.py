@@ -17,16 +17,11 @@ from chalicelib.config import Settings
 from chalicelib.services import decisions
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event
-from tests.functional.conftest import Api, Published
+from tests.functional.conftest import Api, Published, scheduled_event
 
 
 def sweep(client: Client) -> dict[str, Any]:
-    event = client.events.generate_cw_event(
-        source="aws.events",
-        detail_type="Scheduled Event",
-        detail={},
-        resources=["arn:aws:events:us-east-1:123456789012:rule/sla_sweep"],
-    )
+    event = scheduled_event(client)
     return client.lambda_.invoke("sla_sweep", event).payload  # type: ignore[no-any-return]
 
 
@@ -126,9 +121,7 @@ def test_a_crash_before_publishing_is_repaired_by_the_next_run(
         with pytest.raises(RuntimeError):
             client.lambda_.invoke(
                 "sla_sweep",
-                client.events.generate_cw_event(
-                    source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-                ),
+                scheduled_event(client),
             )
     assert api.call("GET", f"/complaints/{complaint_id}").body["status"] == "rejected"
     assert published.types() == [("complaint.escalated", complaint_id)]
