@@ -1,8 +1,10 @@
 """SNS and SQS adapters: complaint events out, sweep work fanned out.
 
 boto3 clients are cached per (service, region): creating one costs more than a request, and
-a warm Lambda reuses it.  Endpoints follow boto3's own ``AWS_ENDPOINT_URL_SNS`` /
-``AWS_ENDPOINT_URL_SQS`` variables (``make run`` points them at the local server).
+a warm Lambda reuses it.  boto3 itself is imported with the first client, so a function
+that never publishes (most reads) never pays for its import.  Endpoints follow boto3's own
+``AWS_ENDPOINT_URL_SNS`` / ``AWS_ENDPOINT_URL_SQS`` variables (``make run`` points them at
+the local server).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import logging
 from functools import lru_cache
 from typing import Any, Protocol
 
-import boto3
-
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
 def _client(service: str, region: str) -> Any:
+    import boto3
+
     return boto3.session.Session().client(service, region_name=region)
 
 

@@ -3,14 +3,15 @@
 Tokens are JWTs with ``sub`` (the seller id for sellers), ``role`` (seller | operator |
 system) and ``exp``.  The algorithm and key are configuration: HS256 with a shared secret
 locally; production may configure RS256/ES256 with a public key.
+
+PyJWT is imported on first verification, not with the module: the queue and schedule
+functions deploy the same ``app.py`` and never verify a token, so they skip its import.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-import jwt
 
 from chalicelib.api.errors import Forbidden, Unauthenticated
 from chalicelib.config import Settings
@@ -30,6 +31,8 @@ def verify_bearer(authorization: str | None, settings: Settings) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("authorization must be 'Bearer <token>'", code="malformed_token")
+    import jwt
+
     try:
         claims = jwt.decode(
             token.strip(),
@@ -68,4 +71,6 @@ def mint_token(
     claims: dict[str, object] = {"sub": subject, "role": role, "exp": int(expires_at.timestamp())}
     if not_before is not None:
         claims["nbf"] = int(not_before.timestamp())
+    import jwt
+
     return jwt.encode(claims, settings.jwt_key, algorithm=settings.jwt_algorithm)

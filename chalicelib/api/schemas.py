@@ -11,7 +11,7 @@ Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class SubmitComplaint(_Request):
@@ -27,7 +27,7 @@ class SubmitComplaint(_Request):
 class ListComplaintsQuery(BaseModel):
     """Query strings arrive as text, so this model converts (it is not strict)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     status: Literal["pending", "upheld", "rejected"] | None = None
     scenario: Annotated[str, Field(max_length=64)] | None = None
@@ -47,7 +47,7 @@ class PlatformEventBatch(_Request):
 
 
 class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     cursor: Annotated[str, Field(max_length=2000)] | None = None
@@ -60,7 +60,7 @@ class DecisionRequest(_Request):
 
 
 class SlaQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     window_days: Annotated[int, Field(ge=1, le=90)] = 30
 
@@ -71,7 +71,7 @@ class SlaQuery(BaseModel):
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class TextOut(_Out):
@@ -285,7 +285,7 @@ class EventResultsOut(_Out):
 
 
 class OpenApiOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     openapi: str
     paths: dict[str, Any]

@@ -21,7 +21,7 @@ ShortText = Annotated[str, Field(max_length=200)]
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class Address(_Payload):
@@ -102,7 +102,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     event_id: Id
     type: FactType
