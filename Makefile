@@ -60,7 +60,7 @@ openapi: $(STAMP)
 package: $(STAMP)
 	$(PY) -m scripts.infra $(STAGE) $(BUILD)/merge.json
 	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(BUILD)/merge.json $(BUILD)
-	$(PY) -m scripts.slim_package $(BUILD)/deployment.zip
+	$(PY) -m scripts.finish_package $(BUILD)/deployment.zip
 
 $(INFRA_STAMP): requirements-infra.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
