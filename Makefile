@@ -50,7 +50,7 @@ bench: $(STAMP) $(DYNALITE) package
 	@port=$$($(PY) -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"); \
 	$(DYNALITE) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 > .dynalite.log 2>&1 & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; sleep 1; \
-	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m bench.run
+	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m bench.run && $(PY) -m bench.readme
 
 ## Regenerate the committed OpenAPI document from the routes' models
 openapi: $(STAMP)

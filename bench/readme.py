@@ -1,0 +1,90 @@
+"""The README's figures, rendered from ``bench/results.json`` between two markers, so the
+README shows exactly what the last ``make bench`` measured (``make bench`` calls this;
+``tests/unit/test_bench_readme.py`` fails if the two drift apart)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+API_TARGET, COLD_START_TARGET, PACKAGE_TARGET_MB = 1.5, 1.3, 20
+
+
+def _verdict(value: float, target: float) -> str:
+    return f"within the {target}× target" if value <= target else f"**above the {target}× target**"
+
+
+def render(results: dict[str, Any]) -> str:
+    size = results["cost_against_size"]
+    small, large = size["sizes"]
+    lines = [
+        f"Measured {results['measured_at'][:10]} on {results['cpus']} cores.",
+        "",
+        "**DynamoDB requests per business operation** (the budgets; asserted exactly by "
+        "`tests/functional/test_request_budgets.py`):",
+        "",
+        "| operation | requests | budget |",
+        "|---|---|---|",
+    ]
+    for op, row in results["requests_per_operation"].items():
+        lines.append(f"| {op} | {row['requests']} | {row['budget']} |")
+    lines += [
+        "",
+        f"**Cost against data size** ({small:,} vs {large:,} complaints and orders, dynalite):",
+        "",
+        f"| operation | requests | ms p50 ({small:,} → {large:,}) | time ratio |",
+        "|---|---|---|---|",
+    ]
+    for op, row in size["operations"].items():
+        (r1, r2), (t1, t2) = row["requests"], row["ms_p50"]
+        lines.append(f"| {op} | {r1} → {r2} | {t1} → {t2} | {row['time_ratio']} |")
+    lines += [
+        "",
+        "**API overhead** through `chalice local`, over the time the same operation's "
+        "DynamoDB requests take against the same dynalite server:",
+        "",
+        "| route | API p50 / p99 (ms) | DynamoDB requests p50 (ms) | in-process p50 (ms) | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for route, row in results["api_overhead"].items():
+        lines.append(
+            f"| {route} | {row['api_ms']['p50']} / {row['api_ms']['p99']} "
+            f"| {row['dynamodb_requests_ms']['p50']} | {row['in_process_ms']['p50']} "
+            f"| {row['ratio_p50']}, {_verdict(row['ratio_p50'], API_TARGET)} |"
+        )
+    cold = results["cold_start"]
+    package = (
+        "within" if cold["package_mb"] <= PACKAGE_TARGET_MB else "**above**"
+    ) + f" the {PACKAGE_TARGET_MB} MB target"
+    throughput = results["throughput"]["submissions_per_second"]
+    lines += [
+        "",
+        f"**Cold start** ({cold['measured_on']}): importing `app.py` takes "
+        f"{cold['import_app_ms']} ms against {cold['import_chalice_pynamodb_ms']} ms for "
+        f"chalice + pynamodb alone: {cold['ratio']}×, {_verdict(cold['ratio'], COLD_START_TARGET)}"
+        f". **Deployment package**: {cold['package_mb']} MB zipped, {package}.",
+        "",
+        "**Submissions per second** through `chalice local` on dynalite: "
+        + ", ".join(
+            f"{clients} client{'s' if clients != '1' else ''}: {rate}"
+            for clients, rate in throughput.items()
+        )
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
+def update(readme: Path, results: dict[str, Any]) -> None:
+    text = readme.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{render(results)}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    update(ROOT / "README.md", json.loads((ROOT / "bench" / "results.json").read_text()))
+    print("README.md: performance figures updated", file=sys.stderr)

@@ -1,0 +1,26 @@
+import json
+from pathlib import Path
+
+from bench.readme import END, ROOT, START, render, update
+
+
+def _results() -> dict:
+    return json.loads((ROOT / "bench" / "results.json").read_text())
+
+
+def test_the_readme_shows_the_figures_of_the_committed_results() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split(START, 1)[1].split(END, 1)[0]
+    assert section.strip() == render(_results()).strip()
+
+
+def test_update_replaces_only_the_marked_section(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nbefore\n{START}\nold figures\n{END}\nafter\n")
+    results = _results()
+    results["cold_start"] = {**results["cold_start"], "ratio": 9.99}
+    update(readme, results)
+    text = readme.read_text()
+    assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
+    assert "old figures" not in text
+    assert "9.99×, **above the 1.3× target**" in text
