@@ -17,7 +17,8 @@ TransactWriteItems, which the metric counters use).
    zipped deployment package size.
 5. Submissions per second with 1, 4 and 16 concurrent clients through ``chalice local``.
 
-Figures are printed, never asserted: times depend on the machine.
+Figures are printed (the same Markdown ``bench/readme.py`` puts in the README), never
+asserted: times depend on the machine.
 """
 
 from __future__ import annotations
@@ -524,49 +525,6 @@ def cold_start() -> dict[str, Any]:
     }
 
 
-def _table(results: dict[str, Any]) -> str:
-    lines = [
-        "",
-        "1. DynamoDB requests per operation",
-        f"   {'operation':<42}{'requests':>9}{'budget':>8}",
-    ]
-    for op, row in results["requests_per_operation"].items():
-        lines.append(f"   {op:<42}{row['requests']:>9}{row['budget']:>8}")
-    size = results["cost_against_size"]
-    small, large = size["sizes"]
-    lines += [
-        "",
-        f"2. Cost against data size ({small} vs {large} complaints and orders)",
-        f"   {'operation':<22}{'requests':>12}{'ms p50':>20}{'time ratio':>12}",
-    ]
-    for op, row in size["operations"].items():
-        lines.append(
-            f"   {op:<22}{row['requests']!s:>12}{row['ms_p50']!s:>20}{row['time_ratio']:>12}"
-        )
-    lines += ["", "3. API overhead (chalice local vs its DynamoDB requests, same dynalite server)"]
-    for op, row in results["api_overhead"].items():
-        lines.append(
-            f"   {op:<20} api p50 {row['api_ms']['p50']} ms, p99 {row['api_ms']['p99']} ms"
-            f" | requests p50 {row['dynamodb_requests_ms']['p50']} ms"
-            f" | in-process p50 {row['in_process_ms']['p50']} ms | ratio {row['ratio_p50']}"
-        )
-    cold = results["cold_start"]
-    lines += [
-        "",
-        f"4. Cold start: import app {cold['import_app_ms']} ms vs chalice+pynamodb "
-        f"{cold['import_chalice_pynamodb_ms']} ms (ratio {cold['ratio']}); "
-        f"package {cold['package_mb']} MB",
-        "",
-        "5. Submissions per second through chalice local: "
-        + ", ".join(
-            f"{k} client(s): {v}"
-            for k, v in results["throughput"]["submissions_per_second"].items()
-        ),
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def main() -> int:
     dynalite = os.environ.get("DYNALITE_ENDPOINT")
     if not dynalite:
@@ -591,7 +549,9 @@ def main() -> int:
         moto.stop()
     results["cold_start"] = cold_start()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(_table(results))
+    from bench.readme import render
+
+    print(f"\n{render(results)}\n")
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 
