@@ -217,3 +217,20 @@ def decide(
     return replace(
         complaint, status=outcome, decision=decision, history=(*complaint.history, entry)
     )
+
+
+def decide_as_assessed(
+    complaint: Complaint, assessment: Assessment, *, by: Literal["rules", "sla"], now: datetime
+) -> Complaint:
+    """Decide as ``assessment`` concludes — the rules at submission, the SLA sweep at the
+    deadline — keeping it as the complaint's recommendation and its criteria as the
+    decision's."""
+    return decide(
+        replace(complaint, assessment=assessment),
+        outcome=assessment.outcome,
+        reason_code=assessment.reason_code,
+        decided_by=by,
+        actor=by,
+        now=now,
+        criteria=assessment.criteria_dicts(),
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter, Page
 from chalicelib.adapters.unit import Adapters
-from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, new_complaint
+from chalicelib.domain.complaints import Complaint, SlaPolicy, decide_as_assessed, new_complaint
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import NotEligible, NotFound
 from chalicelib.domain.notifications import DECIDED, complaint_event
@@ -70,15 +70,7 @@ def submit_complaint(
     if assessment.outcome != "upheld":
         adapters.complaints.add(complaint, sweep_at=policy.next_action_at(complaint))
         return complaint
-    decided = decide(
-        complaint,
-        outcome="upheld",
-        reason_code=assessment.reason_code,
-        decided_by="rules",
-        actor="rules",
-        now=now,
-        criteria=assessment.criteria_dicts(),
-    )
+    decided = decide_as_assessed(complaint, assessment, by="rules", now=now)
     event = complaint_event(decided, DECIDED)
     adapters.complaints.add(decided, sweep_at=now, outbox={DECIDED: event})
     deliver(adapters, decided, DECIDED, event, policy)

@@ -3,12 +3,17 @@ and delivering the events each state change leaves in the complaint's outbox."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.unit import Adapters
-from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate
+from chalicelib.domain.complaints import (
+    Complaint,
+    SlaPolicy,
+    decide,
+    decide_as_assessed,
+    escalate,
+)
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
 from chalicelib.domain.reasons import REJECTION_REASONS, UPHELD_REASONS
@@ -23,6 +28,17 @@ def deliver(
     it there for the sweep to deliver again (subscribers de-duplicate on ``event_id``)."""
     adapters.publisher.publish(event)
     adapters.complaints.event_delivered(complaint, kind, policy.next_action_at(complaint))
+
+
+def _record_decision(
+    adapters: Adapters, decided: Complaint, now: datetime, policy: SlaPolicy
+) -> Complaint:
+    """Save a decision of a stored complaint (``Conflict`` when it was decided meanwhile),
+    then deliver its event."""
+    event = complaint_event(decided, DECIDED)
+    adapters.complaints.save_decision(decided, event, now)
+    deliver(adapters, decided, DECIDED, event, policy)
+    return decided
 
 
 def decide_by_operator(
@@ -57,10 +73,7 @@ def decide_by_operator(
         note=note,
         criteria=criteria,
     )
-    event = complaint_event(decided, DECIDED)
-    adapters.complaints.save_decision(decided, event, now)  # Conflict when decided meanwhile
-    deliver(adapters, decided, DECIDED, event, policy)
-    return decided
+    return _record_decision(adapters, decided, now, policy)
 
 
 def decide_by_sla(
@@ -82,19 +95,8 @@ def decide_by_sla(
         now=now,
         thresholds=thresholds,
     )
-    decided = decide(
-        replace(complaint, assessment=assessment),
-        outcome=assessment.outcome,
-        reason_code=assessment.reason_code,
-        decided_by="sla",
-        actor="sla",
-        now=now,
-        criteria=assessment.criteria_dicts(),
-    )
-    event = complaint_event(decided, DECIDED)
-    adapters.complaints.save_decision(decided, event, now)
-    deliver(adapters, decided, DECIDED, event, policy)
-    return decided
+    decided = decide_as_assessed(complaint, assessment, by="sla", now=now)
+    return _record_decision(adapters, decided, now, policy)
 
 
 def escalate_by_sla(
