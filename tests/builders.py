@@ -1,4 +1,5 @@
-"""Builders of platform fact events and tokens for tests (and the demo data set)."""
+"""Builders of platform fact events and tokens for tests (and the demo data set), and a
+seller's submission through the service."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.unit import Adapters
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.complaints import submit_complaint
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 GOOD_ADDRESS = {
@@ -143,4 +148,29 @@ def buyer_event(
 ) -> dict[str, Any]:
     return _event(
         "buyer", _stamp({"buyer_id": buyer_id, "registered_at": registered_at}), version, event_id
+    )
+
+
+def submit(
+    adapters: Adapters,
+    settings: Settings,
+    order_id: str,
+    scenario: str = "malicious_ordering",
+    *,
+    seller_id: str = "s-1",
+    now: datetime = T0,
+) -> Complaint:
+    """A seller's submission through the service, with the configured rules and SLA."""
+    return submit_complaint(
+        adapters,
+        seller_id=seller_id,
+        order_id=order_id,
+        scenario=scenario,
+        description="d",
+        reason=None,
+        evidence=(),
+        now=now,
+        decision_hours=48,
+        thresholds=settings.thresholds,
+        policy=settings.sla_policy,
     )

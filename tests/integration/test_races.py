@@ -20,10 +20,9 @@ from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import parse_event
-from chalicelib.services.complaints import submit_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.sweep import process_due
-from tests.builders import T0, order_event
+from tests.builders import T0, order_event, submit
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -81,19 +80,7 @@ def _race(*contenders: Callable[[], Any]) -> list[Any]:
 
 def _pending(settings: Settings, adapters: Adapters, order_id: str) -> Complaint:
     FactRepository(settings).apply(parse_event(order_event(order_id, status="delivered")), T0)
-    return submit_complaint(
-        adapters,
-        seller_id="s-1",
-        order_id=order_id,
-        scenario="malicious_ordering",
-        description="d",
-        reason=None,
-        evidence=(),
-        now=T0,
-        decision_hours=48,
-        thresholds=settings.thresholds,
-        policy=settings.sla_policy,
-    )
+    return submit(adapters, settings, order_id)
 
 
 def test_fifty_identical_submissions_make_exactly_one_complaint(settings: Settings) -> None:
@@ -101,22 +88,10 @@ def test_fifty_identical_submissions_make_exactly_one_complaint(settings: Settin
     adapters = _adapters(settings, publisher)
     FactRepository(settings).apply(parse_event(order_event("o-race", status="delivered")), T0)
 
-    def submit() -> Complaint:
-        return submit_complaint(
-            adapters,
-            seller_id="s-1",
-            order_id="o-race",
-            scenario="malicious_harassment",
-            description="d",
-            reason=None,
-            evidence=(),
-            now=T0,
-            decision_hours=48,
-            thresholds=settings.thresholds,
-            policy=settings.sla_policy,
-        )
+    def submit_once() -> Complaint:
+        return submit(adapters, settings, "o-race", "malicious_harassment")
 
-    results = _race(*[submit] * 50)
+    results = _race(*[submit_once] * 50)
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Complaint": 1, "DuplicateComplaint": 49}, kinds
     winner = next(r for r in results if isinstance(r, Complaint))

@@ -7,10 +7,8 @@ import pytest
 from chalicelib.adapters.models import complaint_model, fact_model, metrics_day_model
 from chalicelib.adapters.unit import Adapters
 from chalicelib.config import get_settings
-from chalicelib.domain.complaints import SlaPolicy
-from chalicelib.services.complaints import submit_complaint
 from chalicelib.services.ingest import ingest_events
-from tests.builders import T0, order_event
+from tests.builders import T0, order_event, submit
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -31,19 +29,7 @@ def test_every_stored_item_expires_after_the_retention_period(
     adapters = Adapters.from_settings(settings)
     event = order_event("o-1", placed_at=T0 - timedelta(days=1))
     ingest_events(adapters.facts, adapters.metrics, [event], T0)
-    complaint = submit_complaint(
-        adapters,
-        seller_id="s-1",
-        order_id="o-1",
-        scenario="malicious_ordering",
-        description="d",
-        reason=None,
-        evidence=(),
-        now=T0,
-        decision_hours=48,
-        thresholds=settings.thresholds,
-        policy=SlaPolicy(),
-    )
+    complaint = submit(adapters, settings, "o-1")
     stored = complaint_model(settings).get(complaint.complaint_id)
     assert stored.expires_at == T0 + timedelta(days=days)
     order = fact_model(settings).get("ORDER#o-1", "ORDER#")
