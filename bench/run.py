@@ -78,6 +78,24 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
+def _first_page(adapters: Any, seller_id: str, now: datetime) -> Any:
+    """What ``GET /complaints?limit=20`` asks of the service."""
+    from chalicelib.adapters.complaint_repository import ListFilter
+    from chalicelib.services.complaints import list_complaints
+
+    return list_complaints(
+        adapters.complaints,
+        seller_id=seller_id,
+        now=now,
+        months=6,
+        submitted_from=None,
+        submitted_to=None,
+        filters=ListFilter(),
+        limit=20,
+        after_key=None,
+    )
+
+
 def _timed_with_requests(
     settings: Any, action: Callable[[], Any], runs: int
 ) -> tuple[list[float], list[float]]:
@@ -222,10 +240,8 @@ def _seed(settings: Any, size: int) -> None:
 
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
-    from chalicelib.adapters.complaint_repository import ListFilter
     from chalicelib.adapters.unit import Adapters
     from chalicelib.services.assessment import assess_order
-    from chalicelib.services.complaints import list_complaints
     from chalicelib.services.metrics import seller_metrics
     from chalicelib.services.sweep import run_sweep
 
@@ -255,17 +271,7 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
             now=NOW,
             thresholds=settings.thresholds,
         ),
-        "list page (20)": lambda: list_complaints(
-            adapters.complaints,
-            seller_id="s-big",
-            now=NOW,
-            months=6,
-            submitted_from=None,
-            submitted_to=None,
-            filters=ListFilter(),
-            limit=20,
-            after_key=None,
-        ),
+        "list page (20)": lambda: _first_page(adapters, "s-big", NOW),
     }
     figures = {}
     for name, action in operations.items():
@@ -359,9 +365,8 @@ def _seed_orders(settings: Any, count: int, prefix: str) -> None:
 
 
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    from chalicelib.adapters.complaint_repository import ListFilter
     from chalicelib.adapters.unit import Adapters
-    from chalicelib.services.complaints import list_complaints, submit_complaint
+    from chalicelib.services.complaints import submit_complaint
 
     runs = int(os.environ.get("BENCH_REQUESTS", "200"))
     settings = _fresh_tables(STAGE_TABLES, endpoint)  # chalice local applies stage tables
@@ -389,17 +394,7 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
     )
     direct_list, dynamo_list = _timed_with_requests(
         settings,
-        lambda: list_complaints(
-            adapters.complaints,
-            seller_id="s-api",
-            now=datetime.now(UTC),
-            months=6,
-            submitted_from=None,
-            submitted_to=None,
-            filters=ListFilter(),
-            limit=20,
-            after_key=None,
-        ),
+        lambda: _first_page(adapters, "s-api", datetime.now(UTC)),
         runs,
     )
     api = LocalApi(settings)

@@ -4,7 +4,7 @@ queue and schedule ones included, imports it)."""
 import subprocess
 import sys
 
-from bench.readme import ROOT
+from tests.conftest import ROOT
 
 PROBE = """
 import sys
