@@ -119,6 +119,16 @@ class _Events:
             data.update(resolution=resolution, closed_at=self.ago(days=days_ago - 5))
         self.add("dispute", dispute_id, **data)
 
+    def message(self, message_id: str, order_id: str, sender: str, days_ago: float) -> None:
+        self.add(
+            "message",
+            message_id,
+            message_id=message_id,
+            order_id=order_id,
+            sender=sender,
+            sent_at=self.ago(days=days_ago),
+        )
+
 
 def demo_events(now: datetime) -> list[dict[str, Any]]:
     s1, s2, s3 = DEMO_SELLERS
@@ -167,14 +177,7 @@ def demo_events(now: datetime) -> list[dict[str, Any]]:
     # non-fulfilment protection: an unusable address; a custom item with a silent buyer
     ev.order("o-badaddr", s1, "b-new", "paid", days_ago=3, shipping_address=BAD_ADDRESS)
     ev.order("o-custom", s1, "b-new", "paid", days_ago=6, custom_item=True)
-    ev.add(
-        "message",
-        "m-custom-1",
-        message_id="m-custom-1",
-        order_id="o-custom",
-        sender="seller",
-        sent_at=ev.ago(days=5),
-    )
+    ev.message("m-custom-1", "o-custom", "seller", days_ago=5)
 
     # b-normal: an ordinary customer — every order state, an honest 2-star review, one dispute
     states = ("placed", "paid", "shipped", "delivered", "cancelled", "closed_unshipped")
@@ -185,22 +188,8 @@ def demo_events(now: datetime) -> list[dict[str, Any]]:
     ev.review("r-normal-1", "o-normal-3", s1, "b-normal", 2, days_ago=3)
     ev.dispute("d-normal-1", "o-normal-6", s2, "b-normal", days_ago=10)
     ev.order("o-custom-answered", s2, "b-normal", "paid", days_ago=4, custom_item=True)
-    ev.add(
-        "message",
-        "m-ca-1",
-        message_id="m-ca-1",
-        order_id="o-custom-answered",
-        sender="seller",
-        sent_at=ev.ago(days=3.5),
-    )
-    ev.add(
-        "message",
-        "m-ca-2",
-        message_id="m-ca-2",
-        order_id="o-custom-answered",
-        sender="buyer",
-        sent_at=ev.ago(days=3),
-    )
+    ev.message("m-ca-1", "o-custom-answered", "seller", days_ago=3.5)
+    ev.message("m-ca-2", "o-custom-answered", "buyer", days_ago=3)
     return ev.items
 
 
