@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -70,17 +71,24 @@ def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Read the service's output for as long as it runs: an undrained pipe fills up and
+    # blocks the service's logging (and with it requests and jobs).  It is also what a
+    # failed assertion shows.
     output: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
+    banner = threading.Event()
+
+    def drain() -> None:
         assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
+        for line in process.stdout:
             output.append(line)
             if "Press Ctrl-C" in line:
-                break
+                banner.set()
+        banner.set()  # the service ended before its banner
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        banner.wait(timeout=90)
         text = "".join(output)
         assert f"running at http://127.0.0.1:{port}" in text, text
         token = re.search(r"seller\s+s-demo-1\s+(\S+)", text)
@@ -104,17 +112,18 @@ def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
             if metrics["exemptions"]:
                 break
             time.sleep(0.5)
-        assert metrics["exemptions"], "the exemption job did not run"
+        assert metrics["exemptions"], "the exemption job did not run:\n" + "".join(output)
         cancellation = metrics["metrics"]["cancellation_rate"]  # type: ignore[index]
         assert cancellation["after_exemptions"]["value"] < cancellation["raw"]["value"]
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            rest, _ = process.communicate(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
-    assert process.returncode == 0
-    assert "stopped" in rest
+        reader.join(timeout=10)
+    assert process.returncode == 0, "".join(output)
+    assert "stopped" in "".join(output)
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing left listening
