@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import Assessment
-from chalicelib.domain.timeutil import to_iso
+from chalicelib.domain.timeutil import parse_iso, to_iso
 
 Status = Literal["pending", "upheld", "rejected"]
 Outcome = Literal["upheld", "rejected"]
@@ -106,6 +106,14 @@ class SlaPolicy:
     #: The sweep decides this long before the deadline; it must exceed the sweep interval
     #: plus one run's duration, so the 48 h promise holds whatever the sweep's phase.
     margin: timedelta = timedelta(minutes=30)
+    #: A state change's writer publishes its outbox event right after the write; the sweep
+    #: delivers an event itself only once it is this old, i.e. when the writer crashed —
+    #: never while the writer is still delivering it (one event, not two).
+    outbox_grace: timedelta = timedelta(minutes=5)
+
+    def redeliver_at(self, event: dict[str, Any]) -> datetime:
+        """When the sweep may deliver an outbox event (``occurred_at`` + the grace)."""
+        return parse_iso(event["occurred_at"]) + self.outbox_grace
 
     def escalate_at(self, complaint: Complaint) -> datetime:
         return complaint.submitted_at + timedelta(hours=self.escalation_hours)

@@ -44,7 +44,11 @@ def process_due(
     if stored is None:
         return ["missing"]
     complaint, done = stored.complaint, []
+    waiting: list[datetime] = []  # when to look again at events their writer is delivering
     for kind, event in stored.outbox.items():
+        if now < policy.redeliver_at(event):
+            waiting.append(policy.redeliver_at(event))
+            continue
         deliver(adapters, complaint, kind, event, policy)
         done.append(f"delivered:{kind}")
     try:
@@ -59,8 +63,9 @@ def process_due(
     except Conflict:
         done.append("raced")  # someone else changed it first; their write stands
         return done
-    if not done:  # an early or stale index entry: put it back on its schedule
-        adapters.complaints.reschedule(complaint, policy.next_action_at(complaint))
+    if waiting or not done:  # a fresh outbox event, or an early or stale index entry
+        next_at = [t for t in (policy.next_action_at(complaint), *waiting) if t is not None]
+        adapters.complaints.reschedule(complaint, min(next_at, default=None))
         done.append("rescheduled")
     return done
 
