@@ -5,6 +5,7 @@ both win."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import Index
+from pynamodb.pagination import ResultIterator
 
-from chalicelib.adapters.convert import conditional_failed, plain, shard_of
-from chalicelib.adapters.models import ComplaintModel, complaint_model
+from chalicelib.adapters.convert import ItemDecoder, conditional_failed, shard_of
+from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
@@ -89,26 +92,25 @@ def _history_from_item(raw: dict[str, Any]) -> HistoryEntry:
     )
 
 
-def _from_item(item: ComplaintModel) -> Complaint:
-    decision = plain(item.decision) if item.decision is not None else None
-    assessment = plain(item.assessment) if item.assessment is not None else None
-    exemption = plain(item.exemption) if item.exemption is not None else None
+def _from_values(v: dict[str, Any]) -> Complaint:
+    """A complaint from its item's attribute values by name (``ItemDecoder``)."""
+    decision, assessment, exemption = v["decision"], v["assessment"], v["exemption"]
     return Complaint(
-        complaint_id=item.complaint_id,
-        seller_id=item.seller_id,
-        order_id=item.order_id,
-        buyer_id=item.buyer_id,
-        scenario=item.scenario,
-        reason=item.reason,
-        description=item.description,
-        evidence=tuple(item.evidence or ()),
-        status=item.status,  # type: ignore[arg-type]
-        submitted_at=item.submitted_at,
-        due_at=item.due_at,
-        history=tuple(_history_from_item(plain(h)) for h in item.history or ()),
+        complaint_id=v["complaint_id"],
+        seller_id=v["seller_id"],
+        order_id=v["order_id"],
+        buyer_id=v["buyer_id"],
+        scenario=v["scenario"],
+        reason=v["reason"],
+        description=v["description"],
+        evidence=tuple(v["evidence"] or ()),
+        status=v["status"],
+        submitted_at=v["submitted_at"],
+        due_at=v["due_at"],
+        history=tuple(_history_from_item(h) for h in v["history"] or ()),
         decision=_decision_from_item(decision) if decision else None,
         assessment=_assessment_from_item(assessment) if assessment else None,
-        escalated_at=item.escalated_at,
+        escalated_at=v["escalated_at"],
         exemption_applied_at=parse_iso(exemption["applied_at"]) if exemption else None,
         exemption_metrics=tuple(exemption.get("metrics") or ()) if exemption else (),
     )
@@ -149,6 +151,7 @@ class DecidedRecord:
 class ComplaintRepository:
     def __init__(self, settings: Settings) -> None:
         self.model = complaint_model(settings)
+        self.decode = ItemDecoder(self.model)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
         self.exemption_due = timedelta(hours=settings.exemption_due_hours)
@@ -345,12 +348,26 @@ class ComplaintRepository:
                 raise
 
     # reads ---------------------------------------------------------------------------
+    def _query_values(
+        self, hash_key: str, *, index: Index[Any], limit: int, **query: Any
+    ) -> Iterator[dict[str, Any]]:
+        """``index.query(hash_key, limit=limit, ...)``, yielding each item's attribute values
+        (``ItemDecoder``) instead of model objects: the complaint read paths map items
+        straight to domain objects."""
+        pages: ResultIterator[dict[str, Any]] = ResultIterator(
+            self.model._get_connection().query,
+            (hash_key,),
+            {"index_name": index.Meta.index_name, "limit": limit, **query},
+            limit=limit,
+        )
+        return map(self.decode, pages)
+
     def get_stored(self, complaint_id: str) -> StoredComplaint | None:
-        try:
-            item = self.model.get(complaint_id, consistent_read=True)
-        except self.model.DoesNotExist:
+        raw = self.model._get_connection().get_item(complaint_id, consistent_read=True)
+        if "Item" not in raw:
             return None
-        return StoredComplaint(_from_item(item), dict(plain(item.outbox) or {}))
+        values = self.decode(raw["Item"])
+        return StoredComplaint(_from_values(values), dict(values["outbox"] or {}))
 
     def get(self, complaint_id: str) -> Complaint | None:
         stored = self.get_stored(complaint_id)
@@ -383,16 +400,16 @@ class ComplaintRepository:
                 filter_condition = clause if filter_condition is None else filter_condition & clause
         # The range is inclusive, so after a cursor the cursor's own item comes back first.
         wanted = limit + 1 + (1 if after_key is not None else 0)
-        results = self.model.by_seller.query(
+        results = self._query_values(
             seller_id,
+            index=self.model.by_seller,
+            limit=wanted,
             range_key_condition=range_condition,
             filter_condition=filter_condition,
             scan_index_forward=False,
-            limit=wanted,
-            page_size=wanted,
         )
         items = [
-            _from_item(item) for item in results if after_key is None or item.list_key != after_key
+            _from_values(v) for v in results if after_key is None or v["list_key"] != after_key
         ][: limit + 1]
         if len(items) > limit:
             last = items[limit - 1]
@@ -436,14 +453,17 @@ class ComplaintRepository:
         for shard in self.shard_names():
             condition = self.model.queue_key > after_key if after_key else None
             streams.append(
-                self.model.review_queue.query(
-                    shard, range_key_condition=condition, limit=limit + 1, page_size=limit + 1
+                self._query_values(
+                    shard,
+                    index=self.model.review_queue,
+                    limit=limit + 1,
+                    range_key_condition=condition,
                 )
             )
-        merged = list(heapq.merge(*streams, key=lambda item: item.queue_key))[: limit + 1]
-        items = [_from_item(item) for item in merged]
+        merged = list(heapq.merge(*streams, key=lambda v: v["queue_key"]))[: limit + 1]
+        items = [_from_values(v) for v in merged]
         if len(items) > limit:
-            return Page(items=items[:limit], last_key=merged[limit - 1].queue_key)
+            return Page(items=items[:limit], last_key=merged[limit - 1]["queue_key"])
         return Page(items=items, last_key=None)
 
     def pending_counts(self, now: datetime) -> dict[str, int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from pynamodb.constants import NULL
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.models import Model
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
@@ -14,17 +16,29 @@ def conditional_failed(error: PutError | UpdateError) -> bool:
     return error.cause_response_code == CONDITIONAL_FAILED
 
 
-def plain(value: Any) -> Any:
-    """PynamoDB raw maps/lists -> plain dicts/lists; whole-number Decimals stay numbers."""
-    if hasattr(value, "as_dict"):
-        value = value.as_dict()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def shard_of(key: str, shards: int) -> str:
     """A stable shard number for write-sharded index partitions."""
     return str(zlib.crc32(key.encode()) % shards)
+
+
+class ItemDecoder:
+    """A raw DynamoDB item -> the model's attribute values by Python name, each decoded by
+    the model's own attribute (so formats cannot drift), absent ones as ``None``.
+
+    It skips building a PynamoDB model object, whose per-attribute bookkeeping costs more
+    than the decoding itself: read paths that turn many items straight into domain objects
+    (a page of complaints) use it.  Attribute defaults are not applied."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.fields = [(a.attr_name, name, a) for name, a in model.get_attributes().items()]
+
+    def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for stored, name, attribute in self.fields:
+            value = raw.get(stored)
+            values[name] = (
+                None
+                if value is None or NULL in value
+                else attribute.deserialize(attribute.get_value(value))
+            )
+        return values

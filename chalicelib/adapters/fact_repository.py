@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.adapters.convert import conditional_failed, plain
+from chalicelib.adapters.convert import conditional_failed
 from chalicelib.adapters.models import FactModel, fact_model
 from chalicelib.config import Settings
 from chalicelib.domain.facts import (
@@ -35,7 +35,7 @@ def facts_from_items(items: list[FactModel]) -> OrderFacts:
     for item in items:
         payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
         if payload_type is not None and item.data is not None:
-            found[item.sk.split("#", 1)[0]].append(payload_type.model_validate(plain(item.data)))
+            found[item.sk.split("#", 1)[0]].append(payload_type.model_validate(item.data))
     orders = found["ORDER"]
     return OrderFacts(
         order=orders[0] if orders else None,
@@ -129,5 +129,5 @@ class FactRepository:
         payloads: list[Any] = []
         for item in index.query(key, range_key_condition=condition):
             payload_type = _ORDER_PAYLOADS[item.sk.split("#", 1)[0]]
-            payloads.append(payload_type.model_validate(plain(item.data)))
+            payloads.append(payload_type.model_validate(item.data))
         return payloads

@@ -15,7 +15,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.convert import conditional_failed, plain
+from chalicelib.adapters.convert import conditional_failed
 from chalicelib.adapters.fact_repository import facts_from_items
 from chalicelib.adapters.models import (
     COUNTER_KEYS,
@@ -83,7 +83,7 @@ class MetricsRepository:
         exemptions: dict[tuple[str, str], str] = {}
         stored: dict[str, StoredContribution] = {}
         for item in items:
-            data = plain(item.data) or {}
+            data = item.data or {}
             if item.sk.startswith("EXEMPT#"):
                 exemptions[(data["unit"], data["metric"])] = data["complaint_id"]
             elif item.sk.startswith("CONTRIB#"):
@@ -178,7 +178,7 @@ class MetricsRepository:
     def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]:
         return [
             CleaningWindow(d["complaint_id"], parse_iso(d["start"]), parse_iso(d["end"]))
-            for d in (plain(i.data) for i in self.facts.query(f"CLEAN#{seller_id}#{buyer_id}"))
+            for d in (i.data for i in self.facts.query(f"CLEAN#{seller_id}#{buyer_id}"))
         ]
 
     # a seller's counters and exemption log -------------------------------------------
@@ -209,7 +209,7 @@ class MetricsRepository:
         except PutError as exc:
             if not conditional_failed(exc):
                 raise
-            return dict(plain(self.facts.get(*key, consistent_read=True).data))
+            return dict(self.facts.get(*key, consistent_read=True).data or {})
         return entry
 
     def finish_exemption_log(
@@ -222,7 +222,7 @@ class MetricsRepository:
     def exemption_log(self, seller_id: str, limit: int = 100) -> list[dict[str, Any]]:
         condition = self.facts.sk.startswith("EXEMPTION#")
         return [
-            dict(plain(i.data))
+            dict(i.data)
             for i in self.facts.query(
                 f"METRICS#{seller_id}", range_key_condition=condition, limit=limit
             )

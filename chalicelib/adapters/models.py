@@ -36,7 +36,6 @@ from typing import Any
 
 from pynamodb.attributes import (
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -50,6 +49,7 @@ from pynamodb.indexes import (
 )
 from pynamodb.models import Model
 
+from chalicelib.adapters.documents import DocumentListAttribute, DocumentMapAttribute
 from chalicelib.config import Settings
 from chalicelib.domain.metrics import METRIC_CODES
 
@@ -128,10 +128,10 @@ class ComplaintModel(Model):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_day = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
-    decision = MapAttribute[str, Any](null=True)
-    assessment = MapAttribute[str, Any](null=True)
+    decision = DocumentMapAttribute(null=True)
+    assessment = DocumentMapAttribute(null=True)
     escalated_at = UTCDateTimeAttribute(null=True)
-    history = ListAttribute[Any](default=list)
+    history = DocumentListAttribute(default=list)
     list_key = UnicodeAttribute()
     sweep_shard = UnicodeAttribute(null=True)
     sweep_at = UnicodeAttribute(null=True)
@@ -140,10 +140,10 @@ class ComplaintModel(Model):
     #: sparse: present while an upheld complaint's exemption is not yet applied
     exempt_shard = UnicodeAttribute(null=True)
     exempt_due = UnicodeAttribute(null=True)
-    exemption = MapAttribute[str, Any](null=True)
+    exemption = DocumentMapAttribute(null=True)
     exemption_alerted_at = UTCDateTimeAttribute(null=True)
     #: events written with a state change and not yet confirmed published, by kind
-    outbox = MapAttribute[str, Any](default=dict)
+    outbox = DocumentMapAttribute(default=dict)
     expires_at = TTLAttribute(null=True)
     by_seller = ComplaintsBySeller()
     by_buyer = ComplaintsByBuyer()
@@ -180,7 +180,7 @@ class FactModel(Model):
     type = UnicodeAttribute(null=True)
     version = NumberAttribute(null=True)
     event_id = UnicodeAttribute(null=True)
-    data = MapAttribute[str, Any](null=True)
+    data = DocumentMapAttribute(null=True)
     buyer_key = UnicodeAttribute(null=True)
     seller_key = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)

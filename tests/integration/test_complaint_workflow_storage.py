@@ -69,7 +69,7 @@ def test_due_index_holds_only_complaints_with_sweep_work(settings: Settings) -> 
     due = [cid for shard in repo.shard_names() for cid in repo.due_ids(shard, later, 10)]
     assert due == [a.complaint_id]  # b left the index once decided and delivered
     stored = complaint_model(settings).get(b.complaint_id)
-    assert stored.sweep_at is None and stored.queue_key is None and stored.outbox.as_dict() == {}
+    assert stored.sweep_at is None and stored.queue_key is None and stored.outbox == {}
 
 
 def test_escalation_is_recorded_once(settings: Settings) -> None:

@@ -1,0 +1,80 @@
+"""Document attributes store what PynamoDB's untyped maps and lists store, so items written
+before them (or by any other client) read the same; ``ItemDecoder`` reads an item as the
+model would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pynamodb.attributes import ListAttribute, MapAttribute
+
+from chalicelib.adapters.convert import ItemDecoder
+from chalicelib.adapters.documents import DocumentListAttribute, DocumentMapAttribute, decode
+from chalicelib.adapters.models import complaint_model
+from chalicelib.config import get_settings
+
+DOCUMENT: dict[str, Any] = {
+    "outcome": "rejected",
+    "note": None,
+    "empty": "",
+    "met": False,
+    "count": 3,
+    "negative": -2,
+    "ratio": 0.25,
+    "tiny": 1e-05,
+    "criteria": [{"name": "orders", "observed": 4, "threshold": 3.5, "met": True}, []],
+    "nested": {"deeper": {"list": ["a", 1, None]}},
+}
+
+
+def test_a_map_is_stored_exactly_as_pynamodb_stores_an_untyped_map() -> None:
+    ours = DocumentMapAttribute().serialize(DOCUMENT)
+    assert ours == MapAttribute[str, Any]().serialize(DOCUMENT)
+    assert DocumentMapAttribute().deserialize(ours) == DOCUMENT
+
+
+def test_a_list_is_stored_exactly_as_pynamodb_stores_an_untyped_list() -> None:
+    entries = [{"at": "2026-11-20T08:00:00Z", "details": {"hours": 48}}, "x", 2, True]
+    ours = DocumentListAttribute().serialize(entries)
+    assert ours == ListAttribute[Any]().serialize(entries)
+    assert DocumentListAttribute().deserialize(ours) == entries
+
+
+def test_numbers_come_back_with_their_type() -> None:
+    decoded = DocumentMapAttribute().deserialize(DocumentMapAttribute().serialize(DOCUMENT))
+    assert type(decoded["count"]) is int and type(decoded["ratio"]) is float
+    assert decode({"N": "1E+3"}) == 1000.0
+
+
+def test_values_a_document_cannot_hold_are_refused() -> None:
+    with pytest.raises(TypeError, match="datetime"):
+        DocumentMapAttribute().serialize({"at": datetime(2026, 11, 20, tzinfo=UTC)})
+
+
+def test_the_item_decoder_reads_an_item_as_the_model_does() -> None:
+    model = complaint_model(get_settings({"COMPLAINTS_TABLE": "decoder-test"}))
+    stored = model(
+        "c_1",
+        seller_id="s-1",
+        order_id="o-1",
+        buyer_id="b-1",
+        scenario="malicious_review",
+        description="rude",
+        status="rejected",
+        submitted_at=datetime(2026, 11, 20, 8, tzinfo=UTC),
+        due_at=datetime(2026, 11, 22, 8, tzinfo=UTC),
+        decision={"outcome": "rejected", "criteria": [{"observed": 0.5}]},
+        history=[{"at": "2026-11-20T08:00:00Z", "action": "submitted"}],
+        list_key="2026-11-20T08:00:00Z#c_1",
+    )
+    raw = stored.serialize()
+    values = ItemDecoder(model)(raw)
+    expected = model.from_raw_data(raw)
+    for name in model.get_attributes():
+        assert values[name] == getattr(expected, name) or (
+            values[name] is None and getattr(expected, name) in ([], {})  # defaults
+        ), name
+    assert values["decision"] == {"outcome": "rejected", "criteria": [{"observed": 0.5}]}
+    assert values["reason"] is None and values["escalated_at"] is None
