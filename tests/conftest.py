@@ -96,6 +96,8 @@ def tokens(settings: Settings) -> Any:
 
 
 DYNALITE = ROOT / "tools" / "dynalite" / "node_modules" / ".bin" / "dynalite"
+#: dynalite plus TransactWriteItems, which dynalite itself lacks (see the file's header)
+DYNALITE_SERVER = ROOT / "tools" / "dynalite" / "server.js"
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +121,8 @@ def dynalite_endpoint() -> Iterator[str]:
         port = sock.getsockname()[1]
     process = subprocess.Popen(
         [
-            str(DYNALITE),
+            "node",
+            str(DYNALITE_SERVER),
             "--port",
             str(port),
             "--createTableMs",

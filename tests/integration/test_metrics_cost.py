@@ -13,13 +13,6 @@ from tests.builders import T0, order_event
 pytestmark = pytest.mark.usefixtures("aws")
 
 
-@pytest.fixture(params=["moto"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """moto only: metric counters are written with TransactWriteItems, which dynalite 4
-    does not implement."""
-    return str(request.param)
-
-
 def test_reading_metrics_costs_the_same_whatever_the_order_volume(settings: Settings) -> None:
     facts, metrics = FactRepository(settings), MetricsRepository(settings)
 

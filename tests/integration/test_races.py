@@ -21,8 +21,9 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import parse_event
 from chalicelib.services.decisions import decide_by_operator
+from chalicelib.services.metrics import refresh_order
 from chalicelib.services.sweep import process_due
-from tests.builders import T0, order_event, submit
+from tests.builders import T0, order_event, review_event, submit
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -166,3 +167,36 @@ def test_the_sweep_and_a_reviewer_at_once_make_one_decision(
     decided_events = [e for e in publisher.events if e["type"] == "complaint.decided"]
     assert len(decided_events) == 1
     assert decided_events[0]["decided_by"] == stored.decision.decided_by
+
+
+def _counters_after_refreshing(
+    settings: Settings, seller_id: str, order_id: str, refreshers: int
+) -> tuple[dict[Any, dict[str, int]], list[Any]]:
+    """Store a delivered order and its 1-star review, then let ``refreshers`` workers
+    recompute the order's metric contributions at once."""
+    facts, metrics = FactRepository(settings), MetricsRepository(settings)
+    placed = T0 - timedelta(days=3)
+    for event in (
+        order_event(order_id, seller_id=seller_id, status="delivered", placed_at=placed),
+        review_event(f"r-{order_id}", order_id, seller_id=seller_id, rating=1),
+    ):
+        facts.apply(parse_event(event), T0)
+    results = _race(*[lambda: refresh_order(facts, metrics, order_id)] * refreshers)
+    return metrics.day_counters(seller_id, placed.date(), T0.date()), results
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_workers_refreshing_one_order_at_once_count_it_once(
+    settings: Settings, round_: int
+) -> None:
+    """Each unit's contribution and its counter deltas are one transaction, conditional on
+    the stored revision: whoever loses re-reads and finds nothing left to add."""
+    expected, _ = _counters_after_refreshing(settings, f"s-alone-{round_}", "o-alone", 1)
+    assert any(any(day.values()) for day in expected.values())
+
+    counters, results = _counters_after_refreshing(settings, f"s-race-{round_}", "o-race", 8)
+
+    # Two units (the order, the review): a worker loses at most once per unit, so its third
+    # attempt always finds nothing left to do.
+    assert all(isinstance(r, int) for r in results), results
+    assert counters == expected

@@ -13,13 +13,6 @@ from tests.builders import T0, order_event, submit
 pytestmark = pytest.mark.usefixtures("aws")
 
 
-@pytest.fixture(params=["moto"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """moto only: metric counters are written with TransactWriteItems, which dynalite 4
-    does not implement."""
-    return str(request.param)
-
-
 @pytest.mark.parametrize("days", [730, 400])
 def test_every_stored_item_expires_after_the_retention_period(
     days: int, monkeypatch: pytest.MonkeyPatch
