@@ -1,18 +1,16 @@
 """``make bench``: performance figures, printed as a table and written to
-``bench/results.json``.  Two local DynamoDB servers: dynalite (``DYNALITE_ENDPOINT``, started
-by make) for the data-size, API and throughput sections — its LevelDB store answers key
+``bench/results.json``, against dynalite (``DYNALITE_ENDPOINT``, started by make with the
+``TransactWriteItems`` of ``tools/dynalite/server.js``): its LevelDB store answers key
 queries in time that does not depend on table size, as DynamoDB does, where moto scans the
-table, which would hide the app's own overhead behind a slow server — and an embedded moto
-server for the request counts, which drive every operation (dynalite lacks
-TransactWriteItems, which the metric counters use).
+table, which would hide the app's own overhead behind a slow server.
 
 1. DynamoDB requests per business operation (the budgets of ``bench/operations.py``).
 2. Cost against data size: sweep, metrics read, buyer assessment and list page with
    ``BENCH_SMALL`` (1 000) and ``BENCH_LARGE`` (100 000) complaints and orders.
 3. API overhead: latency through ``chalice local`` over the time the same operation's
    DynamoDB requests take against the same server in the same run (timed by a botocore hook
-   around each request while the operation runs in-process; the in-process total is shown
-   beside it).
+   around each request while the operation runs in-process, alternating with the HTTP
+   calls so both see the same data and load; the in-process total is shown beside it).
 4. Cold start: importing ``app.py`` against importing chalice + pynamodb alone, and the
    zipped deployment package size.
 5. Submissions per second with 1, 4 and 16 concurrent clients through ``chalice local``.
@@ -108,6 +106,28 @@ def _timed_with_requests(
             totals.extend(_timed(action, 1))
         requests.append(sum(durations))
     return totals, requests
+
+
+def _interleaved(
+    settings: Any, direct: Callable[[], Any], through_api: Callable[[], Any], runs: int
+) -> dict[str, Any]:
+    """The same operation in-process (its DynamoDB requests timed as they are made) and
+    through the API, alternately, so both see the same data and the same machine load."""
+    direct_ms, dynamo_ms, api_ms = [], [], []
+    for _ in range(runs):
+        totals, requests = _timed_with_requests(settings, direct, 1)
+        direct_ms += totals
+        dynamo_ms += requests
+        api_ms += _timed(through_api, 1)
+    return {
+        "api_ms": {
+            "p50": round(statistics.median(api_ms), 2),
+            "p99": round(_percentile(api_ms, 0.99), 2),
+        },
+        "in_process_ms": {"p50": round(statistics.median(direct_ms), 2)},
+        "dynamodb_requests_ms": {"p50": round(statistics.median(dynamo_ms), 2)},
+        "ratio_p50": round(statistics.median(api_ms) / statistics.median(dynamo_ms), 2),
+    }
 
 
 def _timed(action: Callable[[], Any], runs: int) -> list[float]:
@@ -373,11 +393,10 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
     _seed_orders(settings, runs * 2, "d")
     _seed_orders(settings, runs * 2 + 4000, "h")
     adapters = Adapters.from_settings(settings)
-    direct_ids = iter(range(runs * 2))
-    # The same operations in-process, each run's DynamoDB requests timed as they are made.
-    direct_submit, dynamo_submit = _timed_with_requests(
-        settings,
-        lambda: submit_complaint(
+    direct_ids, http_ids = iter(range(runs * 2)), iter(range(runs * 2 + 4000))
+
+    def direct_submit() -> Any:
+        return submit_complaint(
             adapters,
             seller_id="s-api",
             order_id=f"d{next(direct_ids)}",
@@ -389,44 +408,25 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
             decision_hours=48,
             thresholds=settings.thresholds,
             policy=settings.sla_policy,
-        ),
-        runs,
-    )
-    direct_list, dynamo_list = _timed_with_requests(
-        settings,
-        lambda: _first_page(adapters, "s-api", datetime.now(UTC)),
-        runs,
-    )
+        )
+
     api = LocalApi(settings)
     try:
-        http_ids = iter(range(runs * 2 + 4000))
-        http_submit = _timed(
-            lambda: api.call(
-                "POST",
-                "/complaints",
-                {
-                    "order_id": f"h{next(http_ids)}",
-                    "scenario": API_SCENARIO,
-                    "description": "bench",
-                },
+
+        def http_submit() -> int:
+            order_id = f"h{next(http_ids)}"
+            body = {"order_id": order_id, "scenario": API_SCENARIO, "description": "bench"}
+            return api.call("POST", "/complaints", body)
+
+        overhead = {
+            "POST /complaints": _interleaved(settings, direct_submit, http_submit, runs),
+            "GET /complaints": _interleaved(
+                settings,
+                lambda: _first_page(adapters, "s-api", datetime.now(UTC)),
+                lambda: api.call("GET", "/complaints?limit=20"),
+                runs,
             ),
-            runs,
-        )
-        http_list = _timed(lambda: api.call("GET", "/complaints?limit=20"), runs)
-        overhead = {}
-        for name, http, direct, dynamo in (
-            ("POST /complaints", http_submit, direct_submit, dynamo_submit),
-            ("GET /complaints", http_list, direct_list, dynamo_list),
-        ):
-            overhead[name] = {
-                "api_ms": {
-                    "p50": round(statistics.median(http), 2),
-                    "p99": round(_percentile(http, 0.99), 2),
-                },
-                "in_process_ms": {"p50": round(statistics.median(direct), 2)},
-                "dynamodb_requests_ms": {"p50": round(statistics.median(dynamo), 2)},
-                "ratio_p50": round(statistics.median(http) / statistics.median(dynamo), 2),
-            }
+        }
         throughput = {}
         seconds = float(os.environ.get("BENCH_SECONDS", "5"))
         for clients in (1, 4, 16):
@@ -525,23 +525,14 @@ def main() -> int:
     if not dynalite:
         print("DYNALITE_ENDPOINT is not set: run `make bench`", file=sys.stderr)
         return 2
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {
         "measured_at": NOW.isoformat(),
         "machine": os.uname().machine,
         "cpus": os.cpu_count(),
     }
-    try:
-        results["requests_per_operation"] = requests_per_operation(moto_url)
-        results["cost_against_size"] = cost_against_size(dynalite)
-        results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
-    finally:
-        moto.stop()
+    results["requests_per_operation"] = requests_per_operation(dynalite)
+    results["cost_against_size"] = cost_against_size(dynalite)
+    results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
     results["cold_start"] = cold_start()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     from bench.readme import render
