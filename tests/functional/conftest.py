@@ -61,6 +61,20 @@ class Api:
         body = {"order_id": order_id, "scenario": scenario, "description": "buyer abuse", **fields}
         return self.call("POST", "/complaints", body, seller=seller)
 
+    def decide(
+        self,
+        complaint_id: str,
+        outcome: str,
+        reason_code: str,
+        *,
+        operator: str = "op-1",
+        **fields: Any,
+    ) -> Reply:
+        """A reviewer's decision on a complaint."""
+        body = {"outcome": outcome, "reason_code": reason_code, **fields}
+        path = f"/review/complaints/{complaint_id}/decision"
+        return self.call("POST", path, body, seller=operator, role="operator")
+
 
 class Published:
     """complaint events published to SNS, read back through an SQS subscription."""

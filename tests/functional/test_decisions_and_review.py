@@ -92,24 +92,12 @@ def test_a_reviewer_decides_once_and_the_seller_sees_why(
 ) -> None:
     complaint_id = api.submit("o-n1", "malicious_ordering").body["complaint_id"]
     clock.advance(hours=5)
-    decided = _operator(
-        api,
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {
-            "outcome": "rejected",
-            "reason_code": "not_malicious_competition",
-            "note": "ordinary buyer",
-        },
+    decided = api.decide(
+        complaint_id, "rejected", "not_malicious_competition", note="ordinary buyer"
     )
     assert decided.status == 200
     assert decided.body["decision"]["actor"] == "operator:op-1"
-    again = _operator(
-        api,
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {"outcome": "upheld", "reason_code": "complaint_upheld"},
-    )
+    again = api.decide(complaint_id, "upheld", "complaint_upheld")
     assert again.status == 409 and again.body["error"]["code"] == "already_decided"
     seen = api.call("GET", f"/complaints/{complaint_id}").body
     assert seen["status"] == "rejected"
@@ -134,22 +122,11 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(
 ) -> None:
     complaint_id = api.submit("o-n1", "malicious_ordering").body["complaint_id"]
     stale = ComplaintRepository(settings).get(complaint_id)
-    first = _operator(
-        api,
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {"outcome": "upheld", "reason_code": "complaint_upheld"},
-    )
+    first = api.decide(complaint_id, "upheld", "complaint_upheld")
     # the second reviewer read the complaint before the first one's write landed
     with monkeypatch.context() as patch:
         patch.setattr(ComplaintRepository, "get", lambda self, cid: stale)
-        second = api.call(
-            "POST",
-            f"/review/complaints/{complaint_id}/decision",
-            {"outcome": "rejected", "reason_code": "insufficient_evidence"},
-            seller="op-2",
-            role="operator",
-        )
+        second = api.decide(complaint_id, "rejected", "insufficient_evidence", operator="op-2")
     assert (first.status, second.status) == (200, 409)
     stored = ComplaintRepository(settings).get(complaint_id)
     assert stored is not None and stored.status == "upheld"
@@ -217,12 +194,7 @@ def test_other_sellers_upheld_complaints_count_against_the_buyer(api: Api, clock
         complaint_id = api.submit(f"o-x{seller[-1]}", "malicious_ordering", seller=seller).body[
             "complaint_id"
         ]
-        _operator(
-            api,
-            "POST",
-            f"/review/complaints/{complaint_id}/decision",
-            {"outcome": "upheld", "reason_code": "complaint_upheld"},
-        )
+        api.decide(complaint_id, "upheld", "complaint_upheld")
     clock.advance(hours=1)
     third = api.submit("o-x4", "malicious_ordering", seller="s-4").body
     assert third["status"] == "upheld" and third["decision"]["decided_by"] == "rules"
@@ -237,12 +209,7 @@ def test_sla_figures(api: Api, clock: Any) -> None:
     ids = [api.submit(f"o-n{i}", "malicious_ordering").body["complaint_id"] for i in range(3)]
     for complaint_id, hours in zip(ids[:2], (4, 10), strict=True):
         clock.current = T0 + timedelta(hours=hours)
-        _operator(
-            api,
-            "POST",
-            f"/review/complaints/{complaint_id}/decision",
-            {"outcome": "rejected", "reason_code": "insufficient_evidence"},
-        )
+        api.decide(complaint_id, "rejected", "insufficient_evidence")
     clock.current = T0 + timedelta(hours=49)  # ids[2] was never decided: a breach
     figures = _operator(api, "GET", "/review/sla?window_days=7").body
     assert upheld_now["decision"]["decided_by"] == "rules"

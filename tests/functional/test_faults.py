@@ -74,13 +74,7 @@ def test_a_decision_that_stays_throttled_changes_nothing(
     published()
     before = tables(settings)
     with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS):
-        reply = api.call(
-            "POST",
-            f"/review/complaints/{complaint_id}/decision",
-            {"outcome": "upheld", "reason_code": "complaint_upheld"},
-            seller="op",
-            role="operator",
-        )
+        reply = api.decide(complaint_id, "upheld", "complaint_upheld", operator="op")
     assert reply.status == 503 and reply.headers["Retry-After"] == "1"
     assert tables(settings) == before and published() == []
 

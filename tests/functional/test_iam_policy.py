@@ -122,13 +122,7 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     for path in ("/review/queue", f"/review/complaints/{review['complaint_id']}", "/review/sla"):
         assert api.call("GET", path, seller="op", role="operator").status == 200
     assert (
-        api.call(
-            "POST",
-            f"/review/complaints/{review['complaint_id']}/decision",
-            {"outcome": "upheld", "reason_code": "complaint_upheld"},
-            seller="op",
-            role="operator",
-        ).status
+        api.decide(review["complaint_id"], "upheld", "complaint_upheld", operator="op").status
         == 200
     )
     clock.advance(hours=36)

@@ -101,13 +101,7 @@ RAW = {
 def uphold(api: Api, order_id: str, scenario: str, **extra: Any) -> dict[str, Any]:
     body = api.submit(order_id, scenario, **extra).body
     if body["status"] == "pending":
-        body = api.call(
-            "POST",
-            f"/review/complaints/{body['complaint_id']}/decision",
-            {"outcome": "upheld", "reason_code": "complaint_upheld"},
-            seller="op",
-            role="operator",
-        ).body
+        body = api.decide(body["complaint_id"], "upheld", "complaint_upheld", operator="op").body
     assert body["status"] == "upheld", body
     return body
 
@@ -295,12 +289,8 @@ def test_reruns_redeliveries_and_a_crash_mid_job_leave_the_same_metrics(
 def test_not_applicable_for_pending_and_rejected_complaints(api: Api) -> None:
     pending = api.submit("o-n1", "malicious_ordering").body
     assert pending["exemption"] == {"status": "not_applicable"}
-    rejected = api.call(
-        "POST",
-        f"/review/complaints/{pending['complaint_id']}/decision",
-        {"outcome": "rejected", "reason_code": "insufficient_evidence"},
-        seller="op",
-        role="operator",
+    rejected = api.decide(
+        pending["complaint_id"], "rejected", "insufficient_evidence", operator="op"
     ).body
     assert rejected["exemption"] == {"status": "not_applicable"}
 

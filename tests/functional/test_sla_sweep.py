@@ -149,13 +149,7 @@ def test_the_sweep_and_a_reviewer_deciding_at_once_make_one_decision(
     complaint_id = _submit(api, orders[0])
     clock.advance(hours=47, minutes=40)
     stale = ComplaintRepository(settings).get_stored(complaint_id)
-    reviewer = api.call(
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {"outcome": "upheld", "reason_code": "complaint_upheld"},
-        seller="op-1",
-        role="operator",
-    )
+    reviewer = api.decide(complaint_id, "upheld", "complaint_upheld")
     assert reviewer.status == 200
     published()
     # a sweep run that listed and read the complaint just before the reviewer's write landed
@@ -308,13 +302,7 @@ def test_a_simulated_month_keeps_every_promise(
         while reviews and reviews[0][0] <= tick:
             at, complaint_id = reviews.pop(0)
             clock.current = at
-            reply = api.call(
-                "POST",
-                f"/review/complaints/{complaint_id}/decision",
-                {"outcome": "upheld", "reason_code": "complaint_upheld"},
-                seller="op",
-                role="operator",
-            )
+            reply = api.decide(complaint_id, "upheld", "complaint_upheld", operator="op")
             assert reply.status in (200, 409)
         clock.current = tick
         sweep(client)
