@@ -33,10 +33,14 @@ def encode(value: Any) -> dict[str, Any]:
     if isinstance(value, int | float):
         return {"N": json.dumps(value)}
     if isinstance(value, dict):
-        return {"M": {str(k): encode(v) for k, v in value.items()}}
+        return {"M": _encode_map(value)}
     if isinstance(value, list | tuple):
         return {"L": [encode(v) for v in value]}
     raise TypeError(f"cannot store a {type(value).__name__} in a document attribute")
+
+
+def _encode_map(value: dict[str, Any]) -> dict[str, Any]:
+    return {str(k): encode(v) for k, v in value.items()}
 
 
 def _number(text: str) -> int | float:
@@ -69,7 +73,7 @@ class DocumentMapAttribute(Attribute[dict[str, Any]]):
     attr_type = MAP
 
     def serialize(self, value: dict[str, Any]) -> dict[str, Any]:
-        return {str(k): encode(v) for k, v in value.items()}
+        return _encode_map(value)
 
     def deserialize(self, value: dict[str, Any]) -> dict[str, Any]:
         return {k: decode(v) for k, v in value.items()}
