@@ -17,6 +17,7 @@ from chalicelib.domain.facts import (
     OrderData,
     OrderFacts,
     ReviewData,
+    payload_from_dict,
 )
 from chalicelib.domain.timeutil import to_iso
 
@@ -35,7 +36,7 @@ def facts_from_items(items: list[FactModel]) -> OrderFacts:
     for item in items:
         payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
         if payload_type is not None and item.data is not None:
-            found[item.sk.split("#", 1)[0]].append(payload_type.model_validate(item.data))
+            found[item.sk.split("#", 1)[0]].append(payload_from_dict(payload_type, item.data))
     orders = found["ORDER"]
     return OrderFacts(
         order=orders[0] if orders else None,
@@ -129,5 +130,5 @@ class FactRepository:
         payloads: list[Any] = []
         for item in index.query(key, range_key_condition=condition):
             payload_type = _ORDER_PAYLOADS[item.sk.split("#", 1)[0]]
-            payloads.append(payload_type.model_validate(item.data))
+            payloads.append(payload_from_dict(payload_type, item.data))
         return payloads

@@ -1,53 +1,47 @@
-"""Platform facts (DESIGN §7): the event envelope, typed payloads, and where each fact lives.
+"""Platform facts (DESIGN §7): the typed payloads, the validated event, and where each fact
+lives.
 
-Other platform systems own these facts; we keep the latest version of each entity.  The
-envelope is strict (unknown envelope fields are refused); payloads ignore fields they do not
-know, so producers can add fields without breaking ingestion.
+Other platform systems own these facts; we keep the latest version of each entity.  These
+are plain frozen dataclasses: the domain imports no validation library.  Events are
+validated at the edge (``chalicelib.adapters.event_schema``), which builds these objects
+with ``payload_from_dict``; stored facts are rebuilt with the same function.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, get_args, get_type_hints
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-
-from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.timeutil import to_iso
 
-Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-ShortText = Annotated[str, Field(max_length=200)]
 
-
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class Address(_Payload):
-    recipient: ShortText | None = None
-    street: ShortText | None = None
-    city: ShortText | None = None
-    region: ShortText | None = None
-    postal_code: Annotated[str, Field(max_length=20)] | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+@dataclass(frozen=True, slots=True)
+class Address:
+    recipient: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
 
 OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled", "closed_unshipped"]
 
 
-class OrderData(_Payload):
-    order_id: Id
-    seller_id: Id
-    buyer_id: Id
+@dataclass(frozen=True, slots=True)
+class OrderData:
+    order_id: str
+    seller_id: str
+    buyer_id: str
     status: OrderStatus
-    placed_at: AwareDatetime
-    paid_at: AwareDatetime | None = None
-    shipped_at: AwareDatetime | None = None
-    delivered_at: AwareDatetime | None = None
+    placed_at: datetime
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
     cancelled_by: Literal["buyer", "seller", "system"] | None = None
     custom_item: bool = False
-    buyer_note: Annotated[str, Field(max_length=2000)] | None = None
+    buyer_note: str | None = None
     shipping_address: Address | None = None
 
     @property
@@ -59,40 +53,45 @@ class OrderData(_Payload):
         return self.shipped_at is not None or self.status in ("shipped", "delivered")
 
 
-class DisputeData(_Payload):
-    dispute_id: Id
-    order_id: Id
-    seller_id: Id
-    buyer_id: Id
-    opened_at: AwareDatetime
+@dataclass(frozen=True, slots=True)
+class DisputeData:
+    dispute_id: str
+    order_id: str
+    seller_id: str
+    buyer_id: str
+    opened_at: datetime
     status: Literal["open", "closed", "withdrawn"]
-    closed_at: AwareDatetime | None = None
+    closed_at: datetime | None = None
     resolution: Literal["buyer_favour", "seller_favour", "split"] | None = None
 
 
-class ReviewData(_Payload):
-    review_id: Id
-    order_id: Id
-    seller_id: Id
-    buyer_id: Id
-    rating: Annotated[int, Field(ge=1, le=5)]
-    posted_at: AwareDatetime
+@dataclass(frozen=True, slots=True)
+class ReviewData:
+    review_id: str
+    order_id: str
+    seller_id: str
+    buyer_id: str
+    rating: int
+    posted_at: datetime
 
 
-class BuyerData(_Payload):
-    buyer_id: Id
-    registered_at: AwareDatetime
+@dataclass(frozen=True, slots=True)
+class BuyerData:
+    buyer_id: str
+    registered_at: datetime
 
 
-class MessageData(_Payload):
-    message_id: Id
-    order_id: Id
+@dataclass(frozen=True, slots=True)
+class MessageData:
+    message_id: str
+    order_id: str
     sender: Literal["seller", "buyer"]
-    sent_at: AwareDatetime
+    sent_at: datetime
 
 
+Payload = OrderData | DisputeData | ReviewData | BuyerData | MessageData
 FactType = Literal["order", "dispute", "review", "buyer", "message"]
-PAYLOADS: dict[str, type[_Payload]] = {
+PAYLOADS: dict[str, type[Payload]] = {
     "order": OrderData,
     "dispute": DisputeData,
     "review": ReviewData,
@@ -101,14 +100,61 @@ PAYLOADS: dict[str, type[_Payload]] = {
 }
 
 
-class Envelope(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+#: Per payload class and field: ``datetime`` or ``Address`` to rebuild, or None (kept as is).
+#: Filled on first use from the type hints; the same for every invocation.
+_NESTED: dict[type, dict[str, type | None]] = {}
 
-    event_id: Id
-    type: FactType
-    version: Annotated[int, Field(ge=0, le=2**53)]
-    occurred_at: AwareDatetime
-    data: dict[str, Any]
+
+def _nested_types(cls: type) -> dict[str, type | None]:
+    kinds = _NESTED.get(cls)
+    if kinds is None:
+        hints = get_type_hints(cls)
+        kinds = {}
+        for item in fields(cls):
+            hint = hints[item.name]
+            candidates = get_args(hint) or (hint,)  # ``X | None`` -> (X, NoneType)
+            kinds[item.name] = next((c for c in candidates if c is datetime or c is Address), None)
+        _NESTED[cls] = kinds
+    return kinds
+
+
+def payload_from_dict(cls: type[Payload] | type[Address], data: dict[str, Any]) -> Any:
+    """Build a payload of type ``cls`` from already-validated values: datetimes as
+    ``datetime`` or ISO text (as stored), a nested address as a dict.  Keys ``cls`` does not
+    have are ignored, so facts stored by another version of this code still load."""
+    kinds = _nested_types(cls)
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in kinds:
+            continue
+        kind = kinds[name]
+        if value is not None and kind is datetime and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind is Address and isinstance(value, dict):
+            value = payload_from_dict(Address, value)
+        values[name] = value
+    return cls(**values)
+
+
+def _stored_time(value: datetime) -> str:
+    """ISO-8601 as received (offset and microseconds kept), UTC written ``Z``."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def payload_to_dict(payload: Any) -> dict[str, Any]:
+    """The stored form of a payload: JSON-ready values, ``None`` fields left out."""
+    out: dict[str, Any] = {}
+    for item in fields(payload):
+        value = getattr(payload, item.name)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = _stored_time(value)
+        elif isinstance(value, Address):
+            value = payload_to_dict(value)
+        out[item.name] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -167,39 +213,6 @@ class FactEvent:
     @property
     def seller_id(self) -> str | None:
         return getattr(self.payload, "seller_id", None)
-
-
-def _describe(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
-    return [
-        {"field": prefix + ".".join(str(p) for p in item["loc"]), "problem": item["msg"]}
-        for item in error.errors(include_url=False)
-    ]
-
-
-def parse_event(raw: Any) -> FactEvent:
-    """Validate one raw event; raise ``InvalidRequest`` naming every problem."""
-    if not isinstance(raw, dict):
-        raise InvalidRequest("an event must be a JSON object", code="invalid_event")
-    try:
-        envelope = Envelope.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidRequest(
-            "malformed event envelope", code="invalid_event", details=_describe(exc)
-        ) from exc
-    try:
-        payload = PAYLOADS[envelope.type].model_validate(envelope.data)
-    except ValidationError as exc:
-        raise InvalidRequest(
-            f"malformed {envelope.type} data", code="invalid_event", details=_describe(exc, "data.")
-        ) from exc
-    return FactEvent(
-        event_id=envelope.event_id,
-        type=envelope.type,
-        version=envelope.version,
-        occurred_at=envelope.occurred_at,
-        payload=payload,
-        data=payload.model_dump(mode="json", exclude_none=True),
-    )
 
 
 @dataclass(frozen=True)

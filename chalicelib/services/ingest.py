@@ -9,7 +9,6 @@ from typing import Any
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.facts import parse_event
 from chalicelib.services.metrics import refresh_order
 
 #: Facts that change an order's metric contributions.
@@ -37,6 +36,10 @@ def ingest_event(
     the caller can retry (SQS) or answer 5xx (HTTP).  A duplicate refreshes too, which
     repairs a crash between storing a fact and counting it."""
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    # Imported here, not at module level: the schemas load pydantic (~50 ms), which only a
+    # function that receives events needs; every function of the app imports this module.
+    from chalicelib.adapters.event_schema import parse_event
+
     try:
         event = parse_event(raw)
     except InvalidRequest as exc:

@@ -4,9 +4,9 @@ import pytest
 
 from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
-from chalicelib.domain.facts import parse_event
 from chalicelib.services.assessment import assess_order
 from tests.builders import T0, order_event, review_event
 

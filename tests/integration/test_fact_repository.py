@@ -3,9 +3,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
-from chalicelib.domain.facts import parse_event
 from tests.builders import T0, buyer_event, dispute_event, message_event, order_event, review_event
 
 pytestmark = pytest.mark.usefixtures("aws")

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.adapters.unit import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
-from chalicelib.domain.facts import parse_event
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.sweep import process_due

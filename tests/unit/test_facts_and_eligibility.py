@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import InvalidRequest, NotEligible, NotFound
-from chalicelib.domain.facts import OrderFacts, parse_event
+from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.scenarios import SCENARIOS
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
 

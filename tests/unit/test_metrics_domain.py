@@ -1,7 +1,8 @@
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.domain.facts import OrderFacts, parse_event
+from chalicelib.adapters.event_schema import parse_event
+from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.metrics import (
     CleaningWindow,
     contributions,

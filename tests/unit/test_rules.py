@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.address import address_problems
-from chalicelib.domain.facts import Address, OrderFacts, parse_event
+from chalicelib.domain.facts import Address, OrderFacts
 from chalicelib.domain.reasons import REASONS, REJECTION_REASONS, UPHELD_REASONS
 from chalicelib.domain.rules import RULES, BuyerActivity, Case, Thresholds, assess
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
