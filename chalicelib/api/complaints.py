@@ -1,6 +1,6 @@
 """Seller routes: file, list and open complaints."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
@@ -9,16 +9,13 @@ from chalicelib.adapters.complaint_repository import ListFilter
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
-from chalicelib.api.schemas import (
-    ComplaintOut,
-    ComplaintPageOut,
-    ListComplaintsQuery,
-    SubmitComplaint,
-)
 from chalicelib.api.views import complaint_view
 from chalicelib.config import get_settings
 from chalicelib.observability import count
 from chalicelib.services import complaints as service
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
 
 bp = Blueprint(__name__)
 
@@ -26,14 +23,14 @@ bp = Blueprint(__name__)
 @bp.route("/complaints", methods=["POST"])
 @endpoint(
     "seller",
-    request=SubmitComplaint,
-    response=ComplaintOut,
+    request="SubmitComplaint",
+    response="ComplaintOut",
     status=201,
     errors=(404, 409, 413, 422),
 )
 def submit_complaint() -> Response:
     request = bp.current_request
-    body = json_body(request, SubmitComplaint)
+    body: SubmitComplaint = json_body(request)
     settings = get_settings()
     repos = Adapters.from_settings(settings)
     complaint = service.submit_complaint(
@@ -60,10 +57,10 @@ def submit_complaint() -> Response:
 
 
 @bp.route("/complaints", methods=["GET"])
-@endpoint("seller", query=ListComplaintsQuery, response=ComplaintPageOut)
+@endpoint("seller", query="ListComplaintsQuery", response="ComplaintPageOut")
 def list_complaints() -> dict[str, Any]:
     request = bp.current_request
-    params = query(request, ListComplaintsQuery)
+    params: ListComplaintsQuery = query(request)
     seller_id = principal(request).subject
     settings = get_settings()
     bound_to = params.fingerprint()
@@ -84,7 +81,7 @@ def list_complaints() -> dict[str, Any]:
 
 
 @bp.route("/complaints/{complaint_id}", methods=["GET"])
-@endpoint("seller", response=ComplaintOut, errors=(404,))
+@endpoint("seller", response="ComplaintOut", errors=(404,))
 def get_complaint(complaint_id: str) -> dict[str, Any]:
     settings = get_settings()
     complaint = service.get_complaint(

@@ -5,8 +5,12 @@
   Chalice's own refusals (415, 405, 500) the project's error shape.  A refused request never
   reaches a handler.
 * ``@endpoint(*roles, response=..., request=..., query=...)`` declares a view's roles and
-  models, maps ``DomainError`` to responses and validates the view's responses.
-* ``principal()``, ``json_body()``, ``query()`` are what handlers use to read a request.
+  models, maps ``DomainError`` to responses and validates the view's responses.  Models
+  are named, not imported: they live in ``api.schemas`` and are loaded, with pydantic, on
+  the first request that needs one (see ``api.validation``), so importing the app stays
+  cheap for the queue and schedule functions.
+* ``principal()``, ``json_body()``, ``query()`` are what handlers use to read a request:
+  the body and the query string parsed by the models their route declares.
 """
 
 from __future__ import annotations
@@ -14,13 +18,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 from chalice import Chalice, Response
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters.metrics_repository import ContributionConflict
@@ -35,35 +38,52 @@ from chalicelib.api.errors import (
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 SPEC_ATTRIBUTE = "route_spec"
 PRINCIPAL_KEY = "principal"
-M = TypeVar("M", bound=BaseModel)
+SPEC_KEY = "route_spec"
 View = Callable[..., Any]
 
 
-@dataclass(frozen=True)
-class RouteSpec:
-    """What a route accepts and answers — read by the middleware (roles) and by the
-    OpenAPI generator, so the document describes exactly what is enforced."""
+def _validation() -> ModuleType:
+    """``api.validation``, imported on first use (why: see that module)."""
+    from chalicelib.api import validation
+
+    return validation
+
+
+class RouteSpec(NamedTuple):
+    """What a route accepts and answers — read by the middleware (roles), by the request
+    readers and by the OpenAPI generator, so the document describes what is enforced.
+    Models are names of classes in ``api.schemas``."""
 
     roles: tuple[str, ...]
-    response: type[BaseModel]
-    request: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
+    response: str
+    request: str | None = None
+    query: str | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
+
+    def models(self) -> dict[str, type[BaseModel]]:
+        """The route's models by role (``response``, ``request``, ``query``), loaded."""
+        named = {"response": self.response, "request": self.request, "query": self.query}
+        model = _validation().model
+        return {role: model(name) for role, name in named.items() if name is not None}
 
 
 def endpoint(
     *roles: str,
-    response: type[BaseModel],
-    request: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    response: str,
+    request: str | None = None,
+    query: str | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
 ) -> Callable[[View], View]:
-    """Declare who may call a view (no roles: public) and its models; map domain errors
-    to responses, and validate every successful response through its model."""
+    """Declare who may call a view (no roles: public) and its models (names in
+    ``api.schemas``); map domain errors to responses, and validate every successful
+    response through its model."""
     spec = RouteSpec(tuple(roles), response, request, query, status, errors)
 
     def decorate(view: View) -> View:
@@ -78,7 +98,7 @@ def endpoint(
                     raise
                 return error_response(Unavailable("temporarily unavailable, retry shortly"))
             body = result.body if isinstance(result, Response) else result
-            spec.response.model_validate(body)  # a mismatch is a bug: it surfaces as a 500
+            _validation().check_response(spec.response, body)
             return result
 
         setattr(wrapper, SPEC_ATTRIBUTE, spec)
@@ -102,18 +122,17 @@ def route_spec(view: View) -> RouteSpec | None:
     return spec if isinstance(spec, RouteSpec) else None
 
 
-def _route_roles(app: Chalice, request: Request) -> tuple[str, ...] | None:
+def _request_spec(app: Chalice, request: Request) -> RouteSpec | None:
     resource = str(request.context.get("resourcePath"))
     entry = app.routes.get(resource, {}).get(request.method)
-    if entry is None:
-        return None
-    spec = route_spec(entry.view_function)
-    return spec.roles if spec else ()
+    return None if entry is None else route_spec(entry.view_function)
 
 
 def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Response]], Response]:
     def middleware(request: Request, get_response: Callable[[Request], Response]) -> Response:
-        roles = _route_roles(app, request)
+        spec = _request_spec(app, request)
+        request.context[SPEC_KEY] = spec
+        roles = spec.roles if spec else ()
         if roles:
             settings = get_settings()
             try:
@@ -140,11 +159,12 @@ def principal(request: Request) -> Principal:
     return found
 
 
-def _problems(error: ValidationError) -> list[dict[str, str]]:
-    return [
-        {"field": ".".join(str(p) for p in item["loc"]) or "(body)", "problem": item["msg"]}
-        for item in error.errors(include_url=False)
-    ]
+def _declared(request: Request, part: str) -> str:
+    spec = request.context.get(SPEC_KEY)
+    name = getattr(spec, part, None)
+    if not isinstance(name, str):  # the route's @endpoint declares no such model
+        raise RuntimeError(f"this route declares no {part} model")
+    return name
 
 
 MAX_DEPTH = 16
@@ -165,7 +185,8 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def json_body(request: Request, model: type[M]) -> M:
+def json_body(request: Request) -> Any:
+    """The body, parsed by the route's ``request`` model."""
     raw = request.raw_body or b""
     try:
         data = json.loads(raw)
@@ -177,19 +198,14 @@ def json_body(request: Request, model: type[M]) -> M:
         raise InvalidRequest(f"body is nested deeper than {MAX_DEPTH}", code="too_deep")
     if not isinstance(data, dict):
         raise InvalidRequest("body must be a JSON object", code="invalid_body")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid request body", details=_problems(exc)) from exc
+    return _validation().parse(_declared(request, "request"), data, "request body")
 
 
-def query(request: Request, model: type[M]) -> M:
+def query(request: Request) -> Any:
+    """The query string, parsed by the route's ``query`` model."""
     source = request.query_params
     params = {name: source[name] for name in source} if source is not None else {}
     repeated = sorted(name for name in params if source and len(source.getlist(name)) > 1)
     if repeated:
         raise InvalidRequest("repeated query parameters", details={"parameters": repeated})
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid query parameters", details=_problems(exc)) from exc
+    return _validation().parse(_declared(request, "query"), params, "query parameters")

@@ -7,7 +7,6 @@ from chalice import Blueprint
 from chalicelib import clock
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.api.http import endpoint, principal
-from chalicelib.api.schemas import MetricsOut
 from chalicelib.config import get_settings
 from chalicelib.services.metrics import seller_metrics
 
@@ -15,7 +14,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/metrics", methods=["GET"])
-@endpoint("seller", response=MetricsOut)
+@endpoint("seller", response="MetricsOut")
 def metrics() -> dict[str, Any]:
     """The seller's service metrics, raw and after exemptions, and the exemptions applied."""
     seller_id = principal(bp.current_request).subject

@@ -43,10 +43,11 @@ def _schemas(app: Chalice) -> tuple[Refs, dict[str, Any]]:
             spec = route_spec(entry.view_function)
             if spec is None:
                 continue
-            pairs.add((spec.response, "serialization"))
-            for model in (spec.request, spec.query):
-                if model is not None:
-                    pairs.add((model, "validation"))
+            models = spec.models()
+            pairs.add((models["response"], "serialization"))
+            for role in ("request", "query"):
+                if role in models:
+                    pairs.add((models[role], "validation"))
     ordered = sorted(pairs, key=lambda p: (p[0].__name__, p[1]))
     mapping, definitions = models_json_schema(ordered, ref_template=REF)
     refs: Refs = {(model, mode): schema for (model, mode), schema in mapping.items()}
@@ -62,6 +63,7 @@ def build_document(app: Chalice) -> dict[str, Any]:
             spec = route_spec(entry.view_function)
             if spec is None:
                 continue
+            models = spec.models()
             doc = inspect.getdoc(entry.view_function) or entry.view_name.replace("_", " ")
             operation: dict[str, Any] = {
                 "operationId": entry.view_name,
@@ -75,22 +77,26 @@ def build_document(app: Chalice) -> dict[str, Any]:
                     str(spec.status): {
                         "description": "Success",
                         "content": {
-                            "application/json": {"schema": refs[(spec.response, "serialization")]}
+                            "application/json": {
+                                "schema": refs[(models["response"], "serialization")]
+                            }
                         },
                     },
                 },
             }
-            if spec.query is not None:
-                query_schema = spec.query.model_json_schema(ref_template=REF)
+            if "query" in models:
+                query_schema = models["query"].model_json_schema(ref_template=REF)
                 operation["parameters"] += [
                     {"name": name, "in": "query", "required": False, "schema": prop}
                     for name, prop in query_schema["properties"].items()
                 ]
             statuses = set(spec.errors)
-            if spec.request is not None:
+            if "request" in models:
                 operation["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": refs[(spec.request, "validation")]}},
+                    "content": {
+                        "application/json": {"schema": refs[(models["request"], "validation")]}
+                    },
                 }
                 statuses |= {400, 415}
             if spec.query is not None or entry.view_args:

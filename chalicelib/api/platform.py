@@ -1,25 +1,27 @@
 """Platform fact events over HTTP, for systems that cannot use the queue."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib import clock
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.http import endpoint, json_body
-from chalicelib.api.schemas import EventResultsOut, PlatformEventBatch
 from chalicelib.config import get_settings
 from chalicelib.observability import count
 from chalicelib.services.ingest import ingest_events
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import PlatformEventBatch
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/platform/events", methods=["POST"])
-@endpoint("system", request=PlatformEventBatch, response=EventResultsOut, errors=(413,))
+@endpoint("system", request="PlatformEventBatch", response="EventResultsOut", errors=(413,))
 def post_events() -> dict[str, Any]:
     """Answers 200 with one result per event: accepted, duplicate, stale or rejected."""
-    batch = json_body(bp.current_request, PlatformEventBatch)
+    batch: PlatformEventBatch = json_body(bp.current_request)
     adapters = Adapters.from_settings(get_settings())
     results = ingest_events(adapters.facts, adapters.metrics, batch.events, clock.now())
     count("RejectedEvents", sum(1 for r in results if r.status == "rejected"))

@@ -1,6 +1,6 @@
 """Reviewer (operator) routes: the queue, one complaint, decisions, SLA figures."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -9,14 +9,6 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query
-from chalicelib.api.schemas import (
-    DecisionRequest,
-    PageQuery,
-    ReviewComplaintOut,
-    ReviewPageOut,
-    SlaOut,
-    SlaQuery,
-)
 from chalicelib.api.views import review_view
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import NotFound
@@ -24,15 +16,18 @@ from chalicelib.observability import count
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.sla import sla_report
 
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
+
 bp = Blueprint(__name__)
 QUEUE_CURSOR_SCOPE = {"list": "review_queue"}
 
 
 @bp.route("/review/queue", methods=["GET"])
-@endpoint("operator", query=PageQuery, response=ReviewPageOut)
+@endpoint("operator", query="PageQuery", response="ReviewPageOut")
 def review_queue() -> dict[str, Any]:
     request = bp.current_request
-    params = query(request, PageQuery)
+    params: PageQuery = query(request)
     settings = get_settings()
     owner = principal(request).subject
     after = position_of(
@@ -46,7 +41,7 @@ def review_queue() -> dict[str, Any]:
 
 
 @bp.route("/review/complaints/{complaint_id}", methods=["GET"])
-@endpoint("operator", response=ReviewComplaintOut, errors=(404,))
+@endpoint("operator", response="ReviewComplaintOut", errors=(404,))
 def review_complaint(complaint_id: str) -> dict[str, Any]:
     complaint = ComplaintRepository(get_settings()).get(complaint_id)
     if complaint is None:
@@ -55,10 +50,12 @@ def review_complaint(complaint_id: str) -> dict[str, Any]:
 
 
 @bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
-@endpoint("operator", request=DecisionRequest, response=ReviewComplaintOut, errors=(404, 409, 413))
+@endpoint(
+    "operator", request="DecisionRequest", response="ReviewComplaintOut", errors=(404, 409, 413)
+)
 def decide(complaint_id: str) -> dict[str, Any]:
     request = bp.current_request
-    body = json_body(request, DecisionRequest)
+    body: DecisionRequest = json_body(request)
     settings = get_settings()
     decided = decide_by_operator(
         Adapters.from_settings(settings),
@@ -77,9 +74,9 @@ def decide(complaint_id: str) -> dict[str, Any]:
 
 
 @bp.route("/review/sla", methods=["GET"])
-@endpoint("operator", query=SlaQuery, response=SlaOut)
+@endpoint("operator", query="SlaQuery", response="SlaOut")
 def sla() -> dict[str, Any]:
-    params = query(bp.current_request, SlaQuery)
+    params: SlaQuery = query(bp.current_request)
     return sla_report(
         ComplaintRepository(get_settings()), now=clock.now(), window_days=params.window_days
     )
