@@ -1,31 +1,42 @@
-"""Structured logs and CloudWatch metrics (EMF), through AWS Lambda Powertools.
+"""Structured logs and CloudWatch metrics (EMF), with the standard library only.
 
 ``observability_middleware`` wraps every handler — HTTP, queue and schedule — so each
 invocation logs JSON lines carrying a ``correlation_id`` (an HTTP caller may send its own in
 ``X-Correlation-Id``; it is echoed back) and flushes the metrics recorded during it as one
-EMF document on stdout, which CloudWatch turns into metrics.  Nothing is built at import
-time; the Powertools objects are created on first use and reused by warm invocations.
+Embedded Metric Format document on stdout, which CloudWatch turns into metrics.
+
+These used to come from AWS Lambda Powertools; two small features did not justify the
+largest import left in every function's cold start.  Nothing is built at import time; the
+logger and the metric buffer are created on first use and reused by warm invocations.
+
+Environment (read on first use): ``LOG_LEVEL`` (default INFO), ``METRICS_NAMESPACE``
+(default ``SellerReportCenter``), ``METRICS_DISABLED=true`` (no EMF output; the bench).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Request, Response
 
 SERVICE = "seller-report-center"
 NAMESPACE = "SellerReportCenter"
 CORRELATION_HEADER = "X-Correlation-Id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+#: Attributes every ``LogRecord`` has; anything else on a record came from ``extra=``.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+#: CloudWatch reads at most 100 metrics from one EMF document.
+_EMF_MAX_METRICS = 100
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -40,28 +51,107 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-@lru_cache(maxsize=1)
-def logger() -> Logger:
-    return Logger(
-        service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE), logger_handler=_StdoutHandler()
-    )
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: level, location, message, timestamp, service, the keys of
+    the current invocation (``keys``), the record's ``extra`` fields, and any exception."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: dict[str, Any] = {}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "level": record.levelname,
+            "location": f"{record.funcName}:{record.lineno}",
+            "message": record.getMessage(),
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "service": SERVICE,
+            **self.keys,
+        }
+        entry.update((k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS)
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception_name"] = record.exc_info[0].__name__
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 @lru_cache(maxsize=1)
-def _metrics() -> Metrics:
-    return Metrics(
-        namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE),
-        service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE),
+def _formatter() -> JsonFormatter:
+    return JsonFormatter()
+
+
+@lru_cache(maxsize=1)
+def logger() -> logging.Logger:
+    log = logging.getLogger(SERVICE)
+    handler = _StdoutHandler()
+    handler.setFormatter(_formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    log.propagate = False  # Lambda's root handler would print each line a second time
+    return log
+
+
+class MetricBuffer:
+    """Values recorded during one invocation, written as EMF documents by ``flush``.
+    A metric recorded several times keeps every value (EMF takes a list), so averages and
+    sample counts stay right for durations."""
+
+    def __init__(self, namespace: str, enabled: bool) -> None:
+        self.namespace = namespace
+        self.enabled = enabled
+        self.values: dict[str, list[float]] = {}
+
+    def add(self, name: str, value: float) -> None:
+        if self.enabled:
+            self.values.setdefault(name, []).append(value)
+
+    def documents(self, timestamp_ms: int) -> list[dict[str, Any]]:
+        names = sorted(self.values)
+        out = []
+        for start in range(0, len(names), _EMF_MAX_METRICS):
+            chunk = names[start : start + _EMF_MAX_METRICS]
+            document: dict[str, Any] = {
+                "_aws": {
+                    "Timestamp": timestamp_ms,
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": self.namespace,
+                            "Dimensions": [["service"]],
+                            "Metrics": [{"Name": name, "Unit": "Count"} for name in chunk],
+                        }
+                    ],
+                },
+                "service": SERVICE,
+            }
+            for name in chunk:
+                values = self.values[name]
+                document[name] = values[0] if len(values) == 1 else values
+            out.append(document)
+        return out
+
+    def flush(self) -> None:
+        for document in self.documents(int(time.time() * 1000)):
+            sys.stdout.write(json.dumps(document) + "\n")
+        self.values.clear()
+
+
+@lru_cache(maxsize=1)
+def _metrics() -> MetricBuffer:
+    return MetricBuffer(
+        namespace=os.environ.get("METRICS_NAMESPACE", NAMESPACE),
+        enabled=os.environ.get("METRICS_DISABLED", "").lower() != "true",
     )
 
 
 def count(name: str, value: float = 1) -> None:
     if value:
-        _metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+        _metrics().add(name, value)
 
 
 def hours(name: str, value: float) -> None:
-    _metrics().add_metric(name=name, unit=MetricUnit.Count, value=round(value, 3))
+    _metrics().add(name, round(value, 3))
 
 
 def _correlation_id(event: Any) -> str:
@@ -78,14 +168,14 @@ def _correlation_id(event: Any) -> str:
 
 def observability_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
     correlation_id = _correlation_id(event)
-    log = logger()
-    log.append_keys(correlation_id=correlation_id)
+    keys = _formatter().keys
+    keys["correlation_id"] = correlation_id
     try:
         response = get_response(event)
         if isinstance(response, Response):
             response.headers[CORRELATION_HEADER] = correlation_id
             if isinstance(event, Request):
-                log.info(
+                logger().info(
                     "request",
                     extra={
                         "method": event.method,
@@ -95,7 +185,5 @@ def observability_middleware(event: Any, get_response: Callable[[Any], Any]) -> 
                 )
         return response
     finally:
-        log.remove_keys(["correlation_id"])
-        metrics = _metrics()
-        if metrics.metric_set:
-            metrics.flush_metrics()
+        keys.clear()
+        _metrics().flush()

@@ -148,8 +148,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "AUTH_JWT_KEY": {"Ref": "AuthJwtKey"},
         "AUTH_JWT_ALGORITHM": {"Ref": "AuthJwtAlgorithm"},
         "CURSOR_SECRET": {"Ref": "CursorSecret"},
-        "POWERTOOLS_SERVICE_NAME": APP,
-        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+        "METRICS_NAMESPACE": NAMESPACE,
         "AWS_RETRY_MODE": "standard",
     }
     resources: dict[str, Any] = {
