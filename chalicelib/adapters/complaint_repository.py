@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -119,29 +118,28 @@ def _from_values(v: dict[str, Any]) -> Complaint:
 # --------------------------------------------------------------------------- repository
 
 
-@dataclass(frozen=True)
-class ListFilter:
+class ListFilter(NamedTuple):
     status: str | None = None
     scenario: str | None = None
     order_id: str | None = None
 
 
-@dataclass(frozen=True)
-class Page:
+NO_FILTER = ListFilter()
+
+
+class Page(NamedTuple):
     items: list[Complaint]
     last_key: str | None  # position of the last item when more items follow
 
 
-@dataclass(frozen=True)
-class StoredComplaint:
+class StoredComplaint(NamedTuple):
     """A complaint with the events still waiting in its outbox."""
 
     complaint: Complaint
     outbox: dict[str, dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class DecidedRecord:
+class DecidedRecord(NamedTuple):
     submitted_at: datetime
     due_at: datetime
     decided_at: datetime
@@ -381,7 +379,7 @@ class ComplaintRepository:
         until: datetime,
         limit: int,
         after_key: str | None = None,
-        filters: ListFilter = ListFilter(),
+        filters: ListFilter = NO_FILTER,
     ) -> Page:
         """Newest first, submitted in [since, until].  One Query (more only when filters
         skip many items); reads ``limit + 1`` to know whether another page follows."""

@@ -7,9 +7,8 @@ either sees the new revision (and finds nothing left to do) or loses and retries
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
@@ -34,14 +33,12 @@ class ContributionConflict(Exception):
     """Another writer changed the unit's contribution first; recompute and retry."""
 
 
-@dataclass(frozen=True)
-class StoredContribution:
+class StoredContribution(NamedTuple):
     contribution: Contribution
     revision: int
 
 
-@dataclass(frozen=True)
-class OrderPartition:
+class OrderPartition(NamedTuple):
     facts: OrderFacts
     exemptions: dict[tuple[str, str], str]  # (unit, metric) -> complaint id
     contributions: dict[str, StoredContribution]  # unit -> stored contribution

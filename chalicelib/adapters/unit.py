@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
@@ -11,8 +11,7 @@ from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 
 
-@dataclass(frozen=True)
-class Adapters:
+class Adapters(NamedTuple):
     complaints: ComplaintRepository
     facts: FactRepository
     metrics: MetricsRepository

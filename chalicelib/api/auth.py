@@ -10,8 +10,8 @@ functions deploy the same ``app.py`` and never verify a token, so they skip its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from chalicelib.api.errors import Forbidden, Unauthenticated
 from chalicelib.config import Settings
@@ -19,8 +19,7 @@ from chalicelib.config import Settings
 ROLES = ("seller", "operator", "system")
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     subject: str
     role: str
 

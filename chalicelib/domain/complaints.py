@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import Assessment
@@ -27,12 +29,11 @@ def complaint_id_for(order_id: str, scenario: str) -> str:
     return "c_" + base64.b32encode(digest).decode("ascii").rstrip("=").lower()[:26]
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     at: datetime
     actor: str
     action: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = MappingProxyType({})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,8 +44,7 @@ class HistoryEntry:
         }
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     outcome: Outcome
     reason_code: str
     decided_by: DecidedBy
@@ -98,8 +98,7 @@ class Complaint:
         )
 
 
-@dataclass(frozen=True)
-class SlaPolicy:
+class SlaPolicy(NamedTuple):
     """When the sweep must act on a pending complaint (DESIGN §3)."""
 
     escalation_hours: int = 36
@@ -140,8 +139,7 @@ class SlaPolicy:
         return complaint.is_pending and now >= self.decide_at(complaint)
 
 
-@dataclass(frozen=True)
-class ExemptionPolicy:
+class ExemptionPolicy(NamedTuple):
     """How an upheld complaint's exemption is scoped and watched (DESIGN §5)."""
 
     window_days: int = 90  # W: malicious_ordering exempts the buyer's orders this far back

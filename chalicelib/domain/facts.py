@@ -2,22 +2,21 @@
 lives.
 
 Other platform systems own these facts; we keep the latest version of each entity.  These
-are plain frozen dataclasses: the domain imports no validation library.  Events are
+are plain named tuples: the domain imports no validation library, and a NamedTuple costs a
+sixth of a frozen dataclass to define, which every function's cold start pays.  Events are
 validated at the edge (``chalicelib.adapters.event_schema``), which builds these objects
 with ``payload_from_dict``; stored facts are rebuilt with the same function.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, NamedTuple, get_args, get_type_hints
 
 from chalicelib.domain.timeutil import to_iso
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     recipient: str | None = None
     street: str | None = None
     city: str | None = None
@@ -29,8 +28,7 @@ class Address:
 OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled", "closed_unshipped"]
 
 
-@dataclass(frozen=True, slots=True)
-class OrderData:
+class OrderData(NamedTuple):
     order_id: str
     seller_id: str
     buyer_id: str
@@ -53,8 +51,7 @@ class OrderData:
         return self.shipped_at is not None or self.status in ("shipped", "delivered")
 
 
-@dataclass(frozen=True, slots=True)
-class DisputeData:
+class DisputeData(NamedTuple):
     dispute_id: str
     order_id: str
     seller_id: str
@@ -65,8 +62,7 @@ class DisputeData:
     resolution: Literal["buyer_favour", "seller_favour", "split"] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewData:
+class ReviewData(NamedTuple):
     review_id: str
     order_id: str
     seller_id: str
@@ -75,14 +71,12 @@ class ReviewData:
     posted_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class BuyerData:
+class BuyerData(NamedTuple):
     buyer_id: str
     registered_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class MessageData:
+class MessageData(NamedTuple):
     message_id: str
     order_id: str
     sender: Literal["seller", "buyer"]
@@ -102,18 +96,18 @@ PAYLOADS: dict[str, type[Payload]] = {
 
 #: Per payload class and field: ``datetime`` or ``Address`` to rebuild, or None (kept as is).
 #: Filled on first use from the type hints; the same for every invocation.
-_NESTED: dict[type, dict[str, type | None]] = {}
+_NESTED: dict[type[Payload] | type[Address], dict[str, type | None]] = {}
 
 
-def _nested_types(cls: type) -> dict[str, type | None]:
+def _nested_types(cls: type[Payload] | type[Address]) -> dict[str, type | None]:
     kinds = _NESTED.get(cls)
     if kinds is None:
         hints = get_type_hints(cls)
         kinds = {}
-        for item in fields(cls):
-            hint = hints[item.name]
+        for name in cls._fields:
+            hint = hints[name]
             candidates = get_args(hint) or (hint,)  # ``X | None`` -> (X, NoneType)
-            kinds[item.name] = next((c for c in candidates if c is datetime or c is Address), None)
+            kinds[name] = next((c for c in candidates if c is datetime or c is Address), None)
         _NESTED[cls] = kinds
     return kinds
 
@@ -145,20 +139,18 @@ def _stored_time(value: datetime) -> str:
 def payload_to_dict(payload: Any) -> dict[str, Any]:
     """The stored form of a payload: JSON-ready values, ``None`` fields left out."""
     out: dict[str, Any] = {}
-    for item in fields(payload):
-        value = getattr(payload, item.name)
+    for name, value in zip(payload._fields, payload, strict=True):
         if value is None:
             continue
         if isinstance(value, datetime):
             value = _stored_time(value)
         elif isinstance(value, Address):
             value = payload_to_dict(value)
-        out[item.name] = value
+        out[name] = value
     return out
 
 
-@dataclass(frozen=True)
-class FactEvent:
+class FactEvent(NamedTuple):
     """A validated event and the storage location of the entity it describes."""
 
     event_id: str
@@ -166,7 +158,7 @@ class FactEvent:
     version: int
     occurred_at: datetime
     payload: Any
-    data: dict[str, Any] = field(repr=False)
+    data: dict[str, Any]
 
     @property
     def partition(self) -> str:
@@ -215,8 +207,7 @@ class FactEvent:
         return getattr(self.payload, "seller_id", None)
 
 
-@dataclass(frozen=True)
-class OrderFacts:
+class OrderFacts(NamedTuple):
     """Everything stored under one order: the order and its disputes, reviews, messages."""
 
     order: OrderData | None

@@ -13,16 +13,14 @@ late, repeated or out-of-order facts always end up counted once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
 from chalicelib.domain.scenarios import Text
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(NamedTuple):
     code: str
     name: Text
     window_days: int
@@ -79,8 +77,7 @@ def review_flags(review: ReviewData) -> dict[str, Flags]:
     return {"negative_review_rate": (int(review.rating <= 2), 1)}
 
 
-@dataclass(frozen=True)
-class CleaningWindow:
+class CleaningWindow(NamedTuple):
     """After an upheld malicious_dispute: this buyer's bad orders at this seller placed in
     [start, end) leave the order metrics."""
 
@@ -92,8 +89,7 @@ class CleaningWindow:
         return self.start <= when < self.end
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     unit: str  # "ORDER" or "REVIEW#<id>"
     seller_id: str
     day: date

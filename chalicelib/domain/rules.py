@@ -9,10 +9,11 @@ configuration (``Thresholds``; overrides via ``RULE_THRESHOLDS``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from chalicelib.domain.address import address_problems
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
@@ -42,8 +43,7 @@ class Thresholds:
         return {f.name for f in fields(cls)}
 
 
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     name: str
     observed: Any
     threshold: Any
@@ -69,19 +69,17 @@ def equals(name: str, observed: Any, expected: Any) -> Criterion:
     return Criterion(name, observed, expected, "==", observed == expected)
 
 
-@dataclass(frozen=True)
-class BuyerActivity:
+class BuyerActivity(NamedTuple):
     """A buyer's facts within the assessment window, and other sellers' upheld complaints."""
 
     orders: tuple[OrderData, ...] = ()
     disputes: tuple[DisputeData, ...] = ()
     reviews: tuple[ReviewData, ...] = ()
     #: scenario -> ids of *other* sellers with an upheld complaint against this buyer in W
-    upheld_elsewhere: dict[str, frozenset[str]] = field(default_factory=dict)
+    upheld_elsewhere: Mapping[str, frozenset[str]] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     """Everything a rule may look at."""
 
     scenario: str
@@ -93,8 +91,7 @@ class Case:
     thresholds: Thresholds
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
     outcome: Literal["upheld", "rejected"]
     reason_code: str
     criteria: tuple[Criterion, ...]
@@ -111,8 +108,7 @@ class Assessment:
 PathCheck = Callable[[Case], list[Criterion]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     paths: tuple[PathCheck, ...]
     upheld_reason: str
     rejected_reason: Callable[[Case, Sequence[Criterion]], str]

@@ -8,11 +8,10 @@ eligibility checks (defined in ``eligibility.py``) that must pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     zh: str
     en: str
 
@@ -20,8 +19,7 @@ class Text:
         return {"zh": self.zh, "en": self.en}
 
 
-@dataclass(frozen=True)
-class SubReason:
+class SubReason(NamedTuple):
     code: str
     name: Text
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
@@ -15,11 +14,10 @@ from chalicelib.services.metrics import refresh_order
 METRIC_FACTS = frozenset({"order", "dispute", "review"})
 
 
-@dataclass(frozen=True)
-class EventResult:
+class EventResult(NamedTuple):
     event_id: str | None
     status: str  # accepted | duplicate | stale | rejected
-    error: dict[str, Any] | None = field(default=None)
+    error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"event_id": self.event_id, "status": self.status}
