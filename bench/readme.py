@@ -66,7 +66,7 @@ def render(results: dict[str, Any]) -> str:
         f"**Cold start** ({cold['measured_on']}): importing `app.py` takes "
         f"{cold['import_app_ms']} ms against {cold['import_chalice_pynamodb_ms']} ms for "
         f"chalice + pynamodb alone: {cold['ratio']}×, {_verdict(cold['ratio'], COLD_START_TARGET)}"
-        ". That is the whole cold start of the schedule functions.  The HTTP function's first "
+        ". That is the whole cold start of the schedule functions. The HTTP function's first "
         f"request also loads the request schemas (pydantic): {cold['with_request_schemas_ms']} ms"
         f" in all, {cold['with_request_schemas_ratio']}×; the fact consumer's first message "
         f"loads the event schemas: {cold['with_event_schemas_ms']} ms, "
