@@ -60,6 +60,7 @@ class Settings:
         return ExemptionPolicy(
             window_days=self.thresholds.window_days,
             cleaning_days=self.cleaning_days,
+            due_after=timedelta(hours=self.exemption_due_hours),
             alert_after=timedelta(hours=self.exemption_alert_hours),
         )
 

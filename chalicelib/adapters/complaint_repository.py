@@ -152,7 +152,7 @@ class ComplaintRepository:
         self.decode = ItemDecoder(self.model)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
-        self.exemption_due = timedelta(hours=settings.exemption_due_hours)
+        self.exemption_due = settings.exemption_policy.due_after
 
     def _shard(self, complaint_id: str) -> str:
         return shard_of(complaint_id, self.shards)

@@ -50,7 +50,7 @@ def submit_complaint() -> Response:
     if complaint.decision is not None:
         count("DecisionsByRules")
     return Response(
-        body=complaint_view(complaint),
+        body=complaint_view(complaint, settings.exemption_policy.due_after),
         status_code=201,
         headers={"Location": f"/complaints/{complaint.complaint_id}"},
     )
@@ -77,7 +77,8 @@ def list_complaints() -> dict[str, Any]:
         after_key=after_key,
     )
     next_cursor = cursor_for(settings.cursor_secret, page.last_key, owner=seller_id, query=bound_to)
-    return {"items": [complaint_view(c) for c in page.items], "next_cursor": next_cursor}
+    due = settings.exemption_policy.due_after
+    return {"items": [complaint_view(c, due) for c in page.items], "next_cursor": next_cursor}
 
 
 @bp.route("/complaints/{complaint_id}", methods=["GET"])
@@ -91,4 +92,4 @@ def get_complaint(complaint_id: str) -> dict[str, Any]:
         now=clock.now(),
         months=settings.listing_months,
     )
-    return complaint_view(complaint)
+    return complaint_view(complaint, settings.exemption_policy.due_after)

@@ -37,16 +37,18 @@ def review_queue() -> dict[str, Any]:
     next_cursor = cursor_for(
         settings.cursor_secret, page.last_key, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
-    return {"items": [review_view(c) for c in page.items], "next_cursor": next_cursor}
+    due = settings.exemption_policy.due_after
+    return {"items": [review_view(c, due) for c in page.items], "next_cursor": next_cursor}
 
 
 @bp.route("/review/complaints/{complaint_id}", methods=["GET"])
 @endpoint("operator", response="ReviewComplaintOut", errors=(404,))
 def review_complaint(complaint_id: str) -> dict[str, Any]:
-    complaint = ComplaintRepository(get_settings()).get(complaint_id)
+    settings = get_settings()
+    complaint = ComplaintRepository(settings).get(complaint_id)
     if complaint is None:
         raise NotFound("complaint not found")
-    return review_view(complaint)
+    return review_view(complaint, settings.exemption_policy.due_after)
 
 
 @bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
@@ -70,7 +72,7 @@ def decide(complaint_id: str) -> dict[str, Any]:
     count("DecisionsByOperator")
     if decided.decision is not None and decided.decision.decided_at > decided.due_at:
         count("SlaBreaches")
-    return review_view(decided)
+    return review_view(decided, settings.exemption_policy.due_after)
 
 
 @bp.route("/review/sla", methods=["GET"])

@@ -6,6 +6,7 @@ who did what."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.complaints import Complaint
@@ -29,8 +30,9 @@ def _assessment_view(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def complaint_view(complaint: Complaint) -> dict[str, Any]:
-    """What the seller who filed it sees."""
+def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
+    """What the seller who filed it sees (``exemption_due``: the exemption policy's
+    ``due_after``, the same the repository schedules the exemption job with)."""
     scenario = get_scenario(complaint.scenario)
     decision = complaint.decision
     return {
@@ -56,7 +58,7 @@ def complaint_view(complaint: Complaint) -> dict[str, Any]:
             "criteria": [dict(c) for c in decision.criteria],
             "unmet_criteria": [c["name"] for c in decision.criteria if not c.get("met")],
         },
-        "exemption": complaint.exemption_state(),
+        "exemption": complaint.exemption_state(exemption_due),
         "history": [
             {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
             for h in complaint.history
@@ -64,9 +66,9 @@ def complaint_view(complaint: Complaint) -> dict[str, Any]:
     }
 
 
-def review_view(complaint: Complaint) -> dict[str, Any]:
+def review_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
     """What a platform reviewer sees."""
-    view = complaint_view(complaint)
+    view = complaint_view(complaint, exemption_due)
     view["seller_id"] = complaint.seller_id
     view["escalated_at"] = to_iso(complaint.escalated_at) if complaint.escalated_at else None
     view["recommendation"] = (

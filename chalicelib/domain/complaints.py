@@ -78,12 +78,13 @@ class Complaint:
     def is_pending(self) -> bool:
         return self.status == "pending"
 
-    def exemption_state(self, due_hours: int = 72) -> dict[str, Any]:
-        """not_applicable (not upheld), scheduled (with its due-by time) or applied."""
+    def exemption_state(self, due_after: timedelta) -> dict[str, Any]:
+        """not_applicable (not upheld), scheduled (due ``due_after`` after the decision)
+        or applied."""
         if self.status != "upheld" or self.decision is None:
             return {"status": "not_applicable"}
         if self.exemption_applied_at is None:
-            due_by = self.decision.decided_at + timedelta(hours=due_hours)
+            due_by = self.decision.decided_at + due_after
             return {"status": "scheduled", "due_by": to_iso(due_by)}
         return {
             "status": "applied",
@@ -144,6 +145,8 @@ class ExemptionPolicy(NamedTuple):
 
     window_days: int = 90  # W: malicious_ordering exempts the buyer's orders this far back
     cleaning_days: int = 90
+    #: An upheld complaint's exemption is due this long after the decision (the promise).
+    due_after: timedelta = timedelta(hours=72)
     alert_after: timedelta = timedelta(hours=48)
 
 

@@ -362,3 +362,21 @@ def test_every_exemption_of_a_simulated_month_is_applied_within_72_hours(
                 T0.fromisoformat(body["decided_at"].replace("Z", "+00:00")) + timedelta(hours=72)
             ).strftime("%Y-%m-%dT%H:%M:%SZ")
         )
+
+
+def test_the_shown_exemption_deadline_is_the_configured_one_the_job_is_scheduled_with(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters.models import complaint_model
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("EXEMPTION_DUE_HOURS", "24")
+    complaint = uphold(api, "o-r", "malicious_review")
+    expected = {"status": "scheduled", "due_by": "2026-11-21T08:00:00Z"}
+    assert complaint["exemption"] == expected
+    complaint_id = complaint["complaint_id"]
+    assert api.call("GET", f"/complaints/{complaint_id}").body["exemption"] == expected
+    review = api.call("GET", f"/review/complaints/{complaint_id}", role="operator")
+    assert review.body["exemption"] == expected
+    stored = complaint_model(get_settings()).get(complaint_id)
+    assert stored.exempt_due == expected["due_by"]
