@@ -97,7 +97,6 @@ class MetricsRepository:
         old: StoredContribution | None,
         new: Contribution,
         deltas: dict[tuple[str, date], dict[str, int]],
-        connection: Any,
     ) -> None:
         """Store ``new`` and add ``deltas`` to the day counters, atomically, only if the
         stored contribution is still ``old``."""
@@ -114,6 +113,7 @@ class MetricsRepository:
             self.facts.pk.does_not_exist() if old is None else self.facts.version == revision
         )
         try:
+            connection = self.facts._get_connection().connection
             with TransactWrite(connection=connection) as transaction:
                 transaction.save(item, condition=condition)
                 for (seller_id, day), counters in deltas.items():
@@ -129,9 +129,6 @@ class MetricsRepository:
             if exc.cause_response_code == "TransactionCanceledException":
                 raise ContributionConflict(new.unit) from exc
             raise
-
-    def connection(self) -> Any:
-        return self.facts._get_connection().connection
 
     # exemptions and cleaning periods -------------------------------------------------
     def put_exemption(
@@ -216,11 +213,14 @@ class MetricsRepository:
             actions=[self.facts.data.set(entry)]
         )
 
-    def exemption_log(self, seller_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]:
+        """The seller's exemptions that took effect at or after ``since``: one Query (paged
+        through: the keys follow complaint ids, not time, so no limit can stand for "the
+        newest")."""
         condition = self.facts.sk.startswith("EXEMPTION#")
-        return [
-            dict(i.data)
-            for i in self.facts.query(
-                f"METRICS#{seller_id}", range_key_condition=condition, limit=limit
-            )
-        ]
+        after = to_iso(since)
+        entries = (
+            dict(i.data or {})
+            for i in self.facts.query(f"METRICS#{seller_id}", range_key_condition=condition)
+        )
+        return [e for e in entries if e.get("effective_at", "") >= after]

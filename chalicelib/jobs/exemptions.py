@@ -20,7 +20,6 @@ def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
     adapters = Adapters.from_settings(settings)
     report = run_exemption_job(
         adapters,
-        adapters.metrics,
         now=clock.now(),
         policy=settings.exemption_policy,
         sla=settings.sla_policy,

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
+from chalicelib.adapters.metrics_repository import ContributionConflict
 from chalicelib.adapters.unit import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict
@@ -40,7 +40,6 @@ def _buyer_orders_at_seller(
 
 def apply_exemption(
     adapters: Adapters,
-    metrics: MetricsRepository,
     complaint: Complaint,
     now: datetime,
     policy: ExemptionPolicy,
@@ -48,6 +47,7 @@ def apply_exemption(
 ) -> Complaint:
     decision = complaint.decision
     assert decision is not None and complaint.status == "upheld"
+    metrics = adapters.metrics
     decided_at = decision.decided_at
     entry = metrics.start_exemption_log(
         complaint.seller_id,
@@ -109,8 +109,10 @@ def apply_exemption(
                     row.update(scope="review", review_id=unit.removeprefix("REVIEW#"))
                 rows.append(row)
             refresh.add(order_id)
-    for order_id in sorted(refresh):
-        refresh_order(adapters.facts, metrics, order_id)
+    if refresh:  # all of the complaint's seller and buyer: one read of their cleaning periods
+        cleaning = metrics.cleaning_windows(complaint.seller_id, complaint.buyer_id)
+        for order_id in sorted(refresh):
+            refresh_order(adapters.facts, metrics, order_id, cleaning)
     after = current_values(metrics, complaint.seller_id, now)
     touched = sorted({row["metric"] for row in rows})
     entry = {
@@ -146,7 +148,6 @@ class ExemptionReport:
 
 def run_exemption_job(
     adapters: Adapters,
-    metrics: MetricsRepository,
     *,
     now: datetime,
     policy: ExemptionPolicy,
@@ -171,7 +172,7 @@ def run_exemption_job(
                 adapters.publisher.publish(complaint_event(complaint, "exemption_overdue"))
                 report.actions["alerted"] += 1
             try:
-                applied = apply_exemption(adapters, metrics, complaint, now, policy, sla)
+                applied = apply_exemption(adapters, complaint, now, policy, sla)
             except Conflict:
                 report.actions["raced"] += 1
             except (ContributionConflict, PynamoDBException, BotoCoreError, ClientError):

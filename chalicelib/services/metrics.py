@@ -7,31 +7,45 @@ from typing import Any
 
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
-from chalicelib.domain.metrics import LONGEST_WINDOW, contributions, counter_delta, metric_values
+from chalicelib.domain.metrics import (
+    LONGEST_WINDOW,
+    CleaningWindow,
+    contributions,
+    counter_delta,
+    metric_values,
+)
 from chalicelib.domain.timeutil import months_before, to_iso
 
 ATTEMPTS = 3
 
 
-def refresh_order(facts: FactRepository, metrics: MetricsRepository, order_id: str) -> int:
+def refresh_order(
+    facts: FactRepository,
+    metrics: MetricsRepository,
+    order_id: str,
+    cleaning: list[CleaningWindow] | None = None,
+) -> int:
     """Recompute the contributions of an order's units (the order, its reviews) from its
     facts, exemptions and the buyer's cleaning periods; write only what changed.
 
     Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
-    one Query of the order partition, one of the cleaning periods, and one transaction per
-    changed unit.  Returns how many units changed."""
+    one Query of the order partition, one of the cleaning periods (unless the caller, which
+    refreshes several orders of one seller and buyer, passes them as ``cleaning``), and one
+    transaction per changed unit.  Returns how many units changed."""
     for _ in range(ATTEMPTS):
         partition = metrics.partition_from_items(facts.order_items(order_id))
         order = partition.facts.order
-        cleaning = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
+        windows = cleaning
+        if windows is None:
+            windows = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
         changed = 0
         try:
-            for new in contributions(partition.facts, partition.exemptions, cleaning):
+            for new in contributions(partition.facts, partition.exemptions, windows):
                 old = partition.contributions.get(new.unit)
                 if old is not None and old.contribution == new:
                     continue
                 delta = counter_delta(old.contribution if old else None, new)
-                metrics.write_contribution(order_id, old, new, delta, metrics.connection())
+                metrics.write_contribution(order_id, old, new, delta)
                 changed += 1
         except ContributionConflict:
             continue  # someone else refreshed meanwhile: read again
@@ -49,9 +63,8 @@ def seller_metrics(
 ) -> dict[str, Any]:
     """Each metric raw and after exemptions, and the exemptions applied in the last
     ``months`` months (the seller API shows nothing older): two Queries."""
-    since = to_iso(months_before(now, months))
     return {
         "as_of": to_iso(now),
         "metrics": current_values(metrics, seller_id, now),
-        "exemptions": [e for e in metrics.exemption_log(seller_id) if e["effective_at"] >= since],
+        "exemptions": metrics.exemption_log(seller_id, since=months_before(now, months)),
     }

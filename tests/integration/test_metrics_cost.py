@@ -6,6 +6,7 @@ from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
+from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
 from tests.builders import T0, order_event
@@ -52,3 +53,16 @@ def test_ingesting_a_fact_twice_counts_it_once(settings: Settings) -> None:
         ingest_events(facts, metrics, [event], T0)
     raw = seller_metrics(metrics, "s-1", T0)["metrics"]["cancellation_rate"]["raw"]
     assert (raw["numerator"], raw["denominator"]) == (1, 1)
+
+
+def test_the_exemption_log_shows_every_recent_entry_however_many_older_ones_there_are(
+    settings: Settings,
+) -> None:
+    """Entries are keyed by complaint id, not time: recent ones must not be crowded out."""
+    metrics = MetricsRepository(settings)
+    old, recent = T0 - timedelta(days=300), T0 - timedelta(days=3)
+    for i in range(120):  # ids of old entries sort before the recent ones
+        at = old if i < 110 else recent
+        metrics.start_exemption_log("s-1", f"c_{i:03d}", at, {"effective_at": to_iso(at)})
+    shown = seller_metrics(metrics, "s-1", T0)["exemptions"]
+    assert sorted(e["effective_at"] for e in shown) == [to_iso(recent)] * 10
