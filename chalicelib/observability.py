@@ -155,14 +155,15 @@ def hours(name: str, value: float) -> None:
 
 
 def _correlation_id(event: Any) -> str:
+    """An HTTP caller's valid ``X-Correlation-Id``, else the request id (API Gateway's for
+    HTTP, Lambda's for queue and schedule events), else a fresh one."""
     if isinstance(event, Request):
         given = event.headers.get(CORRELATION_HEADER.lower()) if event.headers else None
         if given and _VALID_ID.match(given):
             return str(given)
-    context = getattr(event, "context", None)
-    request_id = getattr(context, "aws_request_id", None)
-    if isinstance(event, Request):
-        request_id = (event.context or {}).get("requestId") or request_id
+        request_id = (event.context or {}).get("requestId")
+    else:
+        request_id = getattr(getattr(event, "context", None), "aws_request_id", None)
     return str(request_id or uuid.uuid4())
 
 

@@ -23,14 +23,17 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-PROVIDED_BY_THE_RUNTIME = ("botocore/", "boto3/", "s3transfer/")
+PROVIDED_BY_THE_RUNTIME = frozenset({"botocore", "boto3", "s3transfer"})
 
 
 def _provided(name: str) -> bool:
+    """Is this zip entry part of a package (or its metadata) the runtime provides?"""
     top = name.split("/", 1)[0]
-    return name.startswith(PROVIDED_BY_THE_RUNTIME) or (
-        top.endswith(".dist-info") and top.split("-", 1)[0] in {"botocore", "boto3", "s3transfer"}
-    )
+    if top.endswith(".dist-info"):
+        top = top.split("-", 1)[0]
+    elif "/" not in name:
+        return False  # a top-level module file, not a package directory
+    return top in PROVIDED_BY_THE_RUNTIME
 
 
 def _bytecode(tree: Path) -> None:

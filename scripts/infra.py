@@ -27,10 +27,10 @@ from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import get_settings
 from chalicelib.jobs.facts_queue import FACTS_QUEUE
 from chalicelib.jobs.sla_sweep import SWEEP_QUEUE
+from chalicelib.observability import NAMESPACE, SERVICE
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = "seller-report-center"
-NAMESPACE = "SellerReportCenter"
+APP = SERVICE  # the service dimension of every metric, so the alarms find them
 #: Chalice's resource names for the functions it packages, and their queue event sources.
 FUNCTIONS = ("APIHandler", "OnFactMessages", "SlaSweep", "SlaSweepWorker", "ExemptionJob")
 QUEUE_EVENTS = {

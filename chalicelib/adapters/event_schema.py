@@ -21,7 +21,6 @@ from chalicelib.domain.facts import (
     FactType,
     OrderStatus,
     payload_from_dict,
-    payload_to_dict,
 )
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -137,5 +136,4 @@ def parse_event(raw: Any) -> FactEvent:
         version=envelope.version,
         occurred_at=envelope.occurred_at,
         payload=payload,
-        data=payload_to_dict(payload),
     )

@@ -34,9 +34,10 @@ _ORDER_PAYLOADS: dict[str, type[Any]] = {
 def facts_from_items(items: list[FactModel]) -> OrderFacts:
     found: dict[str, list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS}
     for item in items:
-        payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
+        kind = item.sk.split("#", 1)[0]
+        payload_type = _ORDER_PAYLOADS.get(kind)
         if payload_type is not None and item.data is not None:
-            found[item.sk.split("#", 1)[0]].append(payload_from_dict(payload_type, item.data))
+            found[kind].append(payload_from_dict(payload_type, item.data))
     orders = found["ORDER"]
     return OrderFacts(
         order=orders[0] if orders else None,

@@ -158,7 +158,11 @@ class FactEvent(NamedTuple):
     version: int
     occurred_at: datetime
     payload: Any
-    data: dict[str, Any]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The payload's stored form (``payload_to_dict``)."""
+        return payload_to_dict(self.payload)
 
     @property
     def partition(self) -> str:
@@ -169,14 +173,10 @@ class FactEvent(NamedTuple):
 
     @property
     def sort_key(self) -> str:
-        ids = {
-            "order": "",
-            "dispute": self.data.get("dispute_id"),
-            "review": self.data.get("review_id"),
-            "message": self.data.get("message_id"),
-            "buyer": "",
-        }
-        return f"{self.type.upper()}#{ids[self.type]}"
+        # an order's disputes, reviews and messages each have their own id; the order and
+        # the buyer are the only ones of their kind in their partition
+        own_id = "" if self.type in ("order", "buyer") else getattr(self.payload, f"{self.type}_id")
+        return f"{self.type.upper()}#{own_id}"
 
     @property
     def activity_time(self) -> datetime | None:

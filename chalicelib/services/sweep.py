@@ -46,8 +46,9 @@ def process_due(
     complaint, done = stored.complaint, []
     waiting: list[datetime] = []  # when to look again at events their writer is delivering
     for kind, event in stored.outbox.items():
-        if now < policy.redeliver_at(event):
-            waiting.append(policy.redeliver_at(event))
+        redeliver_at = policy.redeliver_at(event)
+        if now < redeliver_at:
+            waiting.append(redeliver_at)
             continue
         deliver(adapters, complaint, kind, event, policy)
         done.append(f"delivered:{kind}")
