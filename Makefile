@@ -11,6 +11,13 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cks
 DYNALITE := tools/dynalite/node_modules/.bin/dynalite
 # dynalite plus TransactWriteItems, which dynalite itself lacks (see the file's header)
 DYNALITE_SERVER := node tools/dynalite/server.js
+# Starts dynalite on a free port for the rest of the recipe line (stopped when it ends) and
+# leaves DYNALITE_ENDPOINT=... to prefix the command that uses it; the pytest fixture waits
+# for it to answer.
+WITH_DYNALITE = port=$$($(PY) -c "from scripts.local import free_port; print(free_port())"); \
+	$(DYNALITE_SERVER) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
+	> .dynalite.log 2>&1 & pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
+	DYNALITE_ENDPOINT=http://127.0.0.1:$$port
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: install run test lint typecheck unit clean package infra-check openapi bench
@@ -42,17 +49,11 @@ $(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
 ## Lint, type-check and run the whole test suite (with dynalite, a second DynamoDB server,
 ## started here for the race and persistence tests and stopped afterwards).
 test: lint typecheck $(DYNALITE)
-	@port=$$($(PY) -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"); \
-	$(DYNALITE_SERVER) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 > .dynalite.log 2>&1 & \
-	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
-	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m pytest
+	@$(WITH_DYNALITE) $(PY) -m pytest
 
 ## Performance figures (table + bench/results.json), against dynalite and chalice local
 bench: $(STAMP) $(DYNALITE) package
-	@port=$$($(PY) -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"); \
-	$(DYNALITE_SERVER) --port $$port --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 > .dynalite.log 2>&1 & \
-	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; sleep 1; \
-	DYNALITE_ENDPOINT=http://127.0.0.1:$$port $(PY) -m bench.run && $(PY) -m bench.readme
+	@$(WITH_DYNALITE) $(PY) -m bench.run && $(PY) -m bench.readme
 
 ## Regenerate the committed OpenAPI document from the routes' models
 openapi: $(STAMP)

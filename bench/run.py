@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from scripts.local import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -94,30 +95,18 @@ def _first_page(adapters: Any, seller_id: str, now: datetime) -> Any:
     )
 
 
-def _timed_with_requests(
-    settings: Any, action: Callable[[], Any], runs: int
-) -> tuple[list[float], list[float]]:
-    """Per run: the action's wall time, and the time its DynamoDB requests took (ms)."""
-    from bench.dynamo_calls import time_dynamodb_calls
-
-    totals, requests = [], []
-    for _ in range(runs):
-        with time_dynamodb_calls(settings) as durations:
-            totals.extend(_timed(action, 1))
-        requests.append(sum(durations))
-    return totals, requests
-
-
 def _interleaved(
     settings: Any, direct: Callable[[], Any], through_api: Callable[[], Any], runs: int
 ) -> dict[str, Any]:
     """The same operation in-process (its DynamoDB requests timed as they are made) and
     through the API, alternately, so both see the same data and the same machine load."""
+    from bench.dynamo_calls import time_dynamodb_calls
+
     direct_ms, dynamo_ms, api_ms = [], [], []
     for _ in range(runs):
-        totals, requests = _timed_with_requests(settings, direct, 1)
-        direct_ms += totals
-        dynamo_ms += requests
+        with time_dynamodb_calls(settings) as durations:
+            direct_ms += _timed(direct, 1)
+        dynamo_ms.append(sum(durations))
         api_ms += _timed(through_api, 1)
     return {
         "api_ms": {
@@ -321,17 +310,11 @@ def cost_against_size(endpoint: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ 3 & 5. through chalice local
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class LocalApi:
     def __init__(self, settings: Any) -> None:
         from chalicelib.api.auth import mint_token
 
-        self.port = _free_port()
+        self.port = free_port()
         self.token = mint_token(
             settings, subject="s-api", role="seller", expires_at=NOW + timedelta(hours=2)
         )
@@ -350,13 +333,7 @@ class LocalApi:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("chalice local did not start")
+        wait_until_serving(f"http://127.0.0.1:{self.port}/health", self.process, timeout=30)
 
     def call(self, method: str, path: str, body: Any = None) -> int:
         request = urllib.request.Request(
@@ -413,8 +390,8 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
     api = LocalApi(settings)
     try:
 
-        def http_submit() -> int:
-            order_id = f"h{next(http_ids)}"
+        def http_submit(order_id: str | None = None) -> int:
+            order_id = order_id or f"h{next(http_ids)}"
             body = {"order_id": order_id, "scenario": API_SCENARIO, "description": "bench"}
             return api.call("POST", "/complaints", body)
 
@@ -436,17 +413,9 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
                 done: list[int] = done, lock: threading.Lock = lock, deadline: float = deadline
             ) -> None:
                 while time.monotonic() < deadline:
-                    with lock:
+                    with lock:  # the shared id counter
                         order_id = f"h{next(http_ids)}"
-                    api.call(
-                        "POST",
-                        "/complaints",
-                        {
-                            "order_id": order_id,
-                            "scenario": "malicious_ordering",
-                            "description": "bench",
-                        },
-                    )
+                    http_submit(order_id)
                     with lock:
                         done[0] += 1
 
@@ -533,6 +502,7 @@ def main() -> int:
     if not dynalite:
         print("DYNALITE_ENDPOINT is not set: run `make bench`", file=sys.stderr)
         return 2
+    wait_until_serving(dynalite)
     results: dict[str, Any] = {
         "measured_at": NOW.isoformat(),
         "machine": os.uname().machine,

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server started right after)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -46,7 +48,7 @@ def _prepare_environment() -> Any:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per DynamoDB request
-    port = int(os.environ.get("MOTO_PORT") or _free_port())
+    port = int(os.environ.get("MOTO_PORT") or free_port())
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{port}"
@@ -105,17 +107,23 @@ def _run_jobs_forever(stop: threading.Event, interval: float) -> None:
                 print(f"[jobs] {name}: {result}", flush=True)
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_until_serving(
+    url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 10
+) -> None:
+    """Return once ``url`` answers HTTP, whatever the status; ``RuntimeError`` when
+    ``process`` (the server, if we started it) exits or ``timeout`` passes first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"chalice local exited with {process.returncode}")
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1):
+            with urllib.request.urlopen(url, timeout=1):
                 return
+        except urllib.error.HTTPError:
+            return
         except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"chalice local did not answer on {url} within {timeout:g}s")
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on {url} within {timeout:g}s")
 
 
 def _print_banner(url: str, now: datetime) -> None:
@@ -187,7 +195,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, timeout=60)
+        try:
+            wait_until_serving(f"{url}/health", process, timeout=60)
+        except RuntimeError as exc:
+            raise SystemExit(f"chalice local did not start: {exc}") from exc
         jobs = threading.Thread(target=_run_jobs_forever, args=(stop, interval), daemon=True)
         jobs.start()
         _print_banner(url, now)

@@ -100,25 +100,32 @@ DYNALITE = ROOT / "tools" / "dynalite" / "node_modules" / ".bin" / "dynalite"
 DYNALITE_SERVER = ROOT / "tools" / "dynalite" / "server.js"
 
 
+def _wait_for_dynalite(endpoint: str, process: Any = None) -> None:
+    from scripts.local import wait_until_serving
+
+    try:
+        wait_until_serving(endpoint, process, timeout=10)
+    except RuntimeError as exc:
+        pytest.fail(f"dynalite is not serving: {exc}")
+
+
 @pytest.fixture(scope="session")
 def dynalite_endpoint() -> Iterator[str]:
     """dynalite — a real, concurrent DynamoDB implementation.  ``make test`` starts it and
     passes ``DYNALITE_ENDPOINT``; run directly, pytest starts one itself."""
     import os
-    import socket
     import subprocess
-    import time
-    import urllib.request
+
+    from scripts.local import free_port
 
     given = os.environ.get("DYNALITE_ENDPOINT")
     if given:
+        _wait_for_dynalite(given)
         yield given
         return
     if not DYNALITE.exists():
         pytest.fail("dynalite is not installed: run `make test` (it installs it)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [
             "node",
@@ -137,14 +144,7 @@ def dynalite_endpoint() -> Iterator[str]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(endpoint, timeout=1)  # any HTTP answer will do
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_for_dynalite(endpoint, process)
         yield endpoint
     finally:
         process.terminate()

@@ -22,6 +22,7 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
+from scripts.local import free_port
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -54,14 +55,8 @@ def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None
     assert len(DEMO_SELLERS) == 3
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"}
     env.update(PORT=str(port), LOCAL_JOB_INTERVAL_SECONDS="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
