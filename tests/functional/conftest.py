@@ -9,6 +9,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.adapters.models import complaint_model, fact_model
+from chalicelib.config import Settings
 from tests.conftest import ROOT
 
 
@@ -119,6 +121,17 @@ def published(aws: None, monkeypatch: pytest.MonkeyPatch) -> Published:
     )
     monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", topic)
     return Published(sqs, queue_url)
+
+
+def tables(settings: Settings) -> list[dict[str, Any]]:
+    """Every stored item of both tables, in a stable order: compare two snapshots to show
+    that a refused request or a failed write changed nothing (test-only scan)."""
+    items = [
+        i.to_simple_dict()
+        for m in (complaint_model(settings), fact_model(settings))
+        for i in m.scan()
+    ]
+    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))
 
 
 def scheduled_event(client: Client) -> dict[str, Any]:

@@ -16,14 +16,13 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from app import app
-from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.api.http import route_spec
 from chalicelib.api.openapi import build_document
 from chalicelib.config import DEV_JWT_SECRET, Settings
 from scripts.openapi import render
 from tests.builders import order_event, review_event
 from tests.conftest import ROOT
-from tests.functional.conftest import Api
+from tests.functional.conftest import Api, tables
 
 DOCUMENT = build_document(app)
 COMPONENTS = DOCUMENT["components"]
@@ -36,15 +35,6 @@ FUZZ = settings(
         HealthCheck.filter_too_much,
     ],
 )
-
-
-def tables(settings_: Settings) -> list[dict[str, Any]]:
-    items = [
-        i.to_simple_dict()
-        for m in (complaint_model(settings_), fact_model(settings_))
-        for i in m.scan()
-    ]
-    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))
 
 
 def check_documented(method: str, path: str, status: int, body: Any) -> None:

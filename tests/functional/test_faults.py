@@ -12,11 +12,11 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
-from chalicelib.adapters.models import complaint_model, fact_model
+from chalicelib.adapters.models import fact_model
 from chalicelib.config import Settings
 from tests.builders import order_event
 from tests.faults import dynamodb_fault
-from tests.functional.conftest import Api, Published, scheduled_event
+from tests.functional.conftest import Api, Published, scheduled_event, tables
 
 ATTEMPTS = 4  # PynamoDB's default: 1 + 3 retries, botocore standard retry mode
 
@@ -27,15 +27,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr("botocore.endpoint.time.sleep", slept.append)
     return slept
-
-
-def tables(settings: Settings) -> list[dict[str, Any]]:
-    items = [
-        i.to_simple_dict()
-        for m in (complaint_model(settings), fact_model(settings))
-        for i in m.scan()
-    ]
-    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))
 
 
 @pytest.fixture

@@ -25,23 +25,12 @@ from chalicelib.services.metrics import refresh_order
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event, review_event, submit
 
-pytestmark = pytest.mark.usefixtures("aws")
-
-
-@pytest.fixture(params=["dynalite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue("_dynalite_backend"))
-
-
-@pytest.fixture
-def _dynalite_backend(monkeypatch: pytest.MonkeyPatch, dynalite_endpoint: str) -> str:
-    import uuid
-
-    suffix = uuid.uuid4().hex[:10]
-    monkeypatch.setenv("DYNAMODB_ENDPOINT", dynalite_endpoint)
-    monkeypatch.setenv("COMPLAINTS_TABLE", f"r{suffix}-complaints")
-    monkeypatch.setenv("FACTS_TABLE", f"r{suffix}-facts")
-    return "dynalite"
+# Races need a server that is safe for concurrent conditional writes: dynalite only
+# (the conftest's ``backend`` fixture, given just one of its parameters).
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.parametrize("backend", ["dynalite"], indirect=True),
+]
 
 
 class Collecting:
