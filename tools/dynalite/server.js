@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * dynalite + TransactWriteItems (and TransactGetItems).
+ * dynalite + TransactWriteItems.
  *
  * Why: dynalite 4.0.0 (pinned in package.json) has no TransactWriteItems, and the upstream
  * pull requests were never merged (see architect/dynalite#143). The app writes its metric
@@ -66,7 +66,6 @@ const checks = { // validation module and the fields a TransactItem of that kind
   Update: [ require('dynalite/validations/updateItem'), [ 'Key', 'UpdateExpression', 'ConditionExpression' ] ],
   Delete: [ require('dynalite/validations/deleteItem'), [ 'Key', 'ConditionExpression' ] ],
   ConditionCheck: [ require('dynalite/validations/deleteItem'), [ 'Key', 'ConditionExpression' ] ],
-  Get: [ require('dynalite/validations/getItem'), [ 'Key', 'ProjectionExpression' ] ],
 }
 const COMMON = [ 'TableName', 'ExpressionAttributeNames', 'ExpressionAttributeValues' ]
 const CAPACITY = { type: 'String', enum: [ 'INDEXES', 'TOTAL', 'NONE' ] }
@@ -92,7 +91,7 @@ function parseItems (data, kinds) {
     if (typeof raw != 'object') throw validationError('Invalid ' + kind + ' in TransactItems')
     let req = {}
     for (const f of COMMON.concat(fields)) if (raw[f] != null) req[f] = raw[f]
-    if (data.ReturnConsumedCapacity && kind != 'Get') req.ReturnConsumedCapacity = data.ReturnConsumedCapacity
+    if (data.ReturnConsumedCapacity) req.ReturnConsumedCapacity = data.ReturnConsumedCapacity
     req = validations.checkTypes(req, check.types)
     validations.checkValidations(req, check.types, check.custom, store)
     if (kind == 'Update' && req.UpdateExpression == null)
@@ -173,7 +172,8 @@ function recordingStore (writes) {
 
 // Applies the recorded writes. dynalite's sub-dbs prefix their keys and pass them on to
 // store.db.batch synchronously, so collecting those prefixed operations gives one batch of
-// the main LevelDB (atomic). If that ever stops holding, fall back to one write at a time.
+// the main LevelDB (atomic). If that ever stops holding (another dynalite version), the
+// transaction fails rather than being written non-atomically.
 function commit (writes, cb) {
   const ops = [], mainBatch = store.db.batch
   store.db.batch = prefixed => { ops.push(...prefixed) }
@@ -181,12 +181,9 @@ function commit (writes, cb) {
     for (const w of writes) w.db.batch([ w.type == 'put' ? { type: 'put', key: w.key, value: w.value } : { type: 'del', key: w.key } ], () => {})
   }
   finally { store.db.batch = mainBatch }
-  if (ops.length == writes.length) return ops.length ? store.db.batch(ops, cb) : cb(null)
-  ;(function next (i) {
-    if (i == writes.length) return cb(null)
-    const w = writes[i], done = err => err ? cb(err) : next(i + 1)
-    w.type == 'put' ? w.db.put(w.key, w.value, done) : w.db.del(w.key, done)
-  })(0)
+  if (ops.length != writes.length)
+    return cb(new Error('dynalite no longer batches sub-db writes synchronously: cannot commit atomically'))
+  return ops.length ? store.db.batch(ops, cb) : cb(null)
 }
 
 function series (entries, fn, cb) {
@@ -250,25 +247,6 @@ function transactWriteItems (data, cb) {
   })
 }
 
-function transactGetItems (data, cb) {
-  const entries = parseItems(data, [ 'Get' ])
-  resolveKeys(entries, function (err) {
-    if (err) return cb(err)
-    lockAll(entries, function (releaseAll) {
-      series(entries, readOld, function (err) {
-        releaseAll()
-        if (err) return cb(err)
-        const responses = entries.map(function (e) {
-          e.units = db.capacityUnits(e.old, true, true)
-          if (!e.old) return {}
-          return { Item: e.req._projection ? db.mapPaths(e.req._projection.paths, e.old) : e.old }
-        })
-        cb(null, withCapacity({ Responses: responses }, data.ReturnConsumedCapacity, entries, 2))
-      })
-    })
-  })
-}
-
 // Transactions cost two underlying reads/writes per item; summed per table.
 function withCapacity (result, mode, entries, factor) {
   if (mode != 'TOTAL' && mode != 'INDEXES') return result
@@ -281,7 +259,6 @@ function withCapacity (result, mode, entries, factor) {
 
 const handlers = {
   'DynamoDB_20120810.TransactWriteItems': transactWriteItems,
-  'DynamoDB_20120810.TransactGetItems': transactGetItems,
 }
 
 // ---- HTTP -------------------------------------------------------------------------------------
