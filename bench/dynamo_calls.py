@@ -18,15 +18,17 @@ def _hooks(settings: Settings, hooks: dict[str, Callable[..., None]]) -> Iterato
     clients = {
         id(c): c for c in (m._get_connection().connection.client for m in all_models(settings))
     }
+    # one unique id per hook, so that blocks can nest (counting and timing at once)
+    ids = {event: f"bench-{event}-{id(hook)}" for event, hook in hooks.items()}
     for client in clients.values():
         for event, hook in hooks.items():
-            client.meta.events.register(event, hook, unique_id=f"bench-{event}")
+            client.meta.events.register(event, hook, unique_id=ids[event])
     try:
         yield
     finally:
         for client in clients.values():
             for event in hooks:
-                client.meta.events.unregister(event, unique_id=f"bench-{event}")
+                client.meta.events.unregister(event, unique_id=ids[event])
 
 
 @contextmanager
@@ -44,7 +46,12 @@ def count_dynamodb_calls(settings: Settings) -> Iterator[Counter[str]]:
 @contextmanager
 def time_dynamodb_calls(settings: Settings) -> Iterator[list[float]]:
     """Milliseconds each request inside the block took, from the client's call to its parsed
-    response (serialisation, HTTP round trip, parsing): the time of the requests themselves."""
+    response: the whole SDK call (validation and serialisation, signing, HTTP round trip,
+    parsing), i.e. what the same request costs when made directly with a DynamoDB client.
+
+    ``provide-client-params`` is the first event of a botocore API call and ``after-call``
+    its last; both carry the call's own ``context`` dict.  (``before-call`` would start the
+    clock only after the request is serialised.)"""
     durations: list[float] = []
 
     def start(context: dict[str, Any], **_: Any) -> None:
@@ -53,5 +60,7 @@ def time_dynamodb_calls(settings: Settings) -> Iterator[list[float]]:
     def stop(context: dict[str, Any], **_: Any) -> None:
         durations.append((time.perf_counter() - context["bench_started"]) * 1000)
 
-    with _hooks(settings, {"before-call.dynamodb.*": start, "after-call.dynamodb.*": stop}):
+    with _hooks(
+        settings, {"provide-client-params.dynamodb.*": start, "after-call.dynamodb.*": stop}
+    ):
         yield durations
