@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import Index
 from pynamodb.pagination import ResultIterator
 
-from chalicelib.adapters.convert import ItemDecoder, conditional_failed, shard_of
+from chalicelib.adapters.convert import ItemDecoder, ItemEncoder, conditional_failed, shard_of
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
@@ -150,6 +150,7 @@ class ComplaintRepository:
     def __init__(self, settings: Settings) -> None:
         self.model = complaint_model(settings)
         self.decode = ItemDecoder(self.model)
+        self.encode = ItemEncoder(self.model)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
         self.exemption_due = settings.exemption_policy.due_after
@@ -174,10 +175,12 @@ class ComplaintRepository:
         outbox: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         """One conditional PutItem.  The key is derived from (order, scenario), so a second
-        complaint for the same pair fails inside DynamoDB, whoever wins a race."""
-        decision = complaint.decision
-        item = self.model(
-            complaint.complaint_id,
+        complaint for the same pair fails inside DynamoDB, whoever wins a race.  The item is
+        encoded by ``ItemEncoder`` (as the model would serialise it, without a model
+        object): a submission's write path."""
+        decision, shard = complaint.decision, self._shard(complaint.complaint_id)
+        values: dict[str, Any] = dict(
+            complaint_id=complaint.complaint_id,
             seller_id=complaint.seller_id,
             order_id=complaint.order_id,
             buyer_id=complaint.buyer_id,
@@ -188,26 +191,35 @@ class ComplaintRepository:
             status=complaint.status,
             submitted_at=complaint.submitted_at,
             due_at=complaint.due_at,
-            decided_at=decision.decided_at if decision else None,
-            decided_day=decision.decided_at.date().isoformat() if decision else None,
-            decided_by=decision.decided_by if decision else None,
-            decision=_decision_to_item(decision) if decision else None,
-            assessment=_assessment_to_item(complaint.assessment) if complaint.assessment else None,
             escalated_at=complaint.escalated_at,
             history=[h.as_dict() for h in complaint.history],
             list_key=list_key(complaint.submitted_at, complaint.complaint_id),
-            sweep_shard=self._shard(complaint.complaint_id) if sweep_at else None,
-            sweep_at=to_iso(sweep_at) if sweep_at else None,
-            queue_shard=self._shard(complaint.complaint_id) if complaint.is_pending else None,
-            queue_key=queue_key(complaint) if complaint.is_pending else None,
             outbox=dict(outbox or {}),
             expires_at=complaint.submitted_at + self.retention,
         )
-        if complaint.status == "upheld" and decision is not None:
-            item.exempt_shard = self._shard(complaint.complaint_id)
-            item.exempt_due = to_iso(decision.decided_at + self.exemption_due)
+        if complaint.assessment is not None:
+            values["assessment"] = _assessment_to_item(complaint.assessment)
+        if decision is not None:
+            values.update(
+                decided_at=decision.decided_at,
+                decided_day=decision.decided_at.date().isoformat(),
+                decided_by=decision.decided_by,
+                decision=_decision_to_item(decision),
+            )
+            if complaint.status == "upheld":  # the exemption job's work queue
+                due = decision.decided_at + self.exemption_due
+                values.update(exempt_shard=shard, exempt_due=to_iso(due))
+        if sweep_at is not None:
+            values.update(sweep_shard=shard, sweep_at=to_iso(sweep_at))
+        if complaint.is_pending:
+            values.update(queue_shard=shard, queue_key=queue_key(complaint))
+        item = self.encode(values)
         try:
-            item.save(condition=self.model.complaint_id.does_not_exist())
+            self.model._get_connection().put_item(
+                complaint.complaint_id,
+                attributes=item,
+                condition=self.model.complaint_id.does_not_exist(),
+            )
         except PutError as exc:
             if conditional_failed(exc):
                 raise DuplicateComplaint(complaint.complaint_id) from exc

@@ -5,8 +5,14 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from pynamodb.attributes import Attribute
 from pynamodb.constants import NULL
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import (
+    AttributeDeserializationError,
+    AttributeNullError,
+    PutError,
+    UpdateError,
+)
 from pynamodb.models import Model
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
@@ -21,6 +27,11 @@ def shard_of(key: str, shards: int) -> str:
     return str(zlib.crc32(key.encode()) % shards)
 
 
+def _reads_as_stored(attribute: Attribute[Any]) -> bool:
+    """The attribute's value is the stored value itself (e.g. ``UnicodeAttribute``)."""
+    return type(attribute).deserialize is Attribute.deserialize
+
+
 class ItemDecoder:
     """A raw DynamoDB item -> the model's attribute values by Python name, each decoded by
     the model's own attribute (so formats cannot drift), absent ones as ``None``.
@@ -30,15 +41,54 @@ class ItemDecoder:
     (a page of complaints) use it.  Attribute defaults are not applied."""
 
     def __init__(self, model: type[Model]) -> None:
-        self.fields = [(a.attr_name, name, a) for name, a in model.get_attributes().items()]
+        attributes = model.get_attributes()
+        self.names = tuple(attributes)
+        # stored name -> (Python name, DynamoDB type, decoder; None: the stored value as is)
+        self.readers: dict[str, tuple[str, str, Any]] = {
+            a.attr_name: (name, a.attr_type, None if _reads_as_stored(a) else a.deserialize)
+            for name, a in attributes.items()
+        }
 
     def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for stored, name, attribute in self.fields:
-            value = raw.get(stored)
-            values[name] = (
-                None
-                if value is None or NULL in value
-                else attribute.deserialize(attribute.get_value(value))
-            )
+        values: dict[str, Any] = dict.fromkeys(self.names)
+        readers = self.readers
+        for stored, value in raw.items():
+            reader = readers.get(stored)
+            if reader is None:  # not one of the model's attributes
+                continue
+            name, kind, deserialize = reader
+            if kind in value:
+                found = value[kind]
+                values[name] = found if deserialize is None else deserialize(found)
+            elif NULL not in value:
+                raise AttributeDeserializationError(stored, kind)
         return values
+
+
+class ItemEncoder:
+    """The model's attribute values by Python name -> a raw DynamoDB item, as
+    ``Model(**values).serialize()`` makes it (each value encoded by the model's own
+    attribute, defaults applied, ``None`` left out, a missing required value refused)
+    without building the model object: the write-path counterpart of ``ItemDecoder``."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.fields = [
+            (name, a.attr_name, a.attr_type, a.serialize, a.default, a.null)
+            for name, a in model.get_attributes().items()
+        ]
+
+    def __call__(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        unknown = values.keys() - {field[0] for field in self.fields}
+        if unknown:
+            raise ValueError(f"not attributes of the model: {sorted(unknown)}")
+        item: dict[str, dict[str, Any]] = {}
+        for name, stored, kind, serialize, default, nullable in self.fields:
+            value = values.get(name)
+            if value is None and default is not None:
+                value = default() if callable(default) else default
+            encoded = None if value is None else serialize(value)
+            if encoded is not None:
+                item[stored] = {kind: encoded}
+            elif not nullable:
+                raise AttributeNullError(name)
+        return item

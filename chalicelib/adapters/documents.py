@@ -55,9 +55,9 @@ def decode(value: dict[str, Any]) -> Any:
     if kind == "S":
         return raw
     if kind == "M":
-        return {k: decode(v) for k, v in raw.items()}
+        return _decode_map(raw)
     if kind == "L":
-        return [decode(v) for v in raw]
+        return _decode_list(raw)
     if kind == "N":
         return _number(raw)
     if kind == "BOOL":
@@ -65,6 +65,24 @@ def decode(value: dict[str, Any]) -> Any:
     if kind == "NULL":
         return None
     raise TypeError(f"unexpected {kind} value in a document attribute")
+
+
+# Most values in a document are strings: they are read in place, without a call to
+# ``decode`` (a page of 20 complaints holds thousands of them).
+def _decode_map(raw: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    out = {}
+    for key, value in raw.items():
+        text = value.get("S")
+        out[key] = decode(value) if text is None else text
+    return out
+
+
+def _decode_list(raw: list[dict[str, Any]]) -> list[Any]:
+    out = []
+    for value in raw:
+        text = value.get("S")
+        out.append(decode(value) if text is None else text)
+    return out
 
 
 class DocumentMapAttribute(Attribute[dict[str, Any]]):
@@ -76,7 +94,7 @@ class DocumentMapAttribute(Attribute[dict[str, Any]]):
         return _encode_map(value)
 
     def deserialize(self, value: dict[str, Any]) -> dict[str, Any]:
-        return {k: decode(v) for k, v in value.items()}
+        return _decode_map(value)
 
 
 class DocumentListAttribute(Attribute[list[Any]]):
@@ -88,4 +106,4 @@ class DocumentListAttribute(Attribute[list[Any]]):
         return [encode(v) for v in value]
 
     def deserialize(self, value: list[dict[str, Any]]) -> list[Any]:
-        return [decode(v) for v in value]
+        return _decode_list(value)

@@ -1,6 +1,6 @@
 """Document attributes store what PynamoDB's untyped maps and lists store, so items written
 before them (or by any other client) read the same; ``ItemDecoder`` reads an item as the
-model would."""
+model would and ``ItemEncoder`` writes one as the model would."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from pynamodb.attributes import ListAttribute, MapAttribute
 
-from chalicelib.adapters.convert import ItemDecoder
+from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
+
+from chalicelib.adapters.convert import ItemDecoder, ItemEncoder
 from chalicelib.adapters.documents import DocumentListAttribute, DocumentMapAttribute, decode
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import get_settings
@@ -53,22 +55,31 @@ def test_values_a_document_cannot_hold_are_refused() -> None:
         DocumentMapAttribute().serialize({"at": datetime(2026, 11, 20, tzinfo=UTC)})
 
 
+MODEL = complaint_model(get_settings({"COMPLAINTS_TABLE": "decoder-test"}))
+VALUES: dict[str, Any] = {
+    "complaint_id": "c_1",
+    "seller_id": "s-1",
+    "order_id": "o-1",
+    "buyer_id": "b-1",
+    "scenario": "malicious_review",
+    "description": "rude",
+    "evidence": ["https://img/1.png"],
+    "status": "rejected",
+    "submitted_at": datetime(2026, 11, 20, 8, tzinfo=UTC),
+    "due_at": datetime(2026, 11, 22, 8, tzinfo=UTC),
+    "decision": {"outcome": "rejected", "criteria": [{"observed": 0.5, "met": False}]},
+    "history": [{"at": "2026-11-20T08:00:00Z", "action": "submitted", "details": {}}],
+    "list_key": "2026-11-20T08:00:00Z#c_1",
+    "sweep_shard": "3",
+    "sweep_at": "2026-11-21T08:00:00Z",
+    "outbox": {"decided": {"type": "complaint.decided", "version": 1}},
+    "expires_at": datetime(2027, 5, 20, 8, tzinfo=UTC),
+}
+
+
 def test_the_item_decoder_reads_an_item_as_the_model_does() -> None:
-    model = complaint_model(get_settings({"COMPLAINTS_TABLE": "decoder-test"}))
-    stored = model(
-        "c_1",
-        seller_id="s-1",
-        order_id="o-1",
-        buyer_id="b-1",
-        scenario="malicious_review",
-        description="rude",
-        status="rejected",
-        submitted_at=datetime(2026, 11, 20, 8, tzinfo=UTC),
-        due_at=datetime(2026, 11, 22, 8, tzinfo=UTC),
-        decision={"outcome": "rejected", "criteria": [{"observed": 0.5}]},
-        history=[{"at": "2026-11-20T08:00:00Z", "action": "submitted"}],
-        list_key="2026-11-20T08:00:00Z#c_1",
-    )
+    model = MODEL
+    stored = model(**{**VALUES, "evidence": [], "outbox": {}, "sweep_shard": None})
     raw = stored.serialize()
     values = ItemDecoder(model)(raw)
     expected = model.from_raw_data(raw)
@@ -76,5 +87,34 @@ def test_the_item_decoder_reads_an_item_as_the_model_does() -> None:
         assert values[name] == getattr(expected, name) or (
             values[name] is None and getattr(expected, name) in ([], {})  # defaults
         ), name
-    assert values["decision"] == {"outcome": "rejected", "criteria": [{"observed": 0.5}]}
+    assert values["decision"] == VALUES["decision"]
     assert values["reason"] is None and values["escalated_at"] is None
+
+
+def test_the_item_decoder_refuses_a_value_of_the_wrong_type() -> None:
+    raw = MODEL(**VALUES).serialize()
+    raw["status"] = {"N": "1"}
+    with pytest.raises(AttributeDeserializationError):
+        ItemDecoder(MODEL)(raw)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        VALUES,
+        {**VALUES, "reason": None, "evidence": [], "outbox": {}},  # empty and absent values
+        {k: v for k, v in VALUES.items() if k not in ("evidence", "history", "outbox")},
+    ],
+    ids=["full", "empty", "defaults"],
+)
+def test_the_item_encoder_writes_an_item_as_the_model_does(values: dict[str, Any]) -> None:
+    encoded = ItemEncoder(MODEL)(values)
+    assert encoded == MODEL(**values).serialize(null_check=True)
+    assert ItemDecoder(MODEL)(encoded)["decision"] == values["decision"]
+
+
+def test_the_item_encoder_refuses_what_the_model_refuses() -> None:
+    with pytest.raises(AttributeNullError):
+        ItemEncoder(MODEL)({k: v for k, v in VALUES.items() if k != "seller_id"})
+    with pytest.raises(ValueError, match="not attributes"):
+        ItemEncoder(MODEL)({**VALUES, "sellerid": "s-1"})
