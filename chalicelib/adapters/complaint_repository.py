@@ -15,7 +15,12 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import Index
 from pynamodb.pagination import ResultIterator
 
-from chalicelib.adapters.convert import ItemDecoder, ItemEncoder, conditional_failed, shard_of
+from chalicelib.adapters.convert import (
+    conditional_failed,
+    item_decoder,
+    item_encoder,
+    shard_of,
+)
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
@@ -149,8 +154,8 @@ class DecidedRecord(NamedTuple):
 class ComplaintRepository:
     def __init__(self, settings: Settings) -> None:
         self.model = complaint_model(settings)
-        self.decode = ItemDecoder(self.model)
-        self.encode = ItemEncoder(self.model)
+        self.decode = item_decoder(self.model)
+        self.encode = item_encoder(self.model)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
         self.exemption_due = settings.exemption_policy.due_after

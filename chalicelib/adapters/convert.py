@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import Attribute
@@ -92,3 +93,14 @@ class ItemEncoder:
             elif not nullable:
                 raise AttributeNullError(name)
         return item
+
+
+# A repository is built per request; its model's codecs are built once per model class.
+@lru_cache(maxsize=32)
+def item_decoder(model: type[Model]) -> ItemDecoder:
+    return ItemDecoder(model)
+
+
+@lru_cache(maxsize=32)
+def item_encoder(model: type[Model]) -> ItemEncoder:
+    return ItemEncoder(model)

@@ -8,9 +8,8 @@ from chalicelib import clock
 from chalicelib.adapters.complaint_repository import ListFilter
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
-from chalicelib.api.http import endpoint, json_body, principal, query
+from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view
-from chalicelib.config import get_settings
 from chalicelib.observability import count
 from chalicelib.services import complaints as service
 
@@ -31,7 +30,7 @@ bp = Blueprint(__name__)
 def submit_complaint() -> Response:
     request = bp.current_request
     body: SubmitComplaint = json_body(request)
-    settings = get_settings()
+    settings = request_settings(request)
     repos = Adapters.from_settings(settings)
     complaint = service.submit_complaint(
         repos,
@@ -62,7 +61,7 @@ def list_complaints() -> dict[str, Any]:
     request = bp.current_request
     params: ListComplaintsQuery = query(request)
     seller_id = principal(request).subject
-    settings = get_settings()
+    settings = request_settings(request)
     bound_to = params.fingerprint()
     after_key = position_of(settings.cursor_secret, params.cursor, owner=seller_id, query=bound_to)
     page = service.list_complaints(
@@ -84,7 +83,7 @@ def list_complaints() -> dict[str, Any]:
 @bp.route("/complaints/{complaint_id}", methods=["GET"])
 @endpoint("seller", response="ComplaintOut", errors=(404,))
 def get_complaint(complaint_id: str) -> dict[str, Any]:
-    settings = get_settings()
+    settings = request_settings(bp.current_request)
     complaint = service.get_complaint(
         Adapters.from_settings(settings).complaints,
         seller_id=principal(bp.current_request).subject,

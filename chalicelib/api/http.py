@@ -9,8 +9,9 @@
   are named, not imported: they live in ``api.schemas`` and are loaded, with pydantic, on
   the first request that needs one (see ``api.validation``), so importing the app stays
   cheap for the queue and schedule functions.
-* ``principal()``, ``json_body()``, ``query()`` are what handlers use to read a request:
-  the body and the query string parsed by the models their route declares.
+* ``principal()``, ``json_body()``, ``query()``, ``request_settings()`` are what handlers
+  use to read a request: the body and the query string parsed by the models their route
+  declares, and the settings read once per request.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from chalicelib.api.errors import (
     error_response,
     reshape_chalice_error,
 )
-from chalicelib.config import get_settings
+from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 SPEC_ATTRIBUTE = "route_spec"
 PRINCIPAL_KEY = "principal"
 SPEC_KEY = "route_spec"
+SETTINGS_KEY = "settings"
 View = Callable[..., Any]
 
 
@@ -135,6 +137,7 @@ def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Resp
         roles = spec.roles if spec else ()
         if roles:
             settings = get_settings()
+            request.context[SETTINGS_KEY] = settings
             try:
                 principal = verify_bearer(request.headers.get("authorization"), settings)
                 require_role(principal, roles)
@@ -150,6 +153,13 @@ def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Resp
         return reshape_chalice_error(get_response(request))
 
     return middleware
+
+
+def request_settings(request: Request) -> Settings:
+    """The settings the middleware read for this request (authentication needs them),
+    else read now: a request reads the environment once."""
+    found = request.context.get(SETTINGS_KEY)
+    return found if isinstance(found, Settings) else get_settings()
 
 
 def principal(request: Request) -> Principal:

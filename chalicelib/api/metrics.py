@@ -6,8 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import clock
 from chalicelib.adapters.metrics_repository import MetricsRepository
-from chalicelib.api.http import endpoint, principal
-from chalicelib.config import get_settings
+from chalicelib.api.http import endpoint, principal, request_settings
 from chalicelib.services.metrics import seller_metrics
 
 bp = Blueprint(__name__)
@@ -18,7 +17,7 @@ bp = Blueprint(__name__)
 def metrics() -> dict[str, Any]:
     """The seller's service metrics, raw and after exemptions, and the exemptions applied."""
     seller_id = principal(bp.current_request).subject
-    settings = get_settings()
+    settings = request_settings(bp.current_request)
     return seller_metrics(
         MetricsRepository(settings), seller_id, clock.now(), settings.listing_months
     )

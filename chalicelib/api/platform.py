@@ -6,8 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import clock
 from chalicelib.adapters.unit import Adapters
-from chalicelib.api.http import endpoint, json_body
-from chalicelib.config import get_settings
+from chalicelib.api.http import endpoint, json_body, request_settings
 from chalicelib.observability import count
 from chalicelib.services.ingest import ingest_events
 
@@ -22,7 +21,7 @@ bp = Blueprint(__name__)
 def post_events() -> dict[str, Any]:
     """Answers 200 with one result per event: accepted, duplicate, stale or rejected."""
     batch: PlatformEventBatch = json_body(bp.current_request)
-    adapters = Adapters.from_settings(get_settings())
+    adapters = Adapters.from_settings(request_settings(bp.current_request))
     results = ingest_events(adapters.facts, adapters.metrics, batch.events, clock.now())
     count("RejectedEvents", sum(1 for r in results if r.status == "rejected"))
     return {"results": [result.as_dict() for result in results]}

@@ -8,9 +8,8 @@ from chalicelib import clock
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
-from chalicelib.api.http import endpoint, json_body, principal, query
+from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import review_view
-from chalicelib.config import get_settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.observability import count
 from chalicelib.services.decisions import decide_by_operator
@@ -28,7 +27,7 @@ QUEUE_CURSOR_SCOPE = {"list": "review_queue"}
 def review_queue() -> dict[str, Any]:
     request = bp.current_request
     params: PageQuery = query(request)
-    settings = get_settings()
+    settings = request_settings(request)
     owner = principal(request).subject
     after = position_of(
         settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE
@@ -44,7 +43,7 @@ def review_queue() -> dict[str, Any]:
 @bp.route("/review/complaints/{complaint_id}", methods=["GET"])
 @endpoint("operator", response="ReviewComplaintOut", errors=(404,))
 def review_complaint(complaint_id: str) -> dict[str, Any]:
-    settings = get_settings()
+    settings = request_settings(bp.current_request)
     complaint = ComplaintRepository(settings).get(complaint_id)
     if complaint is None:
         raise NotFound("complaint not found")
@@ -58,7 +57,7 @@ def review_complaint(complaint_id: str) -> dict[str, Any]:
 def decide(complaint_id: str) -> dict[str, Any]:
     request = bp.current_request
     body: DecisionRequest = json_body(request)
-    settings = get_settings()
+    settings = request_settings(request)
     decided = decide_by_operator(
         Adapters.from_settings(settings),
         complaint_id=complaint_id,
@@ -80,5 +79,7 @@ def decide(complaint_id: str) -> dict[str, Any]:
 def sla() -> dict[str, Any]:
     params: SlaQuery = query(bp.current_request)
     return sla_report(
-        ComplaintRepository(get_settings()), now=clock.now(), window_days=params.window_days
+        ComplaintRepository(request_settings(bp.current_request)),
+        now=clock.now(),
+        window_days=params.window_days,
     )

@@ -93,3 +93,26 @@ def test_chalice_refusals_use_the_same_error_shape(api: Api) -> None:
     reply = api.call("POST", "/complaints", raw="x", headers={"Content-Type": "text/plain"})
     assert reply.status == 415
     assert reply.body["error"]["code"] == "unsupported_media_type"
+
+
+def test_an_authenticated_request_reads_its_configuration_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The middleware reads the settings to verify the token; the handler uses the same."""
+    import sys
+
+    from chalicelib.config import get_settings
+
+    reads: list[object] = []
+
+    def counted() -> object:
+        reads.append(1)
+        return get_settings()
+
+    for name, module in list(sys.modules.items()):  # wherever a route module imported it
+        if name.startswith("chalicelib.api") and hasattr(module, "get_settings"):
+            monkeypatch.setattr(module, "get_settings", counted)
+    for method, path in [("GET", "/complaints"), ("GET", "/metrics"), ("GET", "/scenarios")]:
+        reads.clear()
+        assert api.call(method, path).status == 200
+        assert len(reads) == 1, path

@@ -81,6 +81,68 @@ def test_roles_are_enforced() -> None:
         require_role(principal, ("operator",))
 
 
+def test_a_verified_token_is_not_verified_again_but_its_period_is_checked_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exp, starts = int(LATER.timestamp()), int(LATER.timestamp()) - 600
+    header = f"Bearer {_token(exp=exp, nbf=starts, sub='s-cache')}"
+    signatures: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(
+        jwt, "decode", lambda t, *a, **k: signatures.append(t) or real_decode(t, *a, **k)
+    )
+
+    with pytest.raises(Unauthenticated) as early:
+        verify_bearer(header, SETTINGS, now=starts - 1)
+    assert early.value.code == "token_not_yet_valid"
+    assert verify_bearer(header, SETTINGS, now=starts).subject == "s-cache"
+    assert verify_bearer(header, SETTINGS, now=exp - 1).subject == "s-cache"
+    for later in (exp, exp + 3600):
+        with pytest.raises(Unauthenticated) as late:
+            verify_bearer(header, SETTINGS, now=later)
+        assert late.value.code == "token_expired"
+    assert len(signatures) == 1  # one signature check for five uses
+
+
+def test_a_token_verified_under_one_key_is_not_accepted_under_another() -> None:
+    header = f"Bearer {_token(sub='s-rotated')}"
+    assert verify_bearer(header, SETTINGS).subject == "s-rotated"
+    rotated = get_settings({"AUTH_JWT_KEY": "a-new-key-after-rotation-of-enough-length"})
+    with pytest.raises(Unauthenticated) as err:
+        verify_bearer(header, rotated)
+    assert err.value.code == "invalid_token"
+
+
+def test_a_future_issue_time_is_not_yet_valid_and_times_must_be_numbers() -> None:
+    issued = int(LATER.timestamp()) - 60
+    with pytest.raises(Unauthenticated) as err:
+        verify_bearer(f"Bearer {_token(iat=issued)}", SETTINGS, now=issued - 1)
+    assert err.value.code == "token_not_yet_valid"
+    for claims in ({"exp": "tomorrow"}, {"nbf": True}, {"iat": "now"}):
+        with pytest.raises(Unauthenticated) as bad:
+            verify_bearer(f"Bearer {_token(**claims)}", SETTINGS)
+        assert bad.value.code == "invalid_token", claims
+
+
+def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.api import auth
+
+    monkeypatch.setattr(auth, "_VERIFIED", {})
+    monkeypatch.setattr(auth, "_VERIFIED_MAX", 3)
+    signatures: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(
+        jwt, "decode", lambda t, *a, **k: signatures.append(t) or real_decode(t, *a, **k)
+    )
+    headers = [f"Bearer {_token(sub=f's-{i}')}" for i in range(5)]
+    for header in headers:
+        verify_bearer(header, SETTINGS)
+    assert len(auth._VERIFIED) == 3
+    verify_bearer(headers[-1], SETTINGS)  # still remembered
+    verify_bearer(headers[0], SETTINGS)  # forgotten: verified again
+    assert len(signatures) == 6
+
+
 def test_cursor_round_trips_only_for_its_owner_and_query() -> None:
     cursor = encode_cursor("k", owner="s-1", query={"status": None}, position="p#1")
     assert decode_cursor("k", cursor, owner="s-1", query={"status": None}) == "p#1"

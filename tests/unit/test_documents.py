@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from pynamodb.attributes import ListAttribute, MapAttribute
-
 from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
 
 from chalicelib.adapters.convert import ItemDecoder, ItemEncoder

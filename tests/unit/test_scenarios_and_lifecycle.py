@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -120,6 +120,12 @@ def test_time_helpers_refuse_naive_values() -> None:
     with pytest.raises(ValueError):
         parse_iso("2026-01-01T00:00:00")
     assert to_iso(parse_iso("2026-01-01T08:00:00+08:00")) == "2026-01-01T00:00:00Z"
+
+
+def test_to_iso_is_utc_to_the_second_and_sorts_as_text() -> None:
+    east = timezone(timedelta(hours=8))
+    assert to_iso(datetime(2026, 1, 2, 3, 4, 5, 999_999, tzinfo=east)) == "2026-01-01T19:04:05Z"
+    assert to_iso(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)) == "2026-12-31T23:59:59Z"
 
 
 def test_sla_policy_schedules_escalation_then_the_decision_point() -> None:
