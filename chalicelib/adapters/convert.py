@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from pynamodb.attributes import Attribute
+from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import NULL
 from pynamodb.exceptions import (
     AttributeDeserializationError,
@@ -28,9 +30,29 @@ def shard_of(key: str, shards: int) -> str:
     return str(zlib.crc32(key.encode()) % shards)
 
 
-def _reads_as_stored(attribute: Attribute[Any]) -> bool:
-    """The attribute's value is the stored value itself (e.g. ``UnicodeAttribute``)."""
-    return type(attribute).deserialize is Attribute.deserialize
+def _utc_datetime_reader(attribute: UTCDateTimeAttribute) -> Callable[[str], datetime]:
+    """``UTCDateTimeAttribute.deserialize``, with its own format (``2026-11-20T08:00:00.000000
+    +0000``, without the space) read by ``datetime.fromisoformat``, ten times faster than
+    PynamoDB's parser: a page of complaints holds dozens of these.  Anything else goes to
+    PynamoDB's parser, which refuses it."""
+    slow: Callable[[str], datetime] = attribute.deserialize
+
+    def read(text: str) -> datetime:
+        if len(text) == 31 and text[10] == "T" and text.endswith("+0000"):
+            return datetime.fromisoformat(text)
+        return slow(text)
+
+    return read
+
+
+def _reader(attribute: Attribute[Any]) -> Callable[[Any], Any] | None:
+    """How to decode an attribute's stored value; ``None``: the stored value is the value
+    (e.g. ``UnicodeAttribute``)."""
+    if type(attribute).deserialize is Attribute.deserialize:
+        return None
+    if type(attribute) is UTCDateTimeAttribute:
+        return _utc_datetime_reader(attribute)
+    return attribute.deserialize
 
 
 class ItemDecoder:
@@ -46,8 +68,7 @@ class ItemDecoder:
         self.names = tuple(attributes)
         # stored name -> (Python name, DynamoDB type, decoder; None: the stored value as is)
         self.readers: dict[str, tuple[str, str, Any]] = {
-            a.attr_name: (name, a.attr_type, None if _reads_as_stored(a) else a.deserialize)
-            for name, a in attributes.items()
+            a.attr_name: (name, a.attr_type, _reader(a)) for name, a in attributes.items()
         }
 
     def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pynamodb.attributes import ListAttribute, MapAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
 
 from chalicelib.adapters.convert import ItemDecoder, ItemEncoder
@@ -117,3 +117,27 @@ def test_the_item_encoder_refuses_what_the_model_refuses() -> None:
         ItemEncoder(MODEL)({k: v for k, v in VALUES.items() if k != "seller_id"})
     with pytest.raises(ValueError, match="not attributes"):
         ItemEncoder(MODEL)({**VALUES, "sellerid": "s-1"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-20T08:00:00.000000+0000",
+        "2026-02-28T23:59:59.999999+0000",
+        "2026-11-20 08:00:00.000000+0000",  # not PynamoDB's format: refused by both
+        "2026-11-20T08:00:00+00:00",
+        "2026-13-20T08:00:00.000000+0000",
+        "not a time",
+    ],
+)
+def test_dates_decode_as_pynamodb_decodes_them(text: str) -> None:
+    raw = MODEL(**VALUES).serialize()
+    raw["submitted_at"] = {"S": text}
+    try:
+        expected = UTCDateTimeAttribute().deserialize(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ItemDecoder(MODEL)(raw)
+        return
+    decoded = ItemDecoder(MODEL)(raw)["submitted_at"]
+    assert decoded == expected and decoded.utcoffset() == expected.utcoffset()
