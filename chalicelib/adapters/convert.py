@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from pynamodb.attributes import Attribute, UTCDateTimeAttribute
+from pynamodb.attributes import Attribute, TTLAttribute, UTCDateTimeAttribute
 from pynamodb.constants import NULL
 from pynamodb.exceptions import (
     AttributeDeserializationError,
@@ -45,6 +45,19 @@ def _utc_datetime_reader(attribute: UTCDateTimeAttribute) -> Callable[[str], dat
     return read
 
 
+def _ttl_reader(attribute: TTLAttribute) -> Callable[[str], datetime]:
+    """``TTLAttribute.deserialize`` (``json.loads``, then the epoch second as a UTC
+    datetime), with whole seconds read by ``int``."""
+    slow: Callable[[str], datetime] = attribute.deserialize
+
+    def read(text: str) -> datetime:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), tz=UTC)
+        return slow(text)
+
+    return read
+
+
 def _reader(attribute: Attribute[Any]) -> Callable[[Any], Any] | None:
     """How to decode an attribute's stored value; ``None``: the stored value is the value
     (e.g. ``UnicodeAttribute``)."""
@@ -52,6 +65,8 @@ def _reader(attribute: Attribute[Any]) -> Callable[[Any], Any] | None:
         return None
     if type(attribute) is UTCDateTimeAttribute:
         return _utc_datetime_reader(attribute)
+    if type(attribute) is TTLAttribute:
+        return _ttl_reader(attribute)
     return attribute.deserialize
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pynamodb.attributes import ListAttribute, MapAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, TTLAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
 
 from chalicelib.adapters.convert import ItemDecoder, ItemEncoder
@@ -140,4 +140,18 @@ def test_dates_decode_as_pynamodb_decodes_them(text: str) -> None:
             ItemDecoder(MODEL)(raw)
         return
     decoded = ItemDecoder(MODEL)(raw)["submitted_at"]
+    assert decoded == expected and decoded.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("text", ["1858637437", "0", "1858637437.5", "-5", "soon"])
+def test_expiry_times_decode_as_pynamodb_decodes_them(text: str) -> None:
+    raw = MODEL(**VALUES).serialize()
+    raw["expires_at"] = {"N": text}
+    try:
+        expected = TTLAttribute().deserialize(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ItemDecoder(MODEL)(raw)
+        return
+    decoded = ItemDecoder(MODEL)(raw)["expires_at"]
     assert decoded == expected and decoded.utcoffset() == expected.utcoffset()
