@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -363,19 +364,23 @@ class ComplaintRepository:
                 raise
 
     # reads ---------------------------------------------------------------------------
-    def _query_values(
+    def _query_items(
         self, hash_key: str, *, index: Index[Any], limit: int, **query: Any
     ) -> Iterator[dict[str, Any]]:
-        """``index.query(hash_key, limit=limit, ...)``, yielding each item's attribute values
-        (``ItemDecoder``) instead of model objects: the complaint read paths map items
-        straight to domain objects."""
-        pages: ResultIterator[dict[str, Any]] = ResultIterator(
+        """``index.query(hash_key, limit=limit, ...)``, yielding the raw items."""
+        return ResultIterator(
             self.model._get_connection().query,
             (hash_key,),
             {"index_name": index.Meta.index_name, "limit": limit, **query},
             limit=limit,
         )
-        return map(self.decode, pages)
+
+    def _query_values(
+        self, hash_key: str, *, index: Index[Any], limit: int, **query: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The same, yielding each item's attribute values (``ItemDecoder``) instead of
+        model objects: the complaint read paths map items straight to domain objects."""
+        return map(self.decode, self._query_items(hash_key, index=index, limit=limit, **query))
 
     def get_stored(self, complaint_id: str) -> StoredComplaint | None:
         raw = self.model._get_connection().get_item(complaint_id, consistent_read=True)
@@ -415,7 +420,7 @@ class ComplaintRepository:
                 filter_condition = clause if filter_condition is None else filter_condition & clause
         # The range is inclusive, so after a cursor the cursor's own item comes back first.
         wanted = limit + 1 + (1 if after_key is not None else 0)
-        results = self._query_values(
+        found = self._query_items(
             seller_id,
             index=self.model.by_seller,
             limit=wanted,
@@ -423,14 +428,13 @@ class ComplaintRepository:
             filter_condition=filter_condition,
             scan_index_forward=False,
         )
-        items = [
-            _from_values(v) for v in results if after_key is None or v["list_key"] != after_key
-        ][: limit + 1]
-        if len(items) > limit:
-            last = items[limit - 1]
-            return Page(
-                items=items[:limit], last_key=list_key(last.submitted_at, last.complaint_id)
-            )
+        if after_key is not None:
+            found = (raw for raw in found if raw["list_key"]["S"] != after_key)
+        page = list(islice(found, limit + 1))  # one more than shown: is there a next page?
+        items = [_from_values(self.decode(raw)) for raw in page[:limit]]
+        if len(page) > limit:
+            last = items[-1]
+            return Page(items=items, last_key=list_key(last.submitted_at, last.complaint_id))
         return Page(items=items, last_key=None)
 
     def upheld_against_buyer(
