@@ -34,8 +34,11 @@ def dynamodb_fault(
     faulted: set[int] = set()
 
     def moto_on(request: Any, **_: Any) -> None:
-        # runs after ``fail`` (generic handlers follow specific ones): skip its request
-        botocore_stubber.enabled = id(request) not in faulted
+        # runs after ``fail`` (generic handlers follow specific ones): skip its request.
+        # The id is forgotten at once: a later request (a retry) may reuse the address.
+        skip = id(request) in faulted
+        faulted.discard(id(request))
+        botocore_stubber.enabled = not skip
 
     def fail(request: Any, **_: Any) -> AWSResponse | None:
         if state["left"] <= 0:
