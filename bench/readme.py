@@ -78,9 +78,19 @@ def render(results: dict[str, Any]) -> str:
             f"{clients} client{'s' if clients != '1' else ''}: {rate}"
             for clients, rate in throughput.items()
         )
+        + _failures(results["throughput"].get("failed_requests", {}))
         + ".",
     ]
     return "\n".join(lines)
+
+
+def _failures(failed: dict[str, int]) -> str:
+    named = [
+        f"{n} at {clients} client{'s' if clients != '1' else ''}"
+        for clients, n in failed.items()
+        if n
+    ]
+    return f" (failed requests, not counted: {', '.join(named)})" if named else ""
 
 
 def update(readme: Path, results: dict[str, Any]) -> None:

@@ -24,3 +24,15 @@ def test_update_replaces_only_the_marked_section(tmp_path: Path) -> None:
     assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
     assert "old figures" not in text
     assert "9.99×, **above the 1.3× target**" in text
+
+
+def test_failed_throughput_requests_are_shown() -> None:
+    results = _results()
+    results["throughput"] = {
+        "submissions_per_second": {"1": 100.0, "4": 120.0, "16": 110.0},
+        "failed_requests": {"1": 0, "4": 0, "16": 3},
+    }
+    text = render(results)
+    assert "16 clients: 110.0 (failed requests, not counted: 3 at 16 clients)." in text
+    results["throughput"]["failed_requests"]["16"] = 0
+    assert "failed" not in render(results)
