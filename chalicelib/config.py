@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
+from typing import NamedTuple
 
 from chalicelib.domain.complaints import ExemptionPolicy, SlaPolicy
 from chalicelib.domain.rules import Thresholds
@@ -25,8 +26,10 @@ class ConfigError(RuntimeError):
     """The environment does not describe a usable configuration."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
+    """The service's configuration: a plain record, read from the environment per request
+    (``get_settings``)."""
+
     stage: str
     region: str
     complaints_table: str
@@ -46,7 +49,7 @@ class Settings:
     sweep_batch: int = 200
     events_topic_arn: str | None = None
     sweep_queue_url: str | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = Thresholds()  # frozen: one shared default is safe
     exemption_due_hours: int = 72
     exemption_alert_hours: int = 48
     cleaning_days: int = 90
