@@ -62,8 +62,9 @@ def verify_bearer(
     verified = _VERIFIED.get(key)
     if verified is None:
         verified = _verify(token, settings)
-        while len(_VERIFIED) >= _VERIFIED_MAX:
-            _VERIFIED.pop(next(iter(_VERIFIED)), None)
+        if len(_VERIFIED) >= _VERIFIED_MAX:  # list(): a snapshot, safe beside other threads
+            for oldest in list(_VERIFIED)[: len(_VERIFIED) - _VERIFIED_MAX + 1]:
+                _VERIFIED.pop(oldest, None)
         _VERIFIED[key] = verified
     when = time.time() if now is None else now
     if when >= verified.expires:

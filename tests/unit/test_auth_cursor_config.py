@@ -183,3 +183,18 @@ def test_settings_are_read_when_asked_and_prod_needs_its_own_key() -> None:
     for bad in ('{"nope": 1}', "[1]", '{"ordering_min_orders": -1}', "{"):
         with pytest.raises(ConfigError):
             get_settings({"RULE_THRESHOLDS": bad})
+
+
+def test_remembering_tokens_is_safe_from_several_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chalice local`` serves each request on its own thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.api import auth
+
+    monkeypatch.setattr(auth, "_VERIFIED", {})
+    monkeypatch.setattr(auth, "_VERIFIED_MAX", 5)
+    headers = [f"Bearer {_token(sub=f's-{i}')}" for i in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        subjects = list(pool.map(lambda h: verify_bearer(h, SETTINGS).subject, headers))
+    assert subjects == [f"s-{i}" for i in range(200)]
+    assert len(auth._VERIFIED) <= 5 + 8  # each thread may add one past the bound at once
