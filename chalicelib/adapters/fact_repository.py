@@ -31,19 +31,27 @@ _ORDER_PAYLOADS: dict[str, type[Any]] = {
 }
 
 
+def _payload(item: FactModel) -> Any | None:
+    """The fact an item stores (an order, dispute, review or message), else None (an
+    order partition also holds metric contributions and exemptions)."""
+    payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
+    if payload_type is None or item.data is None:
+        return None
+    return payload_from_dict(payload_type, item.data)
+
+
 def facts_from_items(items: list[FactModel]) -> OrderFacts:
-    found: dict[str, list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS}
+    found: dict[type[Any], list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS.values()}
     for item in items:
-        kind = item.sk.split("#", 1)[0]
-        payload_type = _ORDER_PAYLOADS.get(kind)
-        if payload_type is not None and item.data is not None:
-            found[kind].append(payload_from_dict(payload_type, item.data))
-    orders = found["ORDER"]
+        payload = _payload(item)
+        if payload is not None:
+            found[type(payload)].append(payload)
+    orders = found[OrderData]
     return OrderFacts(
         order=orders[0] if orders else None,
-        disputes=tuple(found["DISPUTE"]),
-        reviews=tuple(found["REVIEW"]),
-        messages=tuple(found["MESSAGE"]),
+        disputes=tuple(found[DisputeData]),
+        reviews=tuple(found[ReviewData]),
+        messages=tuple(found[MessageData]),
     )
 
 
@@ -128,8 +136,5 @@ class FactRepository:
 
     def _activity(self, index: Any, key: str, since: datetime, until: datetime) -> list[Any]:
         condition = self.model.activity_key.between(f"{to_iso(since)}#", f"{to_iso(until)}#~")
-        payloads: list[Any] = []
-        for item in index.query(key, range_key_condition=condition):
-            payload_type = _ORDER_PAYLOADS[item.sk.split("#", 1)[0]]
-            payloads.append(payload_from_dict(payload_type, item.data))
-        return payloads
+        found = (_payload(item) for item in index.query(key, range_key_condition=condition))
+        return [payload for payload in found if payload is not None]
