@@ -80,7 +80,7 @@ def tokens(settings: Settings) -> Any:
         ttl: timedelta = timedelta(hours=1),
         not_before: datetime | None = None,
     ) -> str:
-        # Tokens are checked against the real clock by PyJWT, so they expire relative to it.
+        # Tokens are checked against the real clock (api/auth.py), so they expire relative to it.
         from datetime import UTC
         from datetime import datetime as real_datetime
 

@@ -91,6 +91,37 @@ def test_fifty_identical_submissions_make_exactly_one_complaint(settings: Settin
     assert ComplaintRepository(settings).get(winner.complaint_id) == winner
 
 
+def test_fifty_identical_http_submissions_answer_one_201_and_49_409(
+    settings: Settings, tokens: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race through the HTTP API: each request handled as ``chalice local``
+    handles it (its own LocalGateway and thread, the request held per thread), without
+    the socket server, whose backlog of 5 connections would refuse some of 50 at once."""
+    import json
+
+    from chalice.config import Config
+    from chalice.local import LocalChalice, LocalGateway
+
+    from app import app
+
+    FactRepository(settings).apply(parse_event(order_event("o-http", status="delivered")), T0)
+    monkeypatch.setattr(app, "__class__", type("PerThreadRequest", (LocalChalice, type(app)), {}))
+    body = json.dumps(
+        {"order_id": "o-http", "scenario": "malicious_harassment", "description": "d"}
+    ).encode()
+    headers = {"authorization": f"Bearer {tokens('s-1')}", "content-type": "application/json"}
+
+    def post() -> Any:
+        return LocalGateway(app, Config()).handle_request("POST", "/complaints", headers, body)
+
+    replies = _race(*[post] * 50)
+    assert Counter(r["statusCode"] for r in replies) == {201: 1, 409: 49}, replies[:3]
+    created = json.loads(next(r for r in replies if r["statusCode"] == 201)["body"])
+    refused = [json.loads(r["body"])["error"] for r in replies if r["statusCode"] == 409]
+    assert {e["code"] for e in refused} == {"duplicate_complaint"}
+    assert ComplaintRepository(settings).get(created["complaint_id"]) is not None
+
+
 @pytest.mark.parametrize("round_", range(5))
 def test_two_reviewers_deciding_at_once_one_wins(settings: Settings, round_: int) -> None:
     publisher = Collecting()
