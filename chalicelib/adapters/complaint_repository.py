@@ -82,7 +82,14 @@ def _assessment_from_item(raw: dict[str, Any]) -> Assessment:
         reason_code=raw["reason_code"],
         assessed_at=parse_iso(raw["assessed_at"]),
         criteria=tuple(
-            Criterion(c["name"], c["observed"], c["threshold"], c["comparison"], c["met"])
+            Criterion(
+                c["name"],
+                c["observed"],
+                c["threshold"],
+                c["comparison"],
+                c["met"],
+                c.get("alternative") or "",
+            )
             for c in raw.get("criteria") or ()
         ),
     )

@@ -93,9 +93,17 @@ class HealthOut(_Out):
     status: Literal["ok"]
 
 
+class DecisionReasonsOut(_Out):
+    """The reason codes a decision may give, by outcome."""
+
+    upheld: list[str]
+    rejected: list[str]
+
+
 class SubReasonOut(_Out):
     code: str
     name: TextOut
+    decision_reasons: DecisionReasonsOut
 
 
 class ScenarioOut(_Out):
@@ -107,6 +115,8 @@ class ScenarioOut(_Out):
     description: TextOut
     required_fields: list[str]
     sub_reasons: list[SubReasonOut]
+    #: which reason codes fit a decision of this scenario (any of its sub-reasons)
+    decision_reasons: DecisionReasonsOut
 
 
 class CatalogueOut(_Out):
@@ -116,6 +126,9 @@ class CatalogueOut(_Out):
 
 class CriterionOut(_Out):
     name: str
+    #: the rule path (alternative) the criterion belongs to; the complaint is upheld when
+    #: every criterion of one alternative is met
+    alternative: str | None = None
     observed: Any
     threshold: Any
     comparison: str
@@ -128,6 +141,9 @@ class DecisionOut(_Out):
     reason: TextOut
     decided_by: Literal["operator", "rules", "sla"]
     criteria: list[CriterionOut]
+    #: upheld: the alternative whose criteria were all met (None: a reviewer's judgement)
+    met_alternative: str | None
+    #: rejected: what was not met, in every alternative; upheld: empty
     unmet_criteria: list[str]
 
 
@@ -179,6 +195,7 @@ class RecommendationOut(_Out):
     reason: TextOut
     assessed_at: str
     criteria: list[CriterionOut]
+    met_alternative: str | None
 
 
 class ReviewDecisionOut(DecisionOut):

@@ -6,12 +6,13 @@ who did what."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.reasons import reason_text
-from chalicelib.domain.rules import Assessment
+from chalicelib.domain.rules import Assessment, met_alternative, unmet_names
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import to_iso
 
@@ -27,7 +28,14 @@ def _assessment_view(assessment: Assessment) -> dict[str, Any]:
         "reason": reason_text(assessment.reason_code).as_dict(),
         "assessed_at": to_iso(assessment.assessed_at),
         "criteria": list(assessment.criteria_dicts()),
+        "met_alternative": assessment.met_alternative,
     }
+
+
+def _criterion(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision's criterion as stored; ``alternative`` is None in decisions stored before
+    criteria named their rule path."""
+    return {**stored, "alternative": stored.get("alternative") or None}
 
 
 def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
@@ -55,8 +63,11 @@ def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, 
             "reason_code": decision.reason_code,
             "reason": reason_text(decision.reason_code).as_dict(),
             "decided_by": decision.decided_by,
-            "criteria": [dict(c) for c in decision.criteria],
-            "unmet_criteria": [c["name"] for c in decision.criteria if not c.get("met")],
+            "criteria": [_criterion(c) for c in decision.criteria],
+            "met_alternative": (
+                met_alternative(decision.criteria) if decision.outcome == "upheld" else None
+            ),
+            "unmet_criteria": unmet_names(decision.outcome, decision.criteria),
         },
         "exemption": complaint.exemption_state(exemption_due),
         "history": [

@@ -3,6 +3,7 @@ seller or reviewer can see (eligibility refusals and decision reasons)."""
 
 from __future__ import annotations
 
+from chalicelib.domain.rules import GENERIC_REASONS, RULES
 from chalicelib.domain.scenarios import Text
 
 REASONS: dict[str, Text] = {
@@ -63,21 +64,13 @@ def reason_text(code: str) -> Text:
     return REASONS.get(code, Text(code, code))
 
 
-#: Codes a decision may give, by outcome (eligibility codes are for 422s only).
+#: Codes a decision may give, by outcome (eligibility codes are for 422s only); which of
+#: them fit a given scenario: ``rules.decision_reasons``.
 UPHELD_REASONS = frozenset(
-    code for code in REASONS if code == "complaint_upheld" or code.endswith("_confirmed")
+    code for rule in RULES.values() for code in (rule.upheld_reason, *GENERIC_REASONS["upheld"])
 )
 REJECTION_REASONS = frozenset(
-    {
-        "not_malicious_competition",
-        "subjective_review_of_normal_sale",
-        "buyer_behaviour_within_normal_range",
-        "order_behaviour_normal",
-        "address_valid",
-        "not_custom_item",
-        "buyer_responded",
-        "no_seller_message",
-        "response_window_open",
-        "insufficient_evidence",
-    }
+    code
+    for rule in RULES.values()
+    for code in (*rule.rejected_reasons, *GENERIC_REASONS["rejected"])
 )

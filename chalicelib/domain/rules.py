@@ -9,7 +9,8 @@ configuration (``Thresholds``; overrides via ``RULE_THRESHOLDS``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -43,25 +44,50 @@ class Thresholds:
         return {f.name for f in fields(cls)}
 
 
+#: Decimal places of a fractional observed value as shown (the comparison uses the exact one).
+SHOWN_DECIMALS = 4
+
+
 class Criterion(NamedTuple):
+    """One check of a rule: ``met`` is decided on the exact ``observed`` value; only what is
+    shown (``as_dict``) is rounded.  ``alternative`` names the rule path it belongs to."""
+
     name: str
     observed: Any
     threshold: Any
     comparison: Literal[">=", "==", "<="]
     met: bool
+    alternative: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        observed = round(self.observed, 4) if isinstance(self.observed, float) else self.observed
         return {
             "name": self.name,
-            "observed": observed,
+            "alternative": self.alternative,
+            "observed": shown_value(self.observed, self.threshold, self.comparison, self.met),
             "threshold": self.threshold,
             "comparison": self.comparison,
             "met": self.met,
         }
 
 
+def shown_value(observed: Any, threshold: Any, comparison: str, met: bool) -> Any:
+    """``observed`` rounded for display, never to a value that contradicts ``met``: 23.9999
+    hours against a 24 h threshold shows 23.9999, not 24.0.  Rounding goes towards the side
+    of the threshold the exact value is on."""
+    if not isinstance(observed, float) or not math.isfinite(observed):
+        return observed
+    shown = round(observed, SHOWN_DECIMALS)
+    if comparison != ">=" or not isinstance(threshold, int | float):
+        return shown
+    if (shown >= threshold) == met:
+        return shown
+    scale = 10**SHOWN_DECIMALS
+    directed = math.ceil(observed * scale) / scale if met else math.floor(observed * scale) / scale
+    return directed if (directed >= threshold) == met else observed
+
+
 def at_least(name: str, observed: float, threshold: float) -> Criterion:
+    """Met when the exact ``observed`` reaches ``threshold`` (no rounding first)."""
     return Criterion(name, observed, threshold, ">=", observed >= threshold)
 
 
@@ -99,19 +125,55 @@ class Assessment(NamedTuple):
 
     @property
     def unmet(self) -> tuple[Criterion, ...]:
+        """What kept the complaint from being upheld: nothing when upheld, else every
+        criterion not met in every alternative."""
+        if self.outcome == "upheld":
+            return ()
         return tuple(c for c in self.criteria if not c.met)
+
+    @property
+    def met_alternative(self) -> str | None:
+        """The rule path whose criteria were all met (the first, if several)."""
+        return met_alternative(c.as_dict() for c in self.criteria)
 
     def criteria_dicts(self) -> tuple[dict[str, Any], ...]:
         return tuple(c.as_dict() for c in self.criteria)
 
 
+def met_alternative(criteria: Iterable[Mapping[str, Any]]) -> str | None:
+    """The first alternative (rule path) all of whose criteria are met, from criteria as
+    stored (``Criterion.as_dict``); None when no alternative was met."""
+    by_path: dict[str, bool] = {}
+    for criterion in criteria:
+        path = str(criterion.get("alternative") or "")
+        by_path[path] = by_path.get(path, True) and bool(criterion.get("met"))
+    return next((path for path, met in by_path.items() if met and path), None)
+
+
+def unmet_names(outcome: str, criteria: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What a seller reads as "not met": empty for an upheld decision (the alternative
+    that was met is enough), else the unmet criteria of every alternative."""
+    if outcome == "upheld":
+        return []
+    return [str(c["name"]) for c in criteria if not c.get("met")]
+
+
 PathCheck = Callable[[Case], list[Criterion]]
 
 
+class Path(NamedTuple):
+    """One alternative of a rule: upheld when every criterion ``check`` returns is met."""
+
+    name: str
+    check: PathCheck
+
+
 class Rule(NamedTuple):
-    paths: tuple[PathCheck, ...]
+    paths: tuple[Path, ...]
     upheld_reason: str
     rejected_reason: Callable[[Case, Sequence[Criterion]], str]
+    #: Every code ``rejected_reason`` can return: what a reviewer may reject with, too.
+    rejected_reasons: tuple[str, ...]
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -202,20 +264,14 @@ def _disputes_lost(case: Case) -> list[Criterion]:
 
 
 # --- harassment ---------------------------------------------------------------------------
-def _unpaid_with_note(order: OrderData, now: datetime, hours: int) -> bool:
-    limit = order.placed_at + timedelta(hours=hours)
-    unpaid = order.paid_at is None or order.paid_at > limit
-    return bool(order.buyer_note and order.buyer_note.strip()) and unpaid and now >= limit
-
-
 def _harassment_order(case: Case) -> list[Criterion]:
     order = case.order.order
     assert order is not None
     hours = case.thresholds.harassment_unpaid_hours
-    unpaid_hours = (case.now - order.placed_at).total_seconds() / 3600 if not order.is_paid else 0
+    unpaid_hours = (case.now - order.placed_at).total_seconds() / 3600 if not order.is_paid else 0.0
     return [
         equals("order_has_buyer_note", bool(order.buyer_note and order.buyer_note.strip()), True),
-        at_least("hours_unpaid_since_placed", round(unpaid_hours, 1), hours),
+        at_least("hours_unpaid_since_placed", unpaid_hours, hours),
     ]
 
 
@@ -268,7 +324,7 @@ def _custom_silence(case: Case) -> list[Criterion]:
         equals("custom_item", order.custom_item, True),
         equals("seller_messaged_after_payment", first is not None, True),
         equals("buyer_replied_within_window", replied, False),
-        at_least("hours_since_first_seller_message", round(waited, 1), hours),
+        at_least("hours_since_first_seller_message", waited, hours),
     ]
 
 
@@ -287,39 +343,95 @@ def _fixed(code: str) -> Callable[[Case, Sequence[Criterion]], str]:
     return lambda case, criteria: code
 
 
+def _path(name: str, check: PathCheck) -> Path:
+    """A named alternative whose criteria carry its name."""
+
+    def named(case: Case) -> list[Criterion]:
+        return [c._replace(alternative=name) for c in check(case)]
+
+    return Path(name, named)
+
+
 #: The rule table: scenario code, or "scenario/sub-reason" for the protection.
 RULES: dict[str, Rule] = {
     "malicious_ordering": Rule(
-        (_ordering_volume, _network("malicious_ordering")),
+        (
+            _path("orders_at_this_seller", _ordering_volume),
+            _path("upheld_by_other_sellers", _network("malicious_ordering")),
+        ),
         "malicious_ordering_confirmed",
         _fixed("not_malicious_competition"),
+        ("not_malicious_competition",),
     ),
     "malicious_review": Rule(
-        (_review_pattern, _network("malicious_review")),
+        (
+            _path("review_pattern", _review_pattern),
+            _path("upheld_by_other_sellers", _network("malicious_review")),
+        ),
         "malicious_review_confirmed",
         _fixed("subjective_review_of_normal_sale"),
+        ("subjective_review_of_normal_sale",),
     ),
     "malicious_dispute": Rule(
-        (_dispute_pattern, _disputes_lost),
+        (
+            _path("dispute_pattern", _dispute_pattern),
+            _path("disputes_lost", _disputes_lost),
+        ),
         "malicious_dispute_confirmed",
         _fixed("buyer_behaviour_within_normal_range"),
+        ("buyer_behaviour_within_normal_range",),
     ),
     "malicious_harassment": Rule(
-        (_harassment_order, _harassment_pattern),
+        (
+            _path("unpaid_order_with_note", _harassment_order),
+            _path("unpaid_orders_with_notes_7d", _harassment_pattern),
+        ),
         "harassment_confirmed",
         _fixed("order_behaviour_normal"),
+        ("order_behaviour_normal",),
     ),
     "non_fulfillment_protection/address_invalid": Rule(
-        (_address,), "address_invalid_confirmed", _fixed("address_valid")
+        (_path("address_fails_validation", _address),),
+        "address_invalid_confirmed",
+        _fixed("address_valid"),
+        ("address_valid",),
     ),
     "non_fulfillment_protection/custom_item_no_response": Rule(
-        (_custom_silence,), "custom_item_no_response_confirmed", _custom_rejection
+        (_path("custom_item_no_response", _custom_silence),),
+        "custom_item_no_response_confirmed",
+        _custom_rejection,
+        ("not_custom_item", "no_seller_message", "buyer_responded", "response_window_open"),
     ),
+}
+
+#: Reason codes a reviewer may give whatever the scenario.
+GENERIC_REASONS: dict[str, tuple[str, ...]] = {
+    "upheld": ("complaint_upheld",),
+    "rejected": ("insufficient_evidence",),
 }
 
 
 def rule_for(scenario: str, reason: str | None) -> Rule:
     return RULES.get(f"{scenario}/{reason}") or RULES[scenario]
+
+
+def _rules_of(scenario: str, reason: str | None) -> list[Rule]:
+    """The rule of (scenario, sub-reason); every sub-reason's rule when ``reason`` is None."""
+    if reason is not None:
+        return [rule_for(scenario, reason)]
+    return [rule for key, rule in RULES.items() if key.split("/", 1)[0] == scenario]
+
+
+def decision_reasons(scenario: str, reason: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The reason codes a decision of this scenario (and sub-reason) may give, by outcome:
+    the rule's own codes and the generic ones.  A reviewer's decision must use one."""
+    rules = _rules_of(scenario, reason)
+    upheld = [r.upheld_reason for r in rules]
+    rejected = [code for r in rules for code in r.rejected_reasons]
+    return {
+        "upheld": tuple(dict.fromkeys([*upheld, *GENERIC_REASONS["upheld"]])),
+        "rejected": tuple(dict.fromkeys([*rejected, *GENERIC_REASONS["rejected"]])),
+    }
 
 
 def assess(case: Case) -> Assessment:
@@ -328,7 +440,7 @@ def assess(case: Case) -> Assessment:
     criteria: list[Criterion] = []
     upheld = False
     for path in rule.paths:
-        checked = path(case)
+        checked = path.check(case)
         criteria.extend(checked)
         upheld = upheld or all(c.met for c in checked)
     reason = rule.upheld_reason if upheld else rule.rejected_reason(case, criteria)

@@ -16,8 +16,7 @@ from chalicelib.domain.complaints import (
 )
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
-from chalicelib.domain.reasons import REJECTION_REASONS, UPHELD_REASONS
-from chalicelib.domain.rules import Thresholds
+from chalicelib.domain.rules import Thresholds, decision_reasons
 from chalicelib.services.assessment import assess_order
 
 
@@ -52,16 +51,17 @@ def decide_by_operator(
     now: datetime,
     policy: SlaPolicy,
 ) -> Complaint:
-    allowed = UPHELD_REASONS if outcome == "upheld" else REJECTION_REASONS
-    if reason_code not in allowed:
-        raise InvalidRequest(
-            f"reason_code {reason_code!r} does not fit outcome {outcome!r}",
-            code="invalid_reason_code",
-            details={"allowed": sorted(allowed)},
-        )
     complaint = adapters.complaints.get(complaint_id)
     if complaint is None:
         raise NotFound("complaint not found")
+    allowed = decision_reasons(complaint.scenario, complaint.reason)[outcome]
+    if reason_code not in allowed:
+        raise InvalidRequest(
+            f"reason_code {reason_code!r} does not fit outcome {outcome!r} "
+            f"of a {complaint.scenario} complaint",
+            code="invalid_reason_code",
+            details={"allowed": list(allowed)},
+        )
     criteria = complaint.assessment.criteria_dicts() if complaint.assessment else ()
     decided = decide(
         complaint,

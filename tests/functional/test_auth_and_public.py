@@ -32,6 +32,19 @@ def test_scenario_catalogue(api: Api) -> None:
     ]
     assert body["items"][4]["sub_reasons"][0]["name"]["zh"] == "买家地址无效或不完整"
     assert body["reasons"]["no_dispute"]["en"] == "The order has no dispute"
+    # which reasons belong to which scenario (and sub-reason)
+    ordering, protection = body["items"][0], body["items"][4]
+    assert ordering["decision_reasons"] == {
+        "upheld": ["malicious_ordering_confirmed", "complaint_upheld"],
+        "rejected": ["not_malicious_competition", "insufficient_evidence"],
+    }
+    address, custom = protection["sub_reasons"]
+    assert "address_valid" in address["decision_reasons"]["rejected"]
+    assert "address_valid" not in custom["decision_reasons"]["rejected"]
+    assert "buyer_responded" in custom["decision_reasons"]["rejected"]
+    for scenario in body["items"]:
+        for codes in scenario["decision_reasons"].values():
+            assert all(code in body["reasons"] for code in codes)
 
 
 def _bad_tokens(tokens: Any) -> dict[str, str | None]:

@@ -39,6 +39,13 @@ def test_a_conclusive_uphold_decides_at_submission(api: Api, published: Publishe
     assert body["decision"]["decided_by"] == "rules"
     assert body["decision"]["reason"]["en"] == "Malicious ordering by this buyer confirmed"
     assert body["decided_at"] == body["submitted_at"]
+    # upheld by rule (a); rule (b)'s criterion was checked but is not "unmet" to a seller
+    assert body["decision"]["met_alternative"] == "orders_at_this_seller"
+    assert body["decision"]["unmet_criteria"] == []
+    network = next(
+        c for c in body["decision"]["criteria"] if c["name"] == "other_sellers_upheld_in_window"
+    )
+    assert (network["alternative"], network["met"]) == ("upheld_by_other_sellers", False)
     assert published.types() == [("complaint.decided", body["complaint_id"])]
     assert _operator(api, "GET", "/review/queue").body["items"] == []
 
@@ -143,6 +150,13 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(
             "invalid_reason_code",
         ),
         ({"outcome": "rejected", "reason_code": "complaint_upheld"}, 400, "invalid_reason_code"),
+        # another scenario's reasons (issue 12.2)
+        ({"outcome": "rejected", "reason_code": "address_valid"}, 400, "invalid_reason_code"),
+        (
+            {"outcome": "upheld", "reason_code": "address_invalid_confirmed"},
+            400,
+            "invalid_reason_code",
+        ),
         ({"outcome": "maybe", "reason_code": "complaint_upheld"}, 400, "invalid_request"),
         (
             {"outcome": "upheld", "reason_code": "complaint_upheld", "extra": 1},
@@ -158,6 +172,19 @@ def test_bad_decisions_are_refused_and_change_nothing(
     reply = _operator(api, "POST", f"/review/complaints/{complaint_id}/decision", body)
     assert (reply.status, reply.body["error"]["code"]) == (status, code)
     assert ComplaintRepository(settings).get(complaint_id).status == "pending"  # type: ignore[union-attr]
+
+
+def test_a_refused_reason_code_names_the_ones_that_fit(api: Api) -> None:
+    complaint_id = api.submit("o-n1", "malicious_ordering").body["complaint_id"]
+    reply = api.decide(complaint_id, "rejected", "address_valid")
+    assert reply.status == 400
+    assert reply.body["error"]["details"] == {
+        "allowed": ["not_malicious_competition", "insufficient_evidence"]
+    }
+    catalogue = api.call("GET", "/scenarios", seller="op-1", role="operator").body
+    ordering = next(s for s in catalogue["items"] if s["code"] == "malicious_ordering")
+    assert ordering["decision_reasons"]["rejected"] == reply.body["error"]["details"]["allowed"]
+    assert api.decide(complaint_id, "rejected", "insufficient_evidence").status == 200
 
 
 def test_review_routes_need_the_operator_role_and_a_real_complaint(api: Api) -> None:

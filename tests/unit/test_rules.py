@@ -6,10 +6,18 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.event_schema import parse_event
-from chalicelib.domain.address import address_problems
+from chalicelib.domain.address import ISO_COUNTRIES, address_problems
 from chalicelib.domain.facts import Address, OrderFacts
 from chalicelib.domain.reasons import REASONS, REJECTION_REASONS, UPHELD_REASONS
-from chalicelib.domain.rules import RULES, BuyerActivity, Case, Thresholds, assess
+from chalicelib.domain.rules import (
+    RULES,
+    BuyerActivity,
+    Case,
+    Thresholds,
+    assess,
+    decision_reasons,
+    shown_value,
+)
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
 
 NOW = T0
@@ -401,6 +409,7 @@ def test_criteria_report_observed_values_thresholds_and_met() -> None:
     )
     assert volume == {
         "name": "orders_at_seller_30d",
+        "alternative": "orders_at_this_seller",
         "observed": 6,
         "threshold": 5,
         "comparison": ">=",
@@ -411,3 +420,104 @@ def test_criteria_report_observed_values_thresholds_and_met() -> None:
         "unpaid_or_buyer_cancelled_ratio",
         "other_sellers_upheld_in_window",
     }
+
+
+# --- exact thresholds (issue 12.1) ----------------------------------------------------
+def test_harassment_waits_the_full_24_hours_to_the_minute() -> None:
+    """23 h 57 min unpaid is not 24 h: compared exactly, and never shown as 24.0."""
+    early = _p(
+        order_event(
+            "o-h",
+            status="placed",
+            buyer_note="junk",
+            placed_at=NOW - timedelta(hours=23, minutes=57),
+        )
+    )
+    result = assess(_case("malicious_harassment", order=early))
+    assert result.outcome == "rejected"
+    shown = _criterion(_case("malicious_harassment", order=early), "hours_unpaid_since_placed")
+    assert shown["met"] is False and shown["observed"] < 24
+    just = _p(
+        order_event("o-h", status="placed", buyer_note="junk", placed_at=NOW - timedelta(hours=24))
+    )
+    assert assess(_case("malicious_harassment", order=just)).outcome == "upheld"
+
+
+def test_custom_item_buyer_keeps_the_last_three_minutes_of_72_hours() -> None:
+    case = _custom_case(seller_msg_hours_ago=71 + 57 / 60)
+    result = assess(case)
+    assert (result.outcome, result.reason_code) == ("rejected", "response_window_open")
+    shown = _criterion(case, "hours_since_first_seller_message")
+    assert shown["met"] is False and shown["observed"] < 72
+
+
+@pytest.mark.parametrize(
+    ("observed", "threshold", "met", "expected"),
+    [
+        (23.99999, 24, False, 23.9999),  # would round up to 24.0 >= 24
+        (0.79999, 0.8, False, 0.7999),
+        (24.00001, 24, True, 24.0),
+        (0.5, 0.8, False, 0.5),
+        (1 / 3, 0.3, True, 0.3333),
+        (5, 5, True, 5),
+    ],
+)
+def test_a_shown_value_never_contradicts_met(
+    observed: float, threshold: float, met: bool, expected: float
+) -> None:
+    shown = shown_value(observed, threshold, ">=", met)
+    assert shown == expected
+    assert (shown >= threshold) == met
+
+
+# --- alternatives (issue 12.3) --------------------------------------------------------
+def test_an_uphold_by_one_alternative_names_it_and_lists_nothing_unmet() -> None:
+    result = assess(_case("malicious_ordering", orders=_orders(6, 5)))  # rule (a) only
+    assert result.outcome == "upheld"
+    assert result.met_alternative == "orders_at_this_seller"
+    assert result.unmet == ()
+    # the other alternative's criterion is still reported, as checked and not met
+    network = next(c for c in result.criteria if c.name == "other_sellers_upheld_in_window")
+    assert (network.alternative, network.met) == ("upheld_by_other_sellers", False)
+
+
+def test_a_rejection_lists_what_was_not_met_in_every_alternative() -> None:
+    result = assess(_case("malicious_ordering", orders=_orders(4, 4)))
+    assert result.outcome == "rejected" and result.met_alternative is None
+    assert {(c.alternative, c.name) for c in result.unmet} == {
+        ("orders_at_this_seller", "orders_at_seller_30d"),
+        ("upheld_by_other_sellers", "other_sellers_upheld_in_window"),
+    }
+
+
+# --- reasons by scenario (issue 12.2) -------------------------------------------------
+def test_decision_reasons_belong_to_their_scenario() -> None:
+    ordering = decision_reasons("malicious_ordering")
+    assert ordering == {
+        "upheld": ("malicious_ordering_confirmed", "complaint_upheld"),
+        "rejected": ("not_malicious_competition", "insufficient_evidence"),
+    }
+    address = decision_reasons("non_fulfillment_protection", "address_invalid")
+    assert "address_valid" in address["rejected"] and "buyer_responded" not in address["rejected"]
+    both = decision_reasons("non_fulfillment_protection")
+    assert {"address_valid", "buyer_responded"} <= set(both["rejected"])
+    every = {code for rule in RULES.values() for code in rule.rejected_reasons}
+    assert every | {"insufficient_evidence"} == REJECTION_REASONS
+
+
+# --- countries (issue 12.4) -----------------------------------------------------------
+def test_the_country_list_is_iso_3166_1_alpha_2() -> None:
+    assert len(ISO_COUNTRIES) == 249 and all(len(c) == 2 and c.isupper() for c in ISO_COUNTRIES)
+
+
+@pytest.mark.parametrize("country", ["ZZ", "XX", "UK", "EU", "Q1"])
+def test_a_country_that_does_not_exist_is_an_invalid_address(country: str) -> None:
+    address = Address(recipient="A", street="S", city="C", postal_code="12345", country=country)
+    assert "country_invalid" in address_problems(address)
+
+
+@pytest.mark.parametrize("country", ["US", "de", "HK", "AX", "SS"])
+def test_real_countries_are_valid(country: str) -> None:
+    postal = {"US": "62701", "de": "10115"}.get(country, "999")
+    address = Address(recipient="A", street="S", city="C", postal_code=postal, country=country)
+    assert "country_invalid" not in address_problems(address)
