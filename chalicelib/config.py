@@ -7,6 +7,8 @@ are always honoured.  Every variable is documented in README.md (Configuration).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping
@@ -103,6 +105,24 @@ def _thresholds(raw: str | None) -> Thresholds:
     return replace(Thresholds(), **overrides)
 
 
+def _cursor_secret(env: Mapping[str, str], stage: str, algorithm: str, jwt_key: str) -> str:
+    """``CURSOR_SECRET``; else derived from the token key only when that key is a secret
+    (an HMAC algorithm's shared secret) — never from an RS256/ES256 public key, which anyone
+    may know.  Without either, only the dev stage falls back to a documented key."""
+    explicit = env.get("CURSOR_SECRET")
+    if explicit:
+        return explicit
+    if jwt_key == DEV_JWT_SECRET:
+        return DEV_CURSOR_SECRET
+    if algorithm.upper().startswith("HS"):
+        return hmac.new(
+            jwt_key.encode(), b"seller-report-center cursor", hashlib.sha256
+        ).hexdigest()
+    if stage != "dev":
+        raise ConfigError(f"{algorithm} verifies with a public key: set CURSOR_SECRET")
+    return DEV_CURSOR_SECRET
+
+
 def get_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``env`` (default: the process environment) at call time."""
     env = os.environ if env is None else env
@@ -115,9 +135,7 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("prod stage requires AUTH_JWT_KEY or AUTH_JWT_SECRET")
     if stage == "prod" and not env.get("COMPLAINT_EVENTS_TOPIC_ARN"):
         raise ConfigError("prod stage requires COMPLAINT_EVENTS_TOPIC_ARN")
-    cursor_secret = env.get("CURSOR_SECRET") or (
-        DEV_CURSOR_SECRET if jwt_key == DEV_JWT_SECRET else "cursor:" + jwt_key
-    )
+    cursor_secret = _cursor_secret(env, stage, algorithm, jwt_key)
     return Settings(
         stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",

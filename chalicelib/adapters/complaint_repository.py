@@ -24,7 +24,7 @@ from chalicelib.adapters.convert import (
 )
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
+from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry, is_complaint_id
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.rules import Assessment, Criterion
 from chalicelib.domain.timeutil import parse_iso, to_iso
@@ -390,6 +390,11 @@ class ComplaintRepository:
         return map(self.decode, self._query_items(hash_key, index=index, limit=limit, **query))
 
     def get_stored(self, complaint_id: str) -> StoredComplaint | None:
+        """The complaint and its outbox; None when missing — or when ``complaint_id`` is not
+        of the shape ids are made in, without asking DynamoDB (which refuses keys over
+        2048 bytes with an error, not a miss)."""
+        if not is_complaint_id(complaint_id):
+            return None
         raw = self.model._get_connection().get_item(complaint_id, consistent_read=True)
         if "Item" not in raw:
             return None

@@ -74,12 +74,22 @@ def verify_bearer(
     return verified.principal
 
 
+#: The latest time a claim may name: 9999-12-31T23:59:59Z.  Larger numbers, NaN and the
+#: infinities (JSON parsers accept ``NaN``, ``Infinity`` and ``1e400``) are refused, so no
+#: token "never expires" and no time overflows.
+MAX_CLAIM_TIME = 253402300799
+
+
 def _number_claim(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Unauthenticated(f"the {name} claim must be a number", code="invalid_token")
+    if not 0 <= value <= MAX_CLAIM_TIME:  # False for NaN too
+        raise Unauthenticated(
+            f"the {name} claim must be a time between 1970 and 9999", code="invalid_token"
+        )
     return float(value)
 
 

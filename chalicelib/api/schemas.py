@@ -3,11 +3,52 @@ are strict (no silent coercion)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from chalicelib.domain.scenarios import CATALOGUE, SCENARIOS
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+SUB_REASONS = frozenset(code for s in CATALOGUE for code in s.sub_reason_codes)
+
+
+def _known_scenario(code: str) -> str:
+    if code not in SCENARIOS:
+        raise ValueError(f"unknown scenario; one of {', '.join(SCENARIOS)}")
+    return code
+
+
+def _known_sub_reason(code: str) -> str:
+    if code not in SUB_REASONS:
+        raise ValueError(f"unknown reason; one of {', '.join(sorted(SUB_REASONS))}")
+    return code
+
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_start(value: Any) -> Any:
+    """A bare date (``2026-11-29``) means that day's start in UTC."""
+    if isinstance(value, str) and _BARE_DATE.fullmatch(value):
+        return f"{value}T00:00:00Z"
+    return value
+
+
+#: A scenario code of the catalogue (an unknown one is a 400 naming the field).
+ScenarioCode = Annotated[
+    str,
+    Field(min_length=1, max_length=64, json_schema_extra={"enum": list(SCENARIOS)}),
+    AfterValidator(_known_scenario),
+]
+SubReasonCode = Annotated[
+    str,
+    Field(min_length=1, max_length=64, json_schema_extra={"enum": sorted(SUB_REASONS)}),
+    AfterValidator(_known_sub_reason),
+]
+#: An ISO-8601 time with its offset, or a bare date (that day's start in UTC).
+QueryTime = Annotated[AwareDatetime, BeforeValidator(_day_start)]
 
 
 class _Request(BaseModel):
@@ -16,9 +57,9 @@ class _Request(BaseModel):
 
 class SubmitComplaint(_Request):
     order_id: Id
-    scenario: Annotated[str, Field(min_length=1, max_length=64)]
+    scenario: ScenarioCode
     description: Annotated[str, Field(min_length=1, max_length=2000)]
-    reason: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    reason: SubReasonCode | None = None
     evidence: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(max_length=10)
     ] = []
@@ -30,10 +71,10 @@ class ListComplaintsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     status: Literal["pending", "upheld", "rejected"] | None = None
-    scenario: Annotated[str, Field(max_length=64)] | None = None
+    scenario: ScenarioCode | None = None
     order_id: Id | None = None
-    submitted_from: AwareDatetime | None = Field(default=None, alias="from")
-    submitted_to: AwareDatetime | None = Field(default=None, alias="to")
+    submitted_from: QueryTime | None = Field(default=None, alias="from")
+    submitted_to: QueryTime | None = Field(default=None, alias="to")
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     cursor: Annotated[str, Field(max_length=2000)] | None = None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -27,6 +28,15 @@ def complaint_id_for(order_id: str, scenario: str) -> str:
     "each scenario once per order" with a single conditional put."""
     digest = hashlib.sha256(f"{order_id}\n{scenario}".encode()).digest()
     return "c_" + base64.b32encode(digest).decode("ascii").rstrip("=").lower()[:26]
+
+
+_COMPLAINT_ID = re.compile(r"c_[a-z2-7]{26}")
+
+
+def is_complaint_id(text: str) -> bool:
+    """Whether ``text`` has the shape of an id ``complaint_id_for`` makes (anything else
+    names no complaint: a path with it is a 404 before any storage request)."""
+    return _COMPLAINT_ID.fullmatch(text) is not None
 
 
 class HistoryEntry(NamedTuple):

@@ -168,13 +168,47 @@ def test_fuzzed_queries_never_break_the_server_or_the_document(api: Api, path: s
 @pytest.mark.usefixtures("world")
 def test_fuzzed_ids_in_paths(api: Api) -> None:
     @FUZZ
-    @given(complaint_id=st.text(min_size=1, max_size=60))
+    @given(
+        complaint_id=st.one_of(
+            st.text(min_size=1, max_size=60),
+            st.text(min_size=2000, max_size=3000),  # past DynamoDB's 2048-byte key limit
+            st.from_regex(r"c_[a-z2-7]{26,3000}", fullmatch=True),
+        )
+    )
     def attempt(complaint_id: str) -> None:
         quoted = urllib.parse.quote(complaint_id, safe="")
         reply = api.call("GET", f"/complaints/{quoted}", seller="s-a")
         check_documented("get", "/complaints/{complaint_id}", reply.status, reply.body)
 
     attempt()
+
+
+ID_ROUTES = [
+    ("GET", "/complaints/{}", "seller"),
+    ("GET", "/review/complaints/{}", "operator"),
+    ("POST", "/review/complaints/{}/decision", "operator"),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "role"), ID_ROUTES)
+@pytest.mark.parametrize(
+    "bad_id",
+    ["c_" + "a" * 3000, "x" * 2049, "é" * 1100, "c_short", "C_" + "A" * 26, "c_" + "1" * 26],
+)
+def test_ids_that_name_no_complaint_are_404_before_any_storage_request(
+    api: Api, settings: Settings, method: str, template: str, role: str, bad_id: str
+) -> None:
+    """DynamoDB refuses keys over 2048 bytes with an error (a 500 on a faithful store):
+    ids are checked for their shape first (issue 12.10)."""
+    from bench.dynamo_calls import count_dynamodb_calls
+
+    body = {"outcome": "upheld", "reason_code": "complaint_upheld"} if method == "POST" else None
+    path = template.format(urllib.parse.quote(bad_id, safe=""))
+    with count_dynamodb_calls(settings) as calls:
+        caller = "s-a" if role == "seller" else "op-1"
+        reply = api.call(method, path, body, seller=caller, role=role)
+    assert (reply.status, reply.body["error"]["code"]) == (404, "not_found")
+    assert sum(calls.values()) == 0
 
 
 # --------------------------------------------------------------------------- attacks

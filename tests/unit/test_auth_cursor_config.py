@@ -198,3 +198,70 @@ def test_remembering_tokens_is_safe_from_several_threads(monkeypatch: pytest.Mon
         subjects = list(pool.map(lambda h: verify_bearer(h, SETTINGS).subject, headers))
     assert subjects == [f"s-{i}" for i in range(200)]
     assert len(auth._VERIFIED) <= 5 + 8  # each thread may add one past the bound at once
+
+
+def _signed(payload_json: str) -> str:
+    """An HS256 token whose payload is exactly ``payload_json`` (numbers JSON encoders
+    would not write: ``NaN``, ``Infinity``, ``1e400``, ``2**1024``)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    header = b64(b'{"alg":"HS256","typ":"JWT"}')
+    signing_input = f"{header}.{b64(payload_json.encode())}"
+    signature = hmac.new(DEV_JWT_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        '"exp": NaN',
+        '"exp": Infinity',
+        '"exp": -Infinity',
+        '"exp": 1e400',
+        f'"exp": {2**1024}',
+        f'"exp": {2**64}',
+        '"exp": 253402300800',  # 10000-01-01
+        '"exp": -1',
+        f'"exp": 4102444800, "nbf": {2**1024}',
+        '"exp": 4102444800, "nbf": NaN',
+        '"exp": 4102444800, "iat": 1e400',
+    ],
+)
+def test_times_that_are_not_finite_or_out_of_range_are_refused(times: str) -> None:
+    """No token "never expires", and no time claim overflows into a 500 (issue 12.11)."""
+    token = _signed(f'{{"sub": "s-1", "role": "seller", {times}}}')
+    with pytest.raises(Unauthenticated) as err:
+        verify_bearer(f"Bearer {token}", SETTINGS)
+    assert err.value.code == "invalid_token"
+
+
+def test_a_far_but_real_expiry_is_still_accepted() -> None:
+    token = _signed('{"sub": "s-1", "role": "seller", "exp": 253402300799}')  # 9999-12-31
+    assert verify_bearer(f"Bearer {token}", SETTINGS).subject == "s-1"
+
+
+RS256_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg...\n-----END PUBLIC KEY-----"
+
+
+def test_the_cursor_key_is_never_derived_from_a_public_key() -> None:
+    """Issue 12.14: with RS256 the verification key is public, so a cursor key derived from
+    it could be recomputed by anyone; outside dev, CURSOR_SECRET is required."""
+    prod = {
+        "STAGE": "prod",
+        "AUTH_JWT_KEY": RS256_PUBLIC_KEY,
+        "AUTH_JWT_ALGORITHM": "RS256",
+        "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t",
+    }
+    with pytest.raises(ConfigError, match="CURSOR_SECRET"):
+        get_settings(prod)
+    assert get_settings({**prod, "CURSOR_SECRET": "c-secret"}).cursor_secret == "c-secret"
+    dev = get_settings({**prod, "STAGE": "dev"}).cursor_secret
+    assert RS256_PUBLIC_KEY not in dev and dev != "cursor:" + RS256_PUBLIC_KEY
+    # an HMAC secret is secret: a key derived from it (one-way) is allowed, not the secret
+    hs = get_settings({**prod, "AUTH_JWT_KEY": "hs-secret", "AUTH_JWT_ALGORITHM": "HS256"})
+    assert "hs-secret" not in hs.cursor_secret and len(hs.cursor_secret) == 64
