@@ -22,7 +22,7 @@ BUDGETS: dict[str, int] = {
     "list page": 1,
     "get": 1,
     "decide": 3,
-    "ingest one event": 5,
+    "ingest one event": 6,
     "metrics read": 2,
     "sweep, per due complaint (escalate)": 3,
     "sweep, per due complaint (decide)": 6,

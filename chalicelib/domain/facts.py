@@ -10,6 +10,8 @@ with ``payload_from_dict``; stored facts are rebuilt with the same function.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, get_args, get_type_hints
 
@@ -165,6 +167,21 @@ class FactEvent(NamedTuple):
         return payload_to_dict(self.payload)
 
     @property
+    def fingerprint(self) -> str:
+        """What this event says (type, entity, version, time, content), hashed: an event id
+        seen again is a duplicate whatever it says, and this tells whether it says the same
+        (a redelivery) or not (an id reused by mistake)."""
+        said = {
+            "type": self.type,
+            "entity": f"{self.partition}|{self.sort_key}",
+            "version": self.version,
+            "occurred_at": _stored_time(self.occurred_at),
+            "data": self.data,
+        }
+        text = json.dumps(said, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
     def partition(self) -> str:
         """Entities of one order share the order's partition, so one Query reads them all."""
         if self.type == "buyer":
@@ -205,6 +222,19 @@ class FactEvent(NamedTuple):
     @property
     def seller_id(self) -> str | None:
         return getattr(self.payload, "seller_id", None)
+
+
+def contradicted_parties(payload: Any, stored_order: OrderData | None) -> list[str]:
+    """The fields of an order, dispute or review fact that name another seller or buyer
+    than the order they belong to already names (empty when the order is not known yet).
+    Such a fact is refused: it would count against the wrong seller or buyer."""
+    if stored_order is None or not hasattr(payload, "seller_id"):
+        return []
+    return [
+        name
+        for name in ("seller_id", "buyer_id")
+        if getattr(payload, name) != getattr(stored_order, name)
+    ]
 
 
 class OrderFacts(NamedTuple):

@@ -3,7 +3,8 @@
 Returns ``batchItemFailures`` so only failed messages are redelivered (the packaged
 template enables ``ReportBatchItemFailures``; Chalice cannot).  A malformed message fails
 every time and so reaches the dead-letter queue after its retries; a storage error is
-retried.  Successful messages are never reprocessed, and reprocessing would be a no-op.
+retried; an unexpected error fails its own message only.  Successful messages are never
+reprocessed, and reprocessing would be a no-op.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from typing import Any
 
 from chalice import Blueprint
 from chalice.app import SQSEvent
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
 from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
 from chalicelib.services.ingest import ingest_event
@@ -43,7 +43,10 @@ def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
             continue
         try:
             result = ingest_event(facts, metrics, raw, now)
-        except (PynamoDBException, ContributionConflict):
+        except Exception:  # one message's failure must fail that message only
+            # A storage error is retried by redelivery; anything else (a bug this message
+            # reveals) fails the same way every time and reaches the dead-letter queue — in
+            # both cases alone: its neighbours in the batch are not redelivered.
             logger().exception(
                 "fact message failed, will be retried", extra={"message_id": message_id}
             )

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.facts import contradicted_parties
 from chalicelib.services.metrics import refresh_order
 
 #: Facts that change an order's metric contributions.
@@ -30,9 +31,10 @@ def ingest_event(
     facts: FactRepository, metrics: MetricsRepository, raw: Any, now: datetime
 ) -> EventResult:
     """Validate and apply one event, then bring the order's metric contributions up to
-    date.  A malformed event is ``rejected`` with its reason; storage failures propagate so
-    the caller can retry (SQS) or answer 5xx (HTTP).  A duplicate refreshes too, which
-    repairs a crash between storing a fact and counting it."""
+    date.  A malformed event, or an order, dispute or review naming another seller or buyer
+    than its stored order, is ``rejected`` with its reason and writes nothing; storage
+    failures propagate so the caller can retry (SQS) or answer 5xx (HTTP).  A duplicate
+    refreshes too, which repairs a crash between storing a fact and counting it."""
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     # Imported here, not at module level: the schemas load pydantic (~50 ms), which only a
     # function that receives events needs; every function of the app imports this module.
@@ -46,6 +48,21 @@ def ingest_event(
             status="rejected",
             error={"code": exc.code, "message": exc.message, "details": exc.details},
         )
+    if event.type in METRIC_FACTS:  # an order, dispute or review names a seller and a buyer
+        wrong = contradicted_parties(event.payload, facts.stored_order(event.payload.order_id))
+        if wrong:
+            return EventResult(
+                event_id=event.event_id,
+                status="rejected",
+                error={
+                    "code": "contradicts_order",
+                    "message": "the fact names another seller or buyer than its order",
+                    "details": [
+                        {"field": f"data.{name}", "problem": "differs from the stored order"}
+                        for name in wrong
+                    ],
+                },
+            )
     status = facts.apply(event, now)
     if status != "stale" and event.type in METRIC_FACTS:
         refresh_order(facts, metrics, event.payload.order_id)

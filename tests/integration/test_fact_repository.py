@@ -29,21 +29,41 @@ def test_versions_only_move_forward_and_event_ids_are_idempotent(settings: Setti
     assert repo.order_facts("o-1").order.status == "shipped"  # type: ignore[union-attr]
 
 
-def test_a_crash_between_entity_and_marker_is_recognised_on_redelivery(
+def test_a_crash_between_marker_and_entity_is_repaired_on_redelivery(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = FactRepository(settings)
     event = order_event("o-1", status="paid")
 
-    def crash(*_: Any) -> None:
+    def crash(*_: Any) -> bool:
         raise RuntimeError("lambda timed out")
 
     with monkeypatch.context() as patch:
-        patch.setattr(repo, "_write_marker", crash)
+        patch.setattr(repo, "_store", crash)
         with pytest.raises(RuntimeError):
             _apply(repo, event)
-    assert _apply(repo, event) == "duplicate"
     assert repo.model.get("EVENT#" + event["event_id"], "EVENT") is not None
+    assert repo.order_facts("o-1").order is None  # claimed, not stored
+    assert _apply(repo, event) == "accepted"  # the redelivery stores it
+    assert repo.order_facts("o-1").order.status == "paid"  # type: ignore[union-attr]
+    assert _apply(repo, event) == "duplicate"
+
+
+def test_a_reused_event_id_is_a_duplicate_whatever_it_says(settings: Settings) -> None:
+    """DESIGN §7: the same event_id again is a duplicate — with a newer version, other
+    content or another entity alike — and changes nothing (issue 12.7)."""
+    repo = FactRepository(settings)
+    first = order_event("o-1", status="placed", event_id="evt-reused")
+    assert _apply(repo, first) == "accepted"
+    newer = order_event("o-1", status="paid", version=2, event_id="evt-reused")
+    other_content = order_event("o-1", status="cancelled", event_id="evt-reused")
+    other_entity = order_event("o-2", status="paid", event_id="evt-reused")
+    review = review_event("r-1", "o-1", rating=1, event_id="evt-reused")
+    for reused in (newer, other_content, other_entity, review):
+        assert _apply(repo, reused) == "duplicate"
+    assert repo.order_facts("o-1").order.status == "placed"  # type: ignore[union-attr]
+    assert repo.order_facts("o-1").reviews == ()
+    assert repo.order_facts("o-2").order is None
 
 
 def test_order_facts_gathers_the_order_partition(settings: Settings) -> None:

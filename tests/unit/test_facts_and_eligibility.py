@@ -22,10 +22,14 @@ def test_each_event_type_parses_and_knows_where_it_lives() -> None:
     assert message.activity_key is None  # messages are not in the activity indexes
 
 
-def test_unknown_payload_fields_are_ignored_but_envelope_fields_are_not() -> None:
+def test_unknown_fields_are_refused_in_the_envelope_and_in_the_payload() -> None:
+    """A misspelt field would otherwise be lost silently (issue 12.8)."""
     raw = order_event("o-1")
     raw["data"]["warehouse"] = "x"
-    assert "warehouse" not in parse_event(raw).data
+    with pytest.raises(InvalidRequest) as err:
+        parse_event(raw)
+    assert [d["field"] for d in err.value.details] == ["data.warehouse"]
+    raw = order_event("o-1")
     raw["extra"] = 1
     with pytest.raises(InvalidRequest) as err:
         parse_event(raw)
