@@ -10,7 +10,8 @@ API and the event sources; this adds everything else the app needs, and wires it
   event sources (Chalice cannot set it);
 * the SNS topics (complaint events; alarms), and CloudWatch alarms on SLA breaches,
   dead-letter queue depth and overdue exemptions;
-* API Gateway stage throttling, and 4XX/5XX gateway responses that carry CORS headers;
+* API Gateway stage throttling, and gateway responses (unknown route, throttling, 4XX,
+  5XX, ...) in the app's error shape, with CORS headers (``scripts.gateway_responses``);
 * every function's environment wired to the real resource names.
 
 Usage: ``python -m scripts.infra <stage> <output.json>``.
@@ -28,6 +29,7 @@ from chalicelib.config import get_settings
 from chalicelib.jobs.facts_queue import FACTS_QUEUE
 from chalicelib.jobs.sla_sweep import SWEEP_QUEUE
 from chalicelib.observability import NAMESPACE, SERVICE
+from scripts.gateway_responses import GATEWAY_RESPONSES, body_template
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = SERVICE  # the service dimension of every metric, so the alarms find them
@@ -221,14 +223,16 @@ def merge_template(stage: str) -> dict[str, Any]:
                 ],
                 "GatewayResponses": {
                     kind: {
+                        "StatusCode": str(response.status),
                         "ResponseParameters": {
                             "Headers": {
                                 "Access-Control-Allow-Origin": {"Fn::Sub": "'${CorsAllowOrigin}'"},
                                 "Access-Control-Allow-Headers": "'Authorization,Content-Type'",
                             }
-                        }
+                        },
+                        "ResponseTemplates": {"application/json": body_template(response)},
                     }
-                    for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+                    for kind, response in GATEWAY_RESPONSES.items()
                 },
             }
         },

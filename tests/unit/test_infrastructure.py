@@ -1,5 +1,7 @@
 """The merge template `make package` adds to Chalice's output (CI also lints the result)."""
 
+import json
+
 from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import get_settings
 from scripts.infra import FUNCTIONS, merge_template
@@ -52,6 +54,20 @@ def test_api_is_throttled_and_gateway_errors_carry_cors_headers() -> None:
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         headers = api["GatewayResponses"][kind]["ResponseParameters"]["Headers"]
         assert "Access-Control-Allow-Origin" in headers
+
+
+def test_gateway_responses_use_the_error_shape_and_never_echo_a_credential() -> None:
+    """Issue 12.12: an unknown path is API Gateway's MISSING_AUTHENTICATION_TOKEN, whose
+    own message quotes the caller's Authorization header."""
+    responses = RESOURCES["RestAPI"]["Properties"]["GatewayResponses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    for kind, response in responses.items():
+        template = response["ResponseTemplates"]["application/json"]
+        assert "$context.error" not in template, kind  # no message API Gateway wrote
+        body = json.loads(template)
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+        assert body["error"]["details"] == {"request_id": "$context.requestId"}
 
 
 def test_alarms_watch_sla_breaches_dead_letters_and_overdue_exemptions() -> None:
