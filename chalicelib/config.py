@@ -12,12 +12,12 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib.domain.complaints import ExemptionPolicy, SlaPolicy
-from chalicelib.domain.rules import Thresholds
+from chalicelib.domain.rules import WINDOW_DAYS, Thresholds
+from chalicelib.domain.scenarios import REGISTRY
 
 #: Development-only signing secret.  Documented, so any local client can mint tokens.
 DEV_JWT_SECRET = "dev-only-seller-report-center-secret-change-me"
@@ -91,18 +91,24 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _thresholds(raw: str | None) -> Thresholds:
-    """``RULE_THRESHOLDS``: a JSON object overriding some of ``Thresholds``' defaults."""
+    """``RULE_THRESHOLDS``: a JSON object overriding the rules' thresholds by name (each
+    scenario record declares its own with their defaults) and ``window_days``."""
     if not raw:
         return Thresholds()
     try:
         overrides = json.loads(raw)
     except ValueError as exc:
         raise ConfigError("RULE_THRESHOLDS must be a JSON object") from exc
-    if not isinstance(overrides, dict) or set(overrides) - Thresholds.names():
-        raise ConfigError(f"RULE_THRESHOLDS keys must be among {sorted(Thresholds.names())}")
-    if not all(isinstance(v, int | float) and v >= 0 for v in overrides.values()):
+    known = {"window_days", *REGISTRY.threshold_defaults()}
+    if not isinstance(overrides, dict) or set(overrides) - known:
+        raise ConfigError(f"RULE_THRESHOLDS keys must be among {sorted(known)}")
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+        for v in overrides.values()
+    ):
         raise ConfigError("RULE_THRESHOLDS values must be non-negative numbers")
-    return replace(Thresholds(), **overrides)
+    window = overrides.pop("window_days", WINDOW_DAYS)
+    return Thresholds(int(window), **overrides)
 
 
 def _cursor_secret(env: Mapping[str, str], stage: str, algorithm: str, jwt_key: str) -> str:

@@ -3,9 +3,8 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import endpoint
-from chalicelib.domain.reasons import REASONS
-from chalicelib.domain.rules import decision_reasons
-from chalicelib.domain.scenarios import CATALOGUE, Scenario
+from chalicelib.domain.reasons import all_reasons
+from chalicelib.domain.scenarios import REGISTRY
 
 bp = Blueprint(__name__)
 
@@ -31,20 +30,6 @@ def openapi() -> dict[str, object]:
 def scenarios() -> dict[str, object]:
     """The scenario catalogue and the reason texts, in 中文 and English."""
     return {
-        "items": [_scenario_view(scenario) for scenario in CATALOGUE],
-        "reasons": {code: text.as_dict() for code, text in REASONS.items()},
+        "items": [scenario.as_dict() for scenario in REGISTRY],
+        "reasons": {code: text.as_dict() for code, text in all_reasons().items()},
     }
-
-
-def _scenario_view(scenario: Scenario) -> dict[str, object]:
-    """A catalogue entry with the reason codes a decision of it (and of each sub-reason)
-    may give."""
-    view = scenario.as_dict()
-    view["decision_reasons"] = _lists(decision_reasons(scenario.code))
-    for sub_reason in view["sub_reasons"]:
-        sub_reason["decision_reasons"] = _lists(decision_reasons(scenario.code, sub_reason["code"]))
-    return view
-
-
-def _lists(reasons: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    return {outcome: list(codes) for outcome, codes in reasons.items()}

@@ -8,21 +8,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from chalicelib.domain.scenarios import CATALOGUE, SCENARIOS
+from chalicelib.domain.scenarios import REGISTRY
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-SUB_REASONS = frozenset(code for s in CATALOGUE for code in s.sub_reason_codes)
+
+
+def _sub_reasons() -> list[str]:
+    return sorted({code for s in REGISTRY for code in s.sub_reason_codes})
 
 
 def _known_scenario(code: str) -> str:
-    if code not in SCENARIOS:
-        raise ValueError(f"unknown scenario; one of {', '.join(SCENARIOS)}")
+    if code not in REGISTRY:
+        raise ValueError(f"unknown scenario; one of {', '.join(REGISTRY.codes())}")
     return code
 
 
 def _known_sub_reason(code: str) -> str:
-    if code not in SUB_REASONS:
-        raise ValueError(f"unknown reason; one of {', '.join(sorted(SUB_REASONS))}")
+    if code not in _sub_reasons():
+        raise ValueError(f"unknown reason; one of {', '.join(_sub_reasons())}")
     return code
 
 
@@ -39,12 +42,12 @@ def _day_start(value: Any) -> Any:
 #: A scenario code of the catalogue (an unknown one is a 400 naming the field).
 ScenarioCode = Annotated[
     str,
-    Field(min_length=1, max_length=64, json_schema_extra={"enum": list(SCENARIOS)}),
+    Field(min_length=1, max_length=64, json_schema_extra={"enum": list(REGISTRY.codes())}),
     AfterValidator(_known_scenario),
 ]
 SubReasonCode = Annotated[
     str,
-    Field(min_length=1, max_length=64, json_schema_extra={"enum": sorted(SUB_REASONS)}),
+    Field(min_length=1, max_length=64, json_schema_extra={"enum": _sub_reasons()}),
     AfterValidator(_known_sub_reason),
 ]
 #: An ISO-8601 time with its offset, or a bare date (that day's start in UTC).

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
-from chalicelib.domain.scenarios import Text
+from chalicelib.domain.text import Text
 
 
 class Metric(NamedTuple):
@@ -197,14 +197,10 @@ def metric_values(days: Mapping[date, Mapping[str, int]], now: datetime) -> dict
     return values
 
 
-#: What an upheld complaint exempts (DESIGN §5), by scenario:
-#: ("order", metrics) that order; ("buyer_orders", metrics) the buyer's orders at this seller
-#: within the window; ("reviews", metrics) the order's negative reviews by the buyer;
-#: ("cleaning", metrics) bad orders during the cleaning period.
-EXEMPTION_SCOPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "non_fulfillment_protection": (("order", ("non_fulfillment_rate",)),),
-    "malicious_harassment": (("order", ("cancellation_rate", "non_fulfillment_rate")),),
-    "malicious_ordering": (("buyer_orders", ("cancellation_rate", "non_fulfillment_rate")),),
-    "malicious_review": (("reviews", ("negative_review_rate",)),),
-    "malicious_dispute": (("order", ("dispute_rate",)), ("cleaning", ORDER_METRICS)),
-}
+#: What an upheld complaint's exemption can cover — a scenario record names its scopes
+#: (``Exemption``) and the exemption job applies each (``services.exemptions``):
+ORDER = "order"  # the complaint's order
+BUYER_ORDERS = "buyer_orders"  # the buyer's orders at this seller within the window W
+REVIEWS = "reviews"  # the order's negative reviews by the buyer
+CLEANING = "cleaning"  # the buyer's bad orders at this seller during the cleaning period
+EXEMPTION_SCOPES = frozenset({ORDER, BUYER_ORDERS, REVIEWS, CLEANING})

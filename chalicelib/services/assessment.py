@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
-from chalicelib.domain.rules import Assessment, BuyerActivity, Case, Thresholds, assess
+from chalicelib.domain.rules import Assessment, BuyerActivity, Case, Thresholds
+from chalicelib.domain.scenarios import assess_case
 
 
 def assess_order(
@@ -34,7 +35,7 @@ def assess_order(
             buyer_id, since=since, excluding_seller=seller_id
         ),
     )
-    return assess(
+    return assess_case(
         Case(
             scenario=scenario,
             reason=reason,

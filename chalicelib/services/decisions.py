@@ -16,7 +16,8 @@ from chalicelib.domain.complaints import (
 )
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
-from chalicelib.domain.rules import Thresholds, decision_reasons
+from chalicelib.domain.rules import Thresholds
+from chalicelib.domain.scenarios import get_scenario
 from chalicelib.services.assessment import assess_order
 
 
@@ -54,7 +55,10 @@ def decide_by_operator(
     complaint = adapters.complaints.get(complaint_id)
     if complaint is None:
         raise NotFound("complaint not found")
-    allowed = decision_reasons(complaint.scenario, complaint.reason)[outcome]
+    scenario = get_scenario(complaint.scenario)
+    if scenario is None:  # a complaint of a scenario no longer registered
+        raise InvalidRequest(f"unknown scenario {complaint.scenario!r}", code="unknown_scenario")
+    allowed = scenario.decision_reasons(complaint.reason)[outcome]
     if reason_code not in allowed:
         raise InvalidRequest(
             f"reason_code {reason_code!r} does not fit outcome {outcome!r} "

@@ -20,8 +20,9 @@ from chalicelib.adapters.unit import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.facts import OrderData
-from chalicelib.domain.metrics import EXEMPTION_SCOPES, CleaningWindow
+from chalicelib.domain.metrics import BUYER_ORDERS, CLEANING, ORDER, REVIEWS, CleaningWindow
 from chalicelib.domain.notifications import EXEMPTION_APPLIED, complaint_event
+from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.observability import logger
 from chalicelib.services.decisions import deliver
@@ -66,24 +67,27 @@ def apply_exemption(
     )
     rows: list[dict[str, Any]] = []
     refresh: set[str] = set()
-    for scope, metric_codes in EXEMPTION_SCOPES[complaint.scenario]:
+    scenario = get_scenario(complaint.scenario)
+    if scenario is None:
+        raise Conflict(f"no scenario {complaint.scenario!r} is registered", code="unknown_scenario")
+    for scope, metric_codes in scenario.exemption:
         units: list[tuple[str, str]] = []
-        if scope == "order":
+        if scope == ORDER:
             units = [(complaint.order_id, "ORDER")]
-        elif scope == "reviews":
+        elif scope == REVIEWS:
             reviews = adapters.facts.order_facts(complaint.order_id).reviews
             units = [
                 (complaint.order_id, f"REVIEW#{r.review_id}")
                 for r in reviews
                 if r.rating <= 2 and r.buyer_id == complaint.buyer_id
             ]
-        elif scope == "buyer_orders":
+        elif scope == BUYER_ORDERS:
             since = decided_at - timedelta(days=policy.window_days)
             units = [
                 (o, "ORDER")
                 for o in _buyer_orders_at_seller(adapters, complaint, since, decided_at)
             ]
-        elif scope == "cleaning":
+        elif scope == CLEANING:
             window = CleaningWindow(
                 complaint.complaint_id,
                 decided_at,

@@ -175,9 +175,9 @@ def test_settings_are_read_when_asked_and_prod_needs_its_own_key() -> None:
     )
     assert prod.cursor_secret != "x"
     assert (
-        get_settings(
-            {"RULE_THRESHOLDS": '{"ordering_min_orders": 7}'}
-        ).thresholds.ordering_min_orders
+        get_settings({"RULE_THRESHOLDS": '{"ordering_min_orders": 7}'}).thresholds[
+            "ordering_min_orders"
+        ]
         == 7
     )
     for bad in ('{"nope": 1}', "[1]", '{"ordering_min_orders": -1}', "{"):

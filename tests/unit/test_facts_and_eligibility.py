@@ -6,7 +6,7 @@ from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import InvalidRequest, NotEligible, NotFound
 from chalicelib.domain.facts import OrderFacts
-from chalicelib.domain.scenarios import SCENARIOS
+from chalicelib.domain.scenarios import REGISTRY
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
 
 
@@ -74,14 +74,14 @@ def _facts(order_raw, *others):  # type: ignore[no-untyped-def]
 
 def test_an_order_of_another_seller_is_not_found() -> None:
     with pytest.raises(NotFound):
-        check_eligibility(SCENARIOS["malicious_ordering"], "s-2", _facts(order_event("o-1")), None)
+        check_eligibility(REGISTRY["malicious_ordering"], "s-2", _facts(order_event("o-1")), None)
     with pytest.raises(NotFound):
-        check_eligibility(SCENARIOS["malicious_ordering"], "s-1", OrderFacts(order=None), None)
+        check_eligibility(REGISTRY["malicious_ordering"], "s-1", OrderFacts(order=None), None)
 
 
 @pytest.mark.parametrize("scenario", ["malicious_ordering", "malicious_harassment"])
 def test_any_order_of_the_seller_is_eligible_for(scenario: str) -> None:
-    order = check_eligibility(SCENARIOS[scenario], "s-1", _facts(order_event("o-1")), None)
+    order = check_eligibility(REGISTRY[scenario], "s-1", _facts(order_event("o-1")), None)
     assert order.buyer_id == "b-1"
 
 
@@ -89,15 +89,15 @@ def test_any_order_of_the_seller_is_eligible_for(scenario: str) -> None:
 def test_malicious_review_needs_a_1_or_2_star_review(rating: int, eligible: bool) -> None:
     facts = _facts(order_event("o-1", status="delivered"), review_event("r", "o-1", rating=rating))
     if eligible:
-        check_eligibility(SCENARIOS["malicious_review"], "s-1", facts, None)
+        check_eligibility(REGISTRY["malicious_review"], "s-1", facts, None)
     else:
         with pytest.raises(NotEligible) as err:
-            check_eligibility(SCENARIOS["malicious_review"], "s-1", facts, None)
+            check_eligibility(REGISTRY["malicious_review"], "s-1", facts, None)
         assert err.value.code == "no_negative_review"
 
 
 def test_malicious_dispute_needs_a_dispute() -> None:
-    scenario = SCENARIOS["malicious_dispute"]
+    scenario = REGISTRY["malicious_dispute"]
     check_eligibility(scenario, "s-1", _facts(order_event("o-1"), dispute_event("d", "o-1")), None)
     with pytest.raises(NotEligible) as err:
         check_eligibility(scenario, "s-1", _facts(order_event("o-1")), None)
@@ -119,7 +119,7 @@ def test_malicious_dispute_needs_a_dispute() -> None:
 def test_non_fulfillment_protection_needs_paid_unshipped_and_a_sub_reason(
     status: str, reason: str | None, code: str | None
 ) -> None:
-    scenario = SCENARIOS["non_fulfillment_protection"]
+    scenario = REGISTRY["non_fulfillment_protection"]
     facts = _facts(order_event("o-1", status=status, placed_at=T0 - timedelta(days=3)))
     if code is None:
         check_eligibility(scenario, "s-1", facts, reason)
@@ -132,6 +132,6 @@ def test_non_fulfillment_protection_needs_paid_unshipped_and_a_sub_reason(
 def test_scenarios_without_sub_reasons_refuse_one() -> None:
     with pytest.raises(NotEligible) as err:
         check_eligibility(
-            SCENARIOS["malicious_ordering"], "s-1", _facts(order_event("o-1")), "address_invalid"
+            REGISTRY["malicious_ordering"], "s-1", _facts(order_event("o-1")), "address_invalid"
         )
     assert err.value.code == "reason_not_applicable"

@@ -8,20 +8,21 @@ import pytest
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.address import ISO_COUNTRIES, address_problems
 from chalicelib.domain.facts import Address, OrderFacts
-from chalicelib.domain.reasons import REASONS, REJECTION_REASONS, UPHELD_REASONS
-from chalicelib.domain.rules import (
-    RULES,
-    BuyerActivity,
-    Case,
-    Thresholds,
-    assess,
-    decision_reasons,
-    shown_value,
-)
+from chalicelib.domain.reasons import all_reasons, decision_reason_codes
+from chalicelib.domain.rules import BuyerActivity, Case, Thresholds, shown_value
+from chalicelib.domain.scenarios import REGISTRY
+from chalicelib.domain.scenarios import assess_case as assess
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
 
 NOW = T0
 SELLER = "s-1"
+RULES = [rule for scenario in REGISTRY for rule in scenario.rules()]
+
+
+def _decision_reasons(scenario: str, reason: str | None = None) -> dict[str, tuple[str, ...]]:
+    found = REGISTRY.get(scenario)
+    assert found is not None
+    return found.decision_reasons(reason)
 
 
 def _p(raw: dict[str, Any]) -> Any:
@@ -382,8 +383,9 @@ def test_custom_item_ignores_seller_messages_before_payment() -> None:
 
 # --- the table ------------------------------------------------------------------------
 def test_every_reason_code_a_rule_can_give_has_both_texts() -> None:
-    produced = {rule.upheld_reason for rule in RULES.values()} | REJECTION_REASONS
-    for code in produced | UPHELD_REASONS:
+    REASONS = all_reasons()
+    produced = {rule.upheld_reason for rule in RULES} | decision_reason_codes("rejected")
+    for code in produced | decision_reason_codes("upheld"):
         assert code in REASONS and REASONS[code].zh and REASONS[code].en, code
 
 
@@ -492,17 +494,17 @@ def test_a_rejection_lists_what_was_not_met_in_every_alternative() -> None:
 
 # --- reasons by scenario (issue 12.2) -------------------------------------------------
 def test_decision_reasons_belong_to_their_scenario() -> None:
-    ordering = decision_reasons("malicious_ordering")
+    ordering = _decision_reasons("malicious_ordering")
     assert ordering == {
         "upheld": ("malicious_ordering_confirmed", "complaint_upheld"),
         "rejected": ("not_malicious_competition", "insufficient_evidence"),
     }
-    address = decision_reasons("non_fulfillment_protection", "address_invalid")
+    address = _decision_reasons("non_fulfillment_protection", "address_invalid")
     assert "address_valid" in address["rejected"] and "buyer_responded" not in address["rejected"]
-    both = decision_reasons("non_fulfillment_protection")
+    both = _decision_reasons("non_fulfillment_protection")
     assert {"address_valid", "buyer_responded"} <= set(both["rejected"])
-    every = {code for rule in RULES.values() for code in rule.rejected_reasons}
-    assert every | {"insufficient_evidence"} == REJECTION_REASONS
+    every = {code for rule in RULES for code in rule.rejected_reasons}
+    assert every | {"insufficient_evidence"} == decision_reason_codes("rejected")
 
 
 # --- countries (issue 12.4) -----------------------------------------------------------

@@ -4,11 +4,15 @@ import pytest
 
 from chalicelib.domain.complaints import complaint_id_for, decide, new_complaint
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.reasons import REASONS
-from chalicelib.domain.scenarios import CATALOGUE, GROUPS, SCENARIOS
+from chalicelib.domain.reasons import all_reasons
+from chalicelib.domain.scenario import GROUPS
+from chalicelib.domain.scenarios import REGISTRY
 from chalicelib.domain.timeutil import months_before, parse_iso, to_iso
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+CATALOGUE = tuple(REGISTRY)
+SCENARIOS = {scenario.code: scenario for scenario in CATALOGUE}
+REASONS = all_reasons()
 
 
 def test_catalogue_holds_the_five_scenarios_with_both_languages() -> None:
