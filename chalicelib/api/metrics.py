@@ -5,7 +5,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.unit import Adapters
 from chalicelib.api.http import endpoint, principal, request_settings
 from chalicelib.services.metrics import seller_metrics
 
@@ -19,5 +19,5 @@ def metrics() -> dict[str, Any]:
     seller_id = principal(bp.current_request).subject
     settings = request_settings(bp.current_request)
     return seller_metrics(
-        MetricsRepository(settings), seller_id, clock.now(), settings.listing_months
+        Adapters.from_settings(settings).metrics, seller_id, clock.now(), settings.listing_months
     )

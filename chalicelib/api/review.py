@@ -5,13 +5,12 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.unit import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import review_view
-from chalicelib.domain.errors import NotFound
 from chalicelib.observability import count
+from chalicelib.services import review
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.sla import sla_report
 
@@ -32,7 +31,9 @@ def review_queue() -> dict[str, Any]:
     after = position_of(
         settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
-    page = ComplaintRepository(settings).review_queue(params.limit, after)
+    page = review.review_queue(
+        Adapters.from_settings(settings).complaints, limit=params.limit, after_key=after
+    )
     next_cursor = cursor_for(
         settings.cursor_secret, page.last_key, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
@@ -44,9 +45,9 @@ def review_queue() -> dict[str, Any]:
 @endpoint("operator", response="ReviewComplaintOut", errors=(404,))
 def review_complaint(complaint_id: str) -> dict[str, Any]:
     settings = request_settings(bp.current_request)
-    complaint = ComplaintRepository(settings).get(complaint_id)
-    if complaint is None:
-        raise NotFound("complaint not found")
+    complaint = review.complaint_for_review(
+        Adapters.from_settings(settings).complaints, complaint_id
+    )
     return review_view(complaint, settings.exemption_policy.due_after)
 
 
@@ -79,7 +80,7 @@ def decide(complaint_id: str) -> dict[str, Any]:
 def sla() -> dict[str, Any]:
     params: SlaQuery = query(bp.current_request)
     return sla_report(
-        ComplaintRepository(request_settings(bp.current_request)),
+        Adapters.from_settings(request_settings(bp.current_request)).complaints,
         now=clock.now(),
         window_days=params.window_days,
     )

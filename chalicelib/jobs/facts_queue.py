@@ -9,18 +9,16 @@ reprocessed, and reprocessing would be a no-op.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import clock
-from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.unit import Adapters
 from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
-from chalicelib.services.ingest import ingest_event
+from chalicelib.services.ingest import ingest_message
 
 FACTS_QUEUE = "seller-report-center-facts"
 bp = Blueprint(__name__)
@@ -28,21 +26,13 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=FACTS_QUEUE, batch_size=10)
 def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
-    settings = get_settings()
-    facts, metrics = FactRepository(settings), MetricsRepository(settings)
+    adapters = Adapters.from_settings(get_settings())
     now = clock.now()
     failures: list[dict[str, str]] = []
     for record in event:
         message_id = record.to_dict()["messageId"]
         try:
-            raw = json.loads(record.body)
-        except (ValueError, RecursionError):
-            logger().warning("fact message is not JSON", extra={"message_id": message_id})
-            count("RejectedEvents")
-            failures.append({"itemIdentifier": message_id})
-            continue
-        try:
-            result = ingest_event(facts, metrics, raw, now)
+            result = ingest_message(adapters.facts, adapters.metrics, record.body, now)
         except Exception:  # one message's failure must fail that message only
             # A storage error is retried by redelivery; anything else (a bug this message
             # reveals) fails the same way every time and reaches the dead-letter queue — in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -73,3 +74,18 @@ def ingest_events(
     facts: FactRepository, metrics: MetricsRepository, raws: list[Any], now: datetime
 ) -> list[EventResult]:
     return [ingest_event(facts, metrics, raw, now) for raw in raws]
+
+
+def ingest_message(
+    facts: FactRepository, metrics: MetricsRepository, body: str, now: datetime
+) -> EventResult:
+    """One queue message, whose body is one event as JSON (not JSON: ``rejected``)."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        return EventResult(
+            event_id=None,
+            status="rejected",
+            error={"code": "malformed_json", "message": "the message is not JSON", "details": None},
+        )
+    return ingest_event(facts, metrics, raw, now)

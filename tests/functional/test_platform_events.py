@@ -221,14 +221,14 @@ def test_an_unexpected_failure_fails_its_own_sqs_message_only(
 ) -> None:
     from chalicelib.jobs import facts_queue
 
-    real = facts_queue.ingest_event
+    real = facts_queue.ingest_message
 
-    def flaky(facts: Any, metrics: Any, raw: Any, now: Any) -> Any:
-        if raw["data"]["order_id"] == "o-bug":
+    def flaky(facts: Any, metrics: Any, body: str, now: Any) -> Any:
+        if json.loads(body)["data"]["order_id"] == "o-bug":
             raise OverflowError("a bug this message reveals")
-        return real(facts, metrics, raw, now)
+        return real(facts, metrics, body, now)
 
-    monkeypatch.setattr(facts_queue, "ingest_event", flaky)
+    monkeypatch.setattr(facts_queue, "ingest_message", flaky)
     event = _sqs_event(
         client,
         json.dumps(order_event("o-1")),
