@@ -44,7 +44,7 @@ METRICS: tuple[Metric, ...] = (
         "cancellation_rate",
         Text("取消率", "Cancellation rate"),
         30,
-        "orders cancelled or never paid / orders placed",
+        "orders cancelled or never paid (no payment recorded so far) / orders placed",
     ),
     Metric(
         "negative_review_rate",
@@ -62,10 +62,19 @@ Flags = tuple[int, int]
 
 
 def order_flags(order: OrderData, disputes: Iterable[DisputeData]) -> dict[str, Flags]:
+    """The order's membership in each order metric.
+
+    *Never paid* means what the malicious_ordering rule means by it (DESIGN §4, ``rules.py``):
+    no payment recorded so far.  An order counts in ``cancellation_rate``'s numerator from
+    its placement until a payment arrives (then it leaves it), and keeps counting if it is
+    cancelled or closed unpaid — the platform's payment window ends with such a fact.  So
+    the metric and the rule agree at every moment, the contribution depends on the facts
+    alone (not on the clock), and an upheld harassment or ordering complaint removes the
+    unpaid orders it is about from the metric."""
     paid = order.is_paid
     disputed = any(d.status != "withdrawn" for d in disputes)
     delivered = order.status == "delivered"
-    never_paid = not paid and order.status != "placed"  # closed before payment
+    never_paid = not paid
     return {
         "non_fulfillment_rate": (int(paid and order.status == "closed_unshipped"), int(paid)),
         "dispute_rate": (int(disputed), int(delivered or disputed)),

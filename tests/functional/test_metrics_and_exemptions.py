@@ -380,3 +380,49 @@ def test_the_shown_exemption_deadline_is_the_configured_one_the_job_is_scheduled
     assert review.body["exemption"] == expected
     stored = complaint_model(get_settings()).get(complaint_id)
     assert stored.exempt_due == expected["due_by"]
+
+
+def test_orders_never_paid_count_in_the_cancellation_rate_the_exemption_then_removes(
+    api: Api, client: Client, clock: Any
+) -> None:
+    """"Never paid" is the rule's meaning in the metric too (no payment so far): the unpaid
+    orders a harassment or ordering complaint is upheld on were counting against the seller,
+    so the exemption lowers the rate, and a payment arriving later takes an order out."""
+    placed = [
+        order_event(
+            f"o-u{i}", buyer_id="b-u", status="placed", placed_at=T0 - timedelta(hours=i + 1)
+        )
+        for i in range(5)
+    ]
+    noted = order_event(
+        "o-hu",
+        buyer_id="b-hu",
+        status="placed",
+        buyer_note="add me on chat",
+        placed_at=T0 - timedelta(hours=30),
+    )
+    api.events(*placed, noted)
+    assert figures(api, "raw")["cancellation_rate"] == (6 + 6, 13 + 6)
+    ordering = api.submit("o-u0", "malicious_ordering").body
+    harassment = api.submit("o-hu", "malicious_harassment").body
+    assert ordering["status"] == harassment["status"] == "upheld"  # by the rules at once
+    clock.advance(minutes=30)
+    assert run_job(client)["actions"] == {"applied": 2}
+    assert figures(api)["cancellation_rate"] == (6, 13)
+    rows = [
+        next(m for m in entry["metrics"] if m["metric"] == "cancellation_rate")
+        for entry in api.call("GET", "/metrics").body["exemptions"]
+    ]
+    assert len(rows) == 2 and all(row["after"] < row["before"] for row in rows)
+    assert max(row["before"] for row in rows) == round(12 / 19, 4)  # the first one applied
+    assert min(row["after"] for row in rows) == round(6 / 13, 4)  # the last one applied
+    paid = order_event(
+        "o-u1",
+        buyer_id="b-u",
+        status="paid",
+        placed_at=T0 - timedelta(hours=2),
+        version=2,
+    )
+    api.events(paid)  # paid late after all: no longer never paid, and not exempt either
+    assert figures(api, "raw")["cancellation_rate"] == (11, 19)
+    assert figures(api)["cancellation_rate"] == (6, 14)

@@ -3,6 +3,7 @@ from typing import Any
 
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.facts import OrderFacts
+from chalicelib.domain.rules import BuyerActivity, Case, Thresholds, assess
 from chalicelib.domain.metrics import (
     CleaningWindow,
     contributions,
@@ -24,8 +25,9 @@ def test_order_flags_follow_the_metric_definitions() -> None:
     assert flags("placed") == {
         "non_fulfillment_rate": (0, 0),
         "dispute_rate": (0, 0),
-        "cancellation_rate": (0, 1),
+        "cancellation_rate": (1, 1),  # never paid: no payment so far
     }
+    assert flags("paid")["cancellation_rate"] == (0, 1)
     assert flags("closed_unshipped")["non_fulfillment_rate"] == (1, 1)
     assert flags("delivered")["dispute_rate"] == (0, 1)
     assert flags("cancelled", cancelled_by="buyer")["cancellation_rate"] == (1, 1)
@@ -35,6 +37,37 @@ def test_order_flags_follow_the_metric_definitions() -> None:
         _p(order_event("o", status="shipped")), [_p(dispute_event("d", "o", status="withdrawn"))]
     )
     assert withdrawn["dispute_rate"] == (0, 0)
+
+
+def test_never_paid_means_the_same_to_the_metric_and_to_the_malicious_ordering_rule() -> None:
+    """Every order the rule counts as never paid is in cancellation_rate's numerator, at
+    any moment: while it waits for payment, once it is closed unpaid, and not once paid."""
+    orders = [
+        _p(order_event(f"o{i}", status=status, placed_at=T0 - timedelta(hours=i + 1), **extra))
+        for i, (status, extra) in enumerate(
+            [
+                ("placed", {}),
+                ("placed", {"buyer_note": "add me"}),
+                ("cancelled", {"cancelled_by": "system"}),
+                ("paid", {}),
+                ("delivered", {}),
+            ]
+        )
+    ]
+    case = Case(
+        scenario="malicious_ordering",
+        reason=None,
+        seller_id="s-1",
+        order=OrderFacts(order=orders[0]),
+        buyer=BuyerActivity(orders=tuple(orders)),
+        now=T0,
+        thresholds=Thresholds(),
+    )
+    ratio = next(
+        c.observed for c in assess(case).criteria if c.name == "unpaid_or_buyer_cancelled_ratio"
+    )
+    numerator = sum(order_flags(o, [])["cancellation_rate"][0] for o in orders)
+    assert ratio == numerator / len(orders) == 3 / 5
 
 
 def test_an_exemption_removes_only_what_counts_against_the_seller() -> None:
@@ -81,7 +114,12 @@ def test_counter_delta_moves_a_unit_between_days_and_cancels_out() -> None:
         0
     ]
     delta = counter_delta(a, b)
-    assert delta[("s-1", a.day)] == {"cancellation_rate.den": -1, "cancellation_rate.den_kept": -1}
+    assert delta[("s-1", a.day)] == {
+        "cancellation_rate.num": -1,
+        "cancellation_rate.den": -1,
+        "cancellation_rate.num_kept": -1,
+        "cancellation_rate.den_kept": -1,
+    }
     assert delta[("s-1", b.day)]["cancellation_rate.num"] == 1
     assert counter_delta(b, b) == {}
 
