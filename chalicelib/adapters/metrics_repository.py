@@ -42,6 +42,9 @@ class OrderPartition(NamedTuple):
     facts: OrderFacts
     exemptions: dict[tuple[str, str], str]  # (unit, metric) -> complaint id
     contributions: dict[str, StoredContribution]  # unit -> stored contribution
+    #: when the order's stored version happened: its event's ``occurred_at`` (for a fact
+    #: stored before that was kept, when it was recorded)
+    order_status_at: datetime | None = None
 
 
 def _contribution_to_data(c: Contribution) -> dict[str, Any]:
@@ -79,16 +82,22 @@ class MetricsRepository:
         exemptions of its units and their stored contributions."""
         exemptions: dict[tuple[str, str], str] = {}
         stored: dict[str, StoredContribution] = {}
+        status_at: datetime | None = None
         for item in items:
             data = item.data or {}
-            if item.sk.startswith("EXEMPT#"):
+            if item.sk == "ORDER#":
+                status_at = item.occurred_at or item.recorded_at
+            elif item.sk.startswith("EXEMPT#"):
                 exemptions[(data["unit"], data["metric"])] = data["complaint_id"]
             elif item.sk.startswith("CONTRIB#"):
                 stored[data["unit"]] = StoredContribution(
                     _contribution_from_data(data), int(item.version or 0)
                 )
         return OrderPartition(
-            facts=facts_from_items(items), exemptions=exemptions, contributions=stored
+            facts=facts_from_items(items),
+            exemptions=exemptions,
+            contributions=stored,
+            order_status_at=status_at,
         )
 
     def write_contribution(

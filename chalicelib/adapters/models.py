@@ -185,6 +185,8 @@ class FactModel(Model):
     seller_key = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)
     recorded_at = UTCDateTimeAttribute(null=True)
+    #: the stored version's event ``occurred_at`` (facts stored before it was kept: absent)
+    occurred_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_buyer = FactsByBuyer()
     by_seller = FactsBySeller()

@@ -20,12 +20,16 @@ from chalicelib.adapters.unit import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.facts import OrderData
-from chalicelib.domain.metrics import EXEMPTION_SCOPES, CleaningWindow
+from chalicelib.domain.metrics import EXEMPTION_SCOPES, ORDER_WINDOW, CleaningWindow
 from chalicelib.domain.notifications import EXEMPTION_APPLIED, complaint_event
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.observability import logger
 from chalicelib.services.decisions import deliver
 from chalicelib.services.metrics import current_values, refresh_order
+
+#: The longest a Lambda function runs (AWS's limit): a job run started at ``now`` does
+#: everything before ``now + RUN_LIMIT``.
+RUN_LIMIT = timedelta(minutes=15)
 
 
 def _buyer_orders_at_seller(
@@ -90,7 +94,13 @@ def apply_exemption(
                 decided_at + timedelta(days=policy.cleaning_days),
             )
             metrics.put_cleaning(complaint.seller_id, complaint.buyer_id, window)
-            refresh.update(_buyer_orders_at_seller(adapters, complaint, decided_at, now))
+            # Orders refreshed from now on see the period.  Before, an order may have gone
+            # bad in it (a cancellation, a dispute) and been counted without it: refresh
+            # every order still in the order metrics' window, placed up to the latest time
+            # this run can have stored the period (a Lambda runs at most 15 minutes).
+            since = decided_at - timedelta(days=ORDER_WINDOW)
+            until = now + RUN_LIMIT
+            refresh.update(_buyer_orders_at_seller(adapters, complaint, since, until))
             rows += [
                 {
                     "metric": m,

@@ -40,7 +40,10 @@ def refresh_order(
             windows = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
         changed = 0
         try:
-            for new in contributions(partition.facts, partition.exemptions, windows):
+            made = contributions(
+                partition.facts, partition.exemptions, windows, partition.order_status_at
+            )
+            for new in made:
                 old = partition.contributions.get(new.unit)
                 if old is not None and old.contribution == new:
                     continue

@@ -385,7 +385,7 @@ def test_the_shown_exemption_deadline_is_the_configured_one_the_job_is_scheduled
 def test_orders_never_paid_count_in_the_cancellation_rate_the_exemption_then_removes(
     api: Api, client: Client, clock: Any
 ) -> None:
-    """"Never paid" is the rule's meaning in the metric too (no payment so far): the unpaid
+    """ "Never paid" is the rule's meaning in the metric too (no payment so far): the unpaid
     orders a harassment or ordering complaint is upheld on were counting against the seller,
     so the exemption lowers the rate, and a payment arriving later takes an order out."""
     placed = [
@@ -426,3 +426,75 @@ def test_orders_never_paid_count_in_the_cancellation_rate_the_exemption_then_rem
     api.events(paid)  # paid late after all: no longer never paid, and not exempt either
     assert figures(api, "raw")["cancellation_rate"] == (11, 19)
     assert figures(api)["cancellation_rate"] == (6, 14)
+
+
+def _exempt_by(settings: Settings, order_id: str) -> dict[str, str]:
+    """The metrics the order's stored contribution is exempted from, and by which complaint."""
+    from chalicelib.adapters.fact_repository import FactRepository
+
+    items = FactRepository(settings).order_items(order_id)
+    partition = MetricsRepository.partition_from_items(items)
+    return dict(partition.contributions["ORDER"].contribution.exempt_by)
+
+
+def test_the_cleaning_period_excludes_orders_placed_before_it_that_go_bad_in_it(
+    api: Api, client: Client, clock: Any, settings: Settings
+) -> None:
+    """DESIGN §5 "every bad order this buyer causes … for a cleaning period": an order placed
+    in the period, or whose bad event (cancellation, dispute, closure unshipped) happens in
+    it.  Orders that went bad before the decision keep counting — judged by when the event
+    happened (``occurred_at``, a dispute's ``opened_at``), not by when it arrived."""
+    day = timedelta(days=1)
+
+    def order(order_id: str, status: str, placed: int, **extra: Any) -> dict[str, Any]:
+        return order_event(
+            order_id, buyer_id="b-d", status=status, placed_at=T0 - placed * day, **extra
+        )
+
+    api.events(
+        order("o-c1", "paid", 5, occurred_at=T0 - 5 * day),
+        order("o-c2", "delivered", 6),
+        order("o-c3", "placed", 4, occurred_at=T0 - 4 * day),
+        order("o-c4", "cancelled", 7, cancelled_by="buyer", occurred_at=T0 - 2 * day),
+        order("o-c5", "paid", 3, occurred_at=T0 - 3 * day),
+        order("o-c6", "delivered", 8),
+    )
+    complaint_id = uphold(api, "o-d", "malicious_dispute")["complaint_id"]
+    # bad before the job stored the period: the job's refresh must find it
+    clock.advance(minutes=10)
+    api.events(dispute_event("d-c6", "o-c6", buyer_id="b-d", opened_at=clock.current))
+    clock.advance(minutes=50)
+    assert run_job(client)["actions"] == {"applied": 1}
+    assert _exempt_by(settings, "o-c6") == {"dispute_rate": complaint_id}
+    # bad after the job: through ingestion
+    clock.advance(days=3)
+    paid_at = {"paid_at": T0 - 5 * day + timedelta(hours=1)}
+    api.events(
+        order("o-c1", "closed_unshipped", 5, version=2, occurred_at=T0 + day, **paid_at),
+        dispute_event("d-c2", "o-c2", buyer_id="b-d", opened_at=T0 + 2 * day),
+        order("o-c3", "cancelled", 4, version=2, cancelled_by="system", occurred_at=T0 + 3 * day),
+        # a cancellation that happened before the decision, arriving late
+        order(
+            "o-c5",
+            "cancelled",
+            3,
+            version=2,
+            cancelled_by="buyer",
+            paid_at=T0 - 3 * day + timedelta(hours=1),
+            occurred_at=T0 - timedelta(hours=1),
+        ),
+    )
+    assert _exempt_by(settings, "o-c1") == {"non_fulfillment_rate": complaint_id}
+    assert _exempt_by(settings, "o-c2") == {"dispute_rate": complaint_id}
+    assert _exempt_by(settings, "o-c3") == {"cancellation_rate": complaint_id}
+    assert _exempt_by(settings, "o-c4") == {}  # went bad before the decision
+    assert _exempt_by(settings, "o-c5") == {}  # likewise, though it arrived after
+    raw, kept = figures(api, "raw"), figures(api)
+    # seed: 13 orders (6 cancelled), 7 paid (1 closed unshipped), 5 delivered or disputed (1)
+    assert raw["cancellation_rate"] == (6 + 3, 13 + 6)  # o-c3, o-c4, o-c5
+    assert kept["cancellation_rate"] == (6 + 2, 13 + 5)  # o-c3 leaves
+    assert raw["non_fulfillment_rate"] == (1 + 1, 7 + 4)  # paid: o-c1, o-c2, o-c5, o-c6
+    assert kept["non_fulfillment_rate"] == (1, 7 + 3)  # o-c1 leaves
+    assert raw["dispute_rate"] == (1 + 2, 5 + 2)  # o-c2, o-c6 (delivered anyway)
+    assert kept["dispute_rate"] == (0, 5 + 2 - 3)  # o-d, o-c2 and o-c6 leave
+    assert run_job(client)["actions"] == {}

@@ -3,14 +3,15 @@ from typing import Any
 
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.facts import OrderFacts
-from chalicelib.domain.rules import BuyerActivity, Case, Thresholds, assess
 from chalicelib.domain.metrics import (
     CleaningWindow,
     contributions,
     counter_delta,
     metric_values,
     order_flags,
+    went_bad_at,
 )
+from chalicelib.domain.rules import BuyerActivity, Case, Thresholds, assess
 from tests.builders import T0, dispute_event, order_event, review_event
 
 
@@ -99,6 +100,34 @@ def test_cleaning_windows_cover_orders_placed_within_them() -> None:
     )
     assert contributions(inside, {}, [window])[0].kept["cancellation_rate"] == (0, 0)
     assert contributions(before, {}, [window])[0].kept["cancellation_rate"] == (1, 1)
+
+
+def test_an_order_placed_before_the_cleaning_period_leaves_a_metric_it_goes_bad_in_it() -> None:
+    window = CleaningWindow("c9", T0, T0 + timedelta(days=90))
+    placed = T0 - timedelta(days=3)
+
+    def kept(status_at: Any, *disputes: Any, **order: Any) -> dict[str, tuple[int, int]]:
+        facts = OrderFacts(order=_p(order_event("o", placed_at=placed, **order)), disputes=disputes)
+        (unit,) = contributions(facts, {}, [window], status_at)
+        return dict(unit.kept)
+
+    cancelled = {"status": "cancelled", "cancelled_by": "buyer"}
+    assert kept(T0 + timedelta(hours=1), **cancelled)["cancellation_rate"] == (0, 0)
+    assert kept(T0 - timedelta(seconds=1), **cancelled)["cancellation_rate"] == (1, 1)
+    assert kept(T0 + timedelta(days=90), **cancelled)["cancellation_rate"] == (1, 1)  # ended
+    closed = {"status": "closed_unshipped"}
+    assert kept(T0 + timedelta(days=2), **closed)["non_fulfillment_rate"] == (0, 0)
+    assert kept(T0 - timedelta(days=2), **closed)["non_fulfillment_rate"] == (1, 1)
+    # a dispute opened in the period: that metric only; a still unpaid order went bad when
+    # it was placed (never paid counts from the placement)
+    late = _p(dispute_event("d", "o", opened_at=T0 + timedelta(days=1)))
+    early = _p(dispute_event("d0", "o", opened_at=T0 - timedelta(days=1)))
+    assert kept(T0 - timedelta(days=3), late, status="delivered")["dispute_rate"] == (0, 0)
+    assert kept(T0 - timedelta(days=3), early, late, status="delivered")["dispute_rate"] == (1, 1)
+    assert kept(T0 + timedelta(days=1), status="placed")["cancellation_rate"] == (1, 1)
+    assert went_bad_at(_p(order_event("o", status="placed", placed_at=placed)), [], None) == {
+        "cancellation_rate": placed
+    }
 
 
 def test_reviews_are_their_own_units_on_their_posting_day() -> None:
