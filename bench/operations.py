@@ -26,7 +26,8 @@ BUDGETS: dict[str, int] = {
     "metrics read": 2,
     "sweep, per due complaint (escalate)": 3,
     "sweep, per due complaint (decide)": 6,
-    "exemption, per complaint (one order)": 11,
+    "exemption, per complaint (one order)": 10,
+    "exemption, per further order of the buyer (malicious ordering)": 2,
 }
 
 
@@ -142,6 +143,12 @@ def measure(harness: Harness, start: datetime) -> dict[str, int]:
                 )
                 for i in range(5)
             ]
+            + [order("o-h", buyer="b-h", placed_at=start - timedelta(days=2))]
+            + [
+                order(f"o-m{n}-{i}", buyer=f"b-m{n}", placed_at=start - timedelta(days=3))
+                for n in (5, 10)
+                for i in range(n)
+            ]
         },
         subject="p",
         role="system",
@@ -191,14 +198,24 @@ def measure(harness: Harness, start: datetime) -> dict[str, int]:
     counts["sweep, per due complaint (decide)"] = (deciding - shards) // 2
     h.set_now(start + timedelta(hours=48))
     h.job("exemption_job")  # the rules' and the reviewer's upheld complaints
-    submit("o-3", "malicious_harassment")  # exempts exactly one order
-    h.http(
-        "POST",
-        f"/review/complaints/{ids[-1]}/decision",
-        {"outcome": "upheld", "reason_code": "complaint_upheld"},
-        subject="op",
-        role="operator",
-    )
-    exemption = h.counted(lambda: h.job("exemption_job"))
-    counts["exemption, per complaint (one order)"] = exemption - shards
+
+    def upheld_exemption(order_id: str, scenario: str) -> int:
+        """Requests of the job run that applies one complaint's exemption."""
+        submit(order_id, scenario)
+        h.http(
+            "POST",
+            f"/review/complaints/{ids[-1]}/decision",
+            {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            subject="op",
+            role="operator",
+        )
+        return h.counted(lambda: h.job("exemption_job")) - shards
+
+    # a buyer of its own, so that no earlier exemption covers the order already
+    counts["exemption, per complaint (one order)"] = upheld_exemption("o-h", "malicious_harassment")
+    five = upheld_exemption("o-m5-0", "malicious_ordering")
+    ten = upheld_exemption("o-m10-0", "malicious_ordering")
+    per_order, rest = divmod(ten - five, 5)
+    assert rest == 0, (five, ten)  # every further order costs the same
+    counts["exemption, per further order of the buyer (malicious ordering)"] = per_order
     return counts

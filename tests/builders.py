@@ -25,12 +25,18 @@ GOOD_ADDRESS = {
 _ids = itertools.count(1)
 
 
-def _event(kind: str, data: dict[str, Any], version: int, event_id: str | None) -> dict[str, Any]:
+def _event(
+    kind: str,
+    data: dict[str, Any],
+    version: int,
+    event_id: str | None,
+    occurred_at: datetime = T0,
+) -> dict[str, Any]:
     return {
         "event_id": event_id or f"evt-{kind}-{next(_ids)}",
         "type": kind,
         "version": version,
-        "occurred_at": to_iso(T0),
+        "occurred_at": to_iso(occurred_at),
         "data": data,
     }
 
@@ -52,8 +58,10 @@ def order_event(
     shipped_at: datetime | None = None,
     version: int = 1,
     event_id: str | None = None,
+    occurred_at: datetime = T0,
     **extra: Any,
 ) -> dict[str, Any]:
+    """An order event; ``occurred_at`` is when its status was reached (the envelope's)."""
     extra.setdefault("shipping_address", GOOD_ADDRESS)
     if status in ("paid", "shipped", "delivered", "closed_unshipped") and paid_at is None:
         paid_at = placed_at + timedelta(hours=1)
@@ -71,7 +79,7 @@ def order_event(
             **extra,
         }
     )
-    return _event("order", data, version, event_id)
+    return _event("order", data, version, event_id, occurred_at)
 
 
 def review_event(

@@ -146,10 +146,13 @@ class Page(NamedTuple):
 
 
 class StoredComplaint(NamedTuple):
-    """A complaint with the events still waiting in its outbox."""
+    """A complaint with the events still waiting in its outbox, and the exemption job's
+    state: its saved progress (with its revision, ``rev``) and failed steps."""
 
     complaint: Complaint
     outbox: dict[str, dict[str, Any]]
+    exemption_progress: dict[str, Any] | None = None
+    exemption_failures: int = 0
 
 
 class DecidedRecord(NamedTuple):
@@ -308,11 +311,42 @@ class ComplaintRepository:
                 m.history.set(m.history.append([applied.history[-1].as_dict()])),
                 m.exempt_shard.remove(),
                 m.exempt_due.remove(),
+                m.exemption_progress.remove(),
                 m.outbox["exemption_applied"].set(event),
                 *self._sweep_actions(applied.complaint_id, now),
             ],
             (m.status == "upheld") & m.exemption.does_not_exist(),
         )
+
+    def save_exemption_progress(self, complaint_id: str, progress: dict[str, Any]) -> None:
+        """Save the exemption job's progress with a complaint as revision ``rev + 1`` (of
+        ``progress["rev"]``, the revision it was read at), only if the stored one is still
+        that revision and the exemption not yet applied; otherwise ``Conflict`` (another
+        run got further meanwhile: its progress stands)."""
+        m = self.model
+        rev = int(progress.get("rev", 0))
+        read_at = m.exemption_rev.does_not_exist() if rev == 0 else m.exemption_rev == rev
+        body = {k: v for k, v in progress.items() if k != "rev"}
+        self._update(
+            complaint_id,
+            [m.exemption_progress.set(body), m.exemption_rev.set(rev + 1)],
+            (m.status == "upheld") & m.exemption.does_not_exist() & read_at,
+        )
+
+    def record_exemption_failure(self, complaint_id: str) -> int:
+        """Count a failed exemption step; returns the complaint's failures so far (0 when
+        the complaint is gone or its exemption applied meanwhile)."""
+        m = self.model
+        try:
+            found = self.model(complaint_id).update(
+                actions=[m.exemption_failures.add(1)],
+                condition=m.complaint_id.exists() & m.exemption.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                return 0
+            raise
+        return int(found["Attributes"]["exemption_failures"]["N"])
 
     def mark_exemption_alerted(self, complaint_id: str, now: datetime) -> bool:
         """Flag the overdue alert once; False when it was already flagged."""
@@ -333,10 +367,11 @@ class ComplaintRepository:
             actions=[self.model.exempt_shard.remove(), self.model.exempt_due.remove()]
         )
 
-    def exemption_due_ids(self, shard: str, limit: int) -> list[str]:
-        """Upheld complaints of ``shard`` whose exemption is not applied, earliest due first."""
+    def exemptions_due(self, shard: str, limit: int) -> list[tuple[str, str]]:
+        """(due time, id) of upheld complaints of ``shard`` whose exemption is not applied,
+        earliest due first."""
         return [
-            item.complaint_id
+            (item.exempt_due, item.complaint_id)
             for item in self.model.exemptions_due.query(shard, limit=limit, page_size=limit)
         ]
 
@@ -399,7 +434,15 @@ class ComplaintRepository:
         if "Item" not in raw:
             return None
         values = self.decode(raw["Item"])
-        return StoredComplaint(_from_values(values), dict(values["outbox"] or {}))
+        progress = values["exemption_progress"]
+        if progress is not None:
+            progress = {**progress, "rev": int(values["exemption_rev"] or 0)}
+        return StoredComplaint(
+            _from_values(values),
+            dict(values["outbox"] or {}),
+            progress,
+            int(values["exemption_failures"] or 0),
+        )
 
     def get(self, complaint_id: str) -> Complaint | None:
         stored = self.get_stored(complaint_id)

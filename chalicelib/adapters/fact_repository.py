@@ -105,6 +105,7 @@ class FactRepository:
             seller_key=event.seller_id if activity else None,
             activity_key=activity,
             recorded_at=now,
+            occurred_at=event.occurred_at,
             expires_at=(event.activity_time or event.occurred_at) + self.retention,
         )
         try:

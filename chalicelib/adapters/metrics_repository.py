@@ -2,11 +2,14 @@
 
 A unit's contribution and the counter deltas it causes are written in one transaction,
 conditional on the contribution's stored revision: a concurrent or repeated recompute
-either sees the new revision (and finds nothing left to do) or loses and retries.
+either sees the new revision (and finds nothing left to do) or loses and retries.  The
+exemption records an exemption adds to the unit go in the same transaction, each
+conditional on not existing yet (first wins).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
@@ -38,10 +41,29 @@ class StoredContribution(NamedTuple):
     revision: int
 
 
+class ExemptionRecord(NamedTuple):
+    """``unit`` of an order leaves ``metric``, by ``complaint_id``'s exemption."""
+
+    unit: str
+    metric: str
+    complaint_id: str
+
+
+class ActivityEntry(NamedTuple):
+    """One entry of a buyer's activity index: where it is, and the order it is (an order
+    at the seller asked about; otherwise None)."""
+
+    position: dict[str, str]
+    order_id: str | None
+
+
 class OrderPartition(NamedTuple):
     facts: OrderFacts
     exemptions: dict[tuple[str, str], str]  # (unit, metric) -> complaint id
     contributions: dict[str, StoredContribution]  # unit -> stored contribution
+    #: when the order's stored version happened: its event's ``occurred_at`` (for a fact
+    #: stored before that was kept, when it was recorded)
+    order_status_at: datetime | None = None
 
 
 def _contribution_to_data(c: Contribution) -> dict[str, Any]:
@@ -79,43 +101,61 @@ class MetricsRepository:
         exemptions of its units and their stored contributions."""
         exemptions: dict[tuple[str, str], str] = {}
         stored: dict[str, StoredContribution] = {}
+        status_at: datetime | None = None
         for item in items:
             data = item.data or {}
-            if item.sk.startswith("EXEMPT#"):
+            if item.sk == "ORDER#":
+                status_at = item.occurred_at or item.recorded_at
+            elif item.sk.startswith("EXEMPT#"):
                 exemptions[(data["unit"], data["metric"])] = data["complaint_id"]
             elif item.sk.startswith("CONTRIB#"):
                 stored[data["unit"]] = StoredContribution(
                     _contribution_from_data(data), int(item.version or 0)
                 )
         return OrderPartition(
-            facts=facts_from_items(items), exemptions=exemptions, contributions=stored
+            facts=facts_from_items(items),
+            exemptions=exemptions,
+            contributions=stored,
+            order_status_at=status_at,
         )
 
     def write_contribution(
         self,
         order_id: str,
         old: StoredContribution | None,
-        new: Contribution,
+        new: Contribution | None,
         deltas: dict[tuple[str, date], dict[str, int]],
+        exemptions: Sequence[ExemptionRecord] = (),
+        at: datetime | None = None,
     ) -> None:
         """Store ``new`` and add ``deltas`` to the day counters, atomically, only if the
-        stored contribution is still ``old``."""
-        revision = 0 if old is None else old.revision
-        item = self.facts(
-            f"ORDER#{order_id}",
-            f"CONTRIB#{new.unit}",
-            type="contribution",
-            version=revision + 1,
-            data=_contribution_to_data(new),
-            expires_at=datetime.combine(new.day, time(), tzinfo=UTC) + self.retention,
-        )
-        condition = (
-            self.facts.pk.does_not_exist() if old is None else self.facts.version == revision
-        )
+        stored contribution is still ``old`` — and, in the same transaction, record
+        ``exemptions`` of the order's units (at ``at``), each only if it is not recorded
+        yet (first wins).  ``new`` None: only the exemptions.  A failed condition raises
+        ``ContributionConflict``: read the partition again and recompute."""
+        assert new is not None or exemptions
+        saves: list[tuple[FactModel, Any]] = []
+        for record in exemptions:
+            assert at is not None
+            item = self._exemption_item(order_id, record, at)
+            saves.append((item, self.facts.pk.does_not_exist()))
+        if new is not None:
+            revision = 0 if old is None else old.revision
+            item = self.facts(
+                f"ORDER#{order_id}",
+                f"CONTRIB#{new.unit}",
+                type="contribution",
+                version=revision + 1,
+                data=_contribution_to_data(new),
+                expires_at=datetime.combine(new.day, time(), tzinfo=UTC) + self.retention,
+            )
+            unchanged = self.facts.version == revision
+            saves.append((item, self.facts.pk.does_not_exist() if old is None else unchanged))
         try:
             connection = self.facts._get_connection().connection
             with TransactWrite(connection=connection) as transaction:
-                transaction.save(item, condition=condition)
+                for item, condition in saves:
+                    transaction.save(item, condition=condition)
                 for (seller_id, day), counters in deltas.items():
                     day_item = self.days(f"METRICS#{seller_id}", f"DAY#{day.isoformat()}")
                     expires = datetime.combine(day, time(), tzinfo=UTC) + self.retention
@@ -127,34 +167,63 @@ class MetricsRepository:
                     transaction.update(day_item, actions=actions)
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":
-                raise ContributionConflict(new.unit) from exc
+                raise ContributionConflict(order_id) from exc
             raise
 
     # exemptions and cleaning periods -------------------------------------------------
-    def put_exemption(
-        self, order_id: str, unit: str, metric: str, complaint_id: str, at: datetime
-    ) -> bool:
-        """Record that ``unit`` leaves ``metric``; False when it already had (first wins)."""
-        item = self.facts(
+    def _exemption_item(self, order_id: str, record: ExemptionRecord, at: datetime) -> FactModel:
+        """The record that ``record.unit`` leaves ``record.metric`` (see
+        ``write_contribution``, which writes it)."""
+        return self.facts(
             f"ORDER#{order_id}",
-            f"EXEMPT#{unit}#{metric}",
+            f"EXEMPT#{record.unit}#{record.metric}",
             type="exemption",
             data={
-                "unit": unit,
-                "metric": metric,
-                "complaint_id": complaint_id,
+                "unit": record.unit,
+                "metric": record.metric,
+                "complaint_id": record.complaint_id,
                 "applied_at": to_iso(at),
             },
             recorded_at=at,
             expires_at=at + self.retention,
         )
-        try:
-            item.save(condition=self.facts.pk.does_not_exist())
-        except PutError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+
+    def buyer_orders_page(
+        self,
+        buyer_id: str,
+        seller_id: str,
+        since: datetime,
+        until: datetime,
+        after: dict[str, str] | None,
+        limit: int,
+    ) -> tuple[list[ActivityEntry], bool]:
+        """One Query of the buyer's activity placed in [since, until] (index ``by_buyer``),
+        from just after position ``after``: up to ``limit`` entries in index order, each
+        with its position and, for an order at ``seller_id``, its id; and whether more may
+        follow.  Positions hold the item's table and index keys, so a Query resumes exactly
+        after any entry, also among entries of the same second (index keys need not be
+        unique)."""
+        condition = self.facts.activity_key.between(f"{to_iso(since)}#", f"{to_iso(until)}#~")
+        start = {k: {"S": v} for k, v in after.items()} if after else None
+        found = self.facts.by_buyer.query(
+            buyer_id,
+            range_key_condition=condition,
+            last_evaluated_key=start,
+            limit=limit,
+            page_size=limit,
+        )
+        entries = []
+        for item in found:
+            position = {
+                "pk": item.pk,
+                "sk": item.sk,
+                "buyer_key": item.buyer_key or buyer_id,
+                "activity_key": item.activity_key or "",
+            }
+            is_order = item.sk == "ORDER#" and item.seller_key == seller_id
+            order_id = item.pk.removeprefix("ORDER#") if is_order else None
+            entries.append(ActivityEntry(position, order_id))
+        return entries, len(entries) == limit and found.last_evaluated_key is not None
 
     def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None:
         self.facts(

@@ -16,7 +16,8 @@ conditional put on the key enforces "one complaint per order and scenario")
   * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
   * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
   * ``exemptions_due`` exempt_shard + exempt_due — sparse and write-sharded: upheld
-    complaints whose metric exemption is not yet applied (the exemption job's work queue).
+    complaints whose metric exemption is not yet applied (the exemption job's work queue);
+    the job's progress with a complaint is kept on its item (``exemption_progress``).
 
 facts (hash ``pk``, range ``sk``; one partition per order holds the order and its disputes,
 reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and exemptions
@@ -141,6 +142,12 @@ class ComplaintModel(Model):
     exempt_shard = UnicodeAttribute(null=True)
     exempt_due = UnicodeAttribute(null=True)
     exemption = DocumentMapAttribute(null=True)
+    #: how far the exemption job got with this complaint's units, saved after each step, and
+    #: that progress's revision (each save is conditional on the one it read)
+    exemption_progress = DocumentMapAttribute(null=True)
+    exemption_rev = NumberAttribute(null=True)
+    #: job steps that failed on this complaint (alerted once it reaches a limit)
+    exemption_failures = NumberAttribute(null=True)
     exemption_alerted_at = UTCDateTimeAttribute(null=True)
     #: events written with a state change and not yet confirmed published, by kind
     outbox = DocumentMapAttribute(default=dict)
@@ -185,6 +192,8 @@ class FactModel(Model):
     seller_key = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)
     recorded_at = UTCDateTimeAttribute(null=True)
+    #: the stored version's event ``occurred_at`` (facts stored before it was kept: absent)
+    occurred_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_buyer = FactsByBuyer()
     by_seller = FactsBySeller()

@@ -311,12 +311,14 @@ class MetricOut(_Out):
 
 class ExemptionRowOut(_Out):
     metric: str
-    scope: Literal["order", "review", "cleaning_period"]
+    scope: Literal["order", "review", "buyer_orders", "cleaning_period"]
     order_id: str | None = None
     review_id: str | None = None
     buyer_id: str | None = None
     from_: str | None = Field(default=None, alias="from")
     until: str | None = None
+    #: buyer_orders: how many of the buyer's orders placed in [from, until] were exempted
+    orders: int | None = None
 
 
 class ExemptionLogOut(_Out):

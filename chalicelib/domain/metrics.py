@@ -44,7 +44,7 @@ METRICS: tuple[Metric, ...] = (
         "cancellation_rate",
         Text("取消率", "Cancellation rate"),
         30,
-        "orders cancelled or never paid / orders placed",
+        "orders cancelled or never paid (no payment recorded so far) / orders placed",
     ),
     Metric(
         "negative_review_rate",
@@ -56,16 +56,27 @@ METRICS: tuple[Metric, ...] = (
 METRIC_CODES = tuple(m.code for m in METRICS)
 ORDER_METRICS = ("non_fulfillment_rate", "dispute_rate", "cancellation_rate")
 LONGEST_WINDOW = max(m.window_days for m in METRICS)
+#: The order metrics' window: an order placed longer ago than this counts in none of them.
+ORDER_WINDOW = max(m.window_days for m in METRICS if m.code in ORDER_METRICS)
 
 #: (numerator, denominator) membership of one unit in one metric
 Flags = tuple[int, int]
 
 
 def order_flags(order: OrderData, disputes: Iterable[DisputeData]) -> dict[str, Flags]:
+    """The order's membership in each order metric.
+
+    *Never paid* means what the malicious_ordering rule means by it (DESIGN §4, ``rules.py``):
+    no payment recorded so far.  An order counts in ``cancellation_rate``'s numerator from
+    its placement until a payment arrives (then it leaves it), and keeps counting if it is
+    cancelled or closed unpaid — the platform's payment window ends with such a fact.  So
+    the metric and the rule agree at every moment, the contribution depends on the facts
+    alone (not on the clock), and an upheld harassment or ordering complaint removes the
+    unpaid orders it is about from the metric."""
     paid = order.is_paid
     disputed = any(d.status != "withdrawn" for d in disputes)
     delivered = order.status == "delivered"
-    never_paid = not paid and order.status != "placed"  # closed before payment
+    never_paid = not paid
     return {
         "non_fulfillment_rate": (int(paid and order.status == "closed_unshipped"), int(paid)),
         "dispute_rate": (int(disputed), int(delivered or disputed)),
@@ -77,9 +88,37 @@ def review_flags(review: ReviewData) -> dict[str, Flags]:
     return {"negative_review_rate": (int(review.rating <= 2), 1)}
 
 
+def went_bad_at(
+    order: OrderData, disputes: Iterable[DisputeData], status_at: datetime | None = None
+) -> dict[str, datetime]:
+    """For each order metric whose numerator the order is in, when the event that put it
+    there happened: the first dispute not withdrawn was opened (``dispute_rate``); the order
+    was closed unshipped (``non_fulfillment_rate``); it was cancelled or closed before
+    payment, or — still unpaid — placed (``cancellation_rate``: never paid counts from the
+    placement).  ``status_at`` is when the order's current status was reported (its
+    event's ``occurred_at``); unknown, the placement stands in for it."""
+    flags = order_flags(order, disputes)
+    closed_at = status_at or order.placed_at
+    opened = [d.opened_at for d in disputes if d.status != "withdrawn"]
+    when: dict[str, datetime] = {}
+    if flags["dispute_rate"][0]:
+        when["dispute_rate"] = min(opened)
+    if flags["non_fulfillment_rate"][0]:
+        when["non_fulfillment_rate"] = closed_at
+    if flags["cancellation_rate"][0]:
+        closed = order.status in ("cancelled", "closed_unshipped")
+        when["cancellation_rate"] = closed_at if closed else order.placed_at
+    return when
+
+
 class CleaningWindow(NamedTuple):
-    """After an upheld malicious_dispute: this buyer's bad orders at this seller placed in
-    [start, end) leave the order metrics."""
+    """After an upheld malicious_dispute, for ``[start, end)`` (DESIGN §5: "every bad order
+    this buyer causes at this seller for a cleaning period"): an order of this buyer at this
+    seller leaves an order metric it counts against when it was *placed* in the period, or
+    when the *bad event* that makes it count against that metric (``went_bad_at``: its
+    cancellation, its dispute, its closure unshipped) happened in the period.  An order
+    placed before the decision that goes bad after it is therefore excluded; one that had
+    gone bad before the decision keeps counting (unless another exemption covers it)."""
 
     complaint_id: str
     start: datetime
@@ -87,6 +126,9 @@ class CleaningWindow(NamedTuple):
 
     def covers(self, when: datetime) -> bool:
         return self.start <= when < self.end
+
+    def excludes(self, placed_at: datetime, bad_at: datetime | None) -> bool:
+        return self.covers(placed_at) or (bad_at is not None and self.covers(bad_at))
 
 
 class Contribution(NamedTuple):
@@ -113,18 +155,22 @@ def contributions(
     facts: OrderFacts,
     exemptions: Mapping[tuple[str, str], str],
     cleaning: Iterable[CleaningWindow] = (),
+    order_status_at: datetime | None = None,
 ) -> list[Contribution]:
     """The contributions of the units of one order: the order (once its own fact is known)
-    and each of its reviews.  ``exemptions`` maps (unit, metric) to the complaint id."""
+    and each of its reviews.  ``exemptions`` maps (unit, metric) to the complaint id;
+    ``cleaning`` are the buyer's cleaning periods at the order's seller; ``order_status_at``
+    is when the order's current status was reported (see ``went_bad_at``)."""
     made: list[Contribution] = []
     windows = list(cleaning)
     order = facts.order
     if order is not None:
         raw = order_flags(order, facts.disputes)
         exempt_by = {m: exemptions[("ORDER", m)] for m in raw if ("ORDER", m) in exemptions}
+        bad_at = went_bad_at(order, facts.disputes, order_status_at) if windows else {}
         for window in windows:
-            if window.covers(order.placed_at):  # orders the buyer placed in the period
-                for metric in raw:
+            for metric in raw:
+                if window.excludes(order.placed_at, bad_at.get(metric)):
                     exempt_by.setdefault(metric, window.complaint_id)
         made.append(_contribution("ORDER", order.seller_id, order.placed_at, raw, exempt_by))
     for review in facts.reviews:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent
 
@@ -18,12 +20,14 @@ bp = Blueprint(__name__)
 def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
     settings = get_settings()
     adapters = Adapters.from_settings(settings)
+    context: Any = event.context  # the Lambda context (typed as a dict by Chalice)
     report = run_exemption_job(
         adapters,
         now=clock.now(),
         policy=settings.exemption_policy,
         sla=settings.sla_policy,
         batch=settings.sweep_batch,
+        time_left_ms=context.get_remaining_time_in_millis if context else (lambda: 900_000),
     )
     count("ExemptionsApplied", report.actions["applied"])
     count("ExemptionsOverdue", report.actions["alerted"])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import ContributionConflict, MetricsRepository
+from chalicelib.adapters.metrics_repository import (
+    ContributionConflict,
+    ExemptionRecord,
+    MetricsRepository,
+)
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
     CleaningWindow,
@@ -24,9 +29,15 @@ def refresh_order(
     metrics: MetricsRepository,
     order_id: str,
     cleaning: list[CleaningWindow] | None = None,
+    exempt: Mapping[tuple[str, str], str] | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Recompute the contributions of an order's units (the order, its reviews) from its
     facts, exemptions and the buyer's cleaning periods; write only what changed.
+
+    ``exempt`` maps (unit, metric) to a complaint id: exemptions to record first (at
+    ``at``), each only if that unit and metric has none yet (first wins); they are written
+    in the same transaction as the unit's new contribution.
 
     Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
     one Query of the order partition, one of the cleaning periods (unless the caller, which
@@ -38,15 +49,32 @@ def refresh_order(
         windows = cleaning
         if windows is None:
             windows = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
+        recording = [
+            ExemptionRecord(unit, metric, complaint_id)
+            for (unit, metric), complaint_id in (exempt or {}).items()
+            if (unit, metric) not in partition.exemptions
+        ]
+        exemptions = {
+            **partition.exemptions,
+            **{(r.unit, r.metric): r.complaint_id for r in recording},
+        }
         changed = 0
         try:
-            for new in contributions(partition.facts, partition.exemptions, windows):
+            made = contributions(partition.facts, exemptions, windows, partition.order_status_at)
+            for new in made:
                 old = partition.contributions.get(new.unit)
+                records = [r for r in recording if r.unit == new.unit]
                 if old is not None and old.contribution == new:
+                    if records:  # nothing to count: only the records
+                        metrics.write_contribution(order_id, old, None, {}, records, at)
                     continue
                 delta = counter_delta(old.contribution if old else None, new)
-                metrics.write_contribution(order_id, old, new, delta)
+                metrics.write_contribution(order_id, old, new, delta, records, at)
                 changed += 1
+            units = {c.unit for c in made}
+            waiting = [r for r in recording if r.unit not in units]  # facts not arrived yet
+            if waiting:
+                metrics.write_contribution(order_id, None, None, {}, waiting, at)
         except ContributionConflict:
             continue  # someone else refreshed meanwhile: read again
         return changed

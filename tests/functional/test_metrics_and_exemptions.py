@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 from tests.builders import T0, dispute_event, order_event, review_event
@@ -169,14 +170,29 @@ def test_each_scenarios_exemption_matches_hand_computed_metrics(
     assert api.call("GET", "/metrics").body["exemptions"] == []  # > 6 months: not shown
 
 
-def test_malicious_ordering_exempts_each_of_the_buyers_orders(api: Api, client: Client) -> None:
-    uphold(api, "o-o2", "malicious_ordering")
+def test_malicious_ordering_exempts_each_of_the_buyers_orders(
+    api: Api, client: Client, settings: Settings
+) -> None:
+    complaint_id = uphold(api, "o-o2", "malicious_ordering")["complaint_id"]
     run_job(client)
     (entry,) = api.call("GET", "/metrics").body["exemptions"]
-    orders = {(r["order_id"], r["metric"]) for r in entry["rows"]}
-    assert orders == {
-        (f"o-o{i}", m) for i in range(5) for m in ("cancellation_rate", "non_fulfillment_rate")
-    }
+    metrics = ("cancellation_rate", "non_fulfillment_rate")
+    assert entry["rows"] == [  # one row per metric, however many orders the buyer has
+        {
+            "metric": m,
+            "scope": "buyer_orders",
+            "buyer_id": "b-o",
+            "from": "2026-08-22T08:00:00Z",
+            "until": "2026-11-20T08:00:00Z",
+            "orders": 5,
+        }
+        for m in metrics
+    ]
+    for i in range(5):  # each order has its records, whether it counts against a metric or not
+        assert _exemption_records(settings, f"o-o{i}") == {
+            ("ORDER", m): complaint_id for m in metrics
+        }
+        assert _exempt_by(settings, f"o-o{i}") == {"cancellation_rate": complaint_id}
 
 
 def test_the_dispute_cleaning_period_excludes_bad_orders_as_their_facts_arrive(
@@ -234,6 +250,21 @@ def test_late_and_out_of_order_facts_end_up_counted_correctly(api: Api, client: 
     withdrawn = dispute_event("d-late", "o-late", buyer_id="b-9", status="withdrawn", version=2)
     api.events(withdrawn)
     assert figures(api)["dispute_rate"] == (1, 5)
+
+
+def _partition(settings: Settings, order_id: str) -> Any:
+    items = FactRepository(settings).order_items(order_id)
+    return MetricsRepository.partition_from_items(items)
+
+
+def _exempt_by(settings: Settings, order_id: str) -> dict[str, str]:
+    """The metrics the order's stored contribution is exempted from, and by which complaint."""
+    return dict(_partition(settings, order_id).contributions["ORDER"].contribution.exempt_by)
+
+
+def _exemption_records(settings: Settings, order_id: str) -> dict[tuple[str, str], str]:
+    """The order's exemption records: (unit, metric) -> complaint id."""
+    return dict(_partition(settings, order_id).exemptions)
 
 
 def _all_counters(settings: Settings) -> dict[str, Any]:
@@ -312,7 +343,7 @@ def test_an_exemption_still_unapplied_48_hours_after_the_decision_raises_one_ale
         raise PynamoDBException("throttled")
 
     with monkeypatch.context() as patch:
-        patch.setattr(exemptions, "apply_exemption", broken)
+        patch.setattr(exemptions, "exemption_step", broken)
         for hours, actions in [
             (1, {"failed": 1}),
             (47, {"failed": 1}),
@@ -380,3 +411,112 @@ def test_the_shown_exemption_deadline_is_the_configured_one_the_job_is_scheduled
     assert review.body["exemption"] == expected
     stored = complaint_model(get_settings()).get(complaint_id)
     assert stored.exempt_due == expected["due_by"]
+
+
+def test_orders_never_paid_count_in_the_cancellation_rate_the_exemption_then_removes(
+    api: Api, client: Client, clock: Any
+) -> None:
+    """ "Never paid" is the rule's meaning in the metric too (no payment so far): the unpaid
+    orders a harassment or ordering complaint is upheld on were counting against the seller,
+    so the exemption lowers the rate, and a payment arriving later takes an order out."""
+    placed = [
+        order_event(
+            f"o-u{i}", buyer_id="b-u", status="placed", placed_at=T0 - timedelta(hours=i + 1)
+        )
+        for i in range(5)
+    ]
+    noted = order_event(
+        "o-hu",
+        buyer_id="b-hu",
+        status="placed",
+        buyer_note="add me on chat",
+        placed_at=T0 - timedelta(hours=30),
+    )
+    api.events(*placed, noted)
+    assert figures(api, "raw")["cancellation_rate"] == (6 + 6, 13 + 6)
+    ordering = api.submit("o-u0", "malicious_ordering").body
+    harassment = api.submit("o-hu", "malicious_harassment").body
+    assert ordering["status"] == harassment["status"] == "upheld"  # by the rules at once
+    clock.advance(minutes=30)
+    assert run_job(client)["actions"] == {"applied": 2}
+    assert figures(api)["cancellation_rate"] == (6, 13)
+    rows = [
+        next(m for m in entry["metrics"] if m["metric"] == "cancellation_rate")
+        for entry in api.call("GET", "/metrics").body["exemptions"]
+    ]
+    assert len(rows) == 2 and all(row["after"] < row["before"] for row in rows)
+    assert max(row["before"] for row in rows) == round(12 / 19, 4)  # the first one applied
+    assert min(row["after"] for row in rows) == round(6 / 13, 4)  # the last one applied
+    paid = order_event(
+        "o-u1",
+        buyer_id="b-u",
+        status="paid",
+        placed_at=T0 - timedelta(hours=2),
+        version=2,
+    )
+    api.events(paid)  # paid late after all: no longer never paid, and not exempt either
+    assert figures(api, "raw")["cancellation_rate"] == (11, 19)
+    assert figures(api)["cancellation_rate"] == (6, 14)
+
+
+def test_the_cleaning_period_excludes_orders_placed_before_it_that_go_bad_in_it(
+    api: Api, client: Client, clock: Any, settings: Settings
+) -> None:
+    """DESIGN §5 "every bad order this buyer causes … for a cleaning period": an order placed
+    in the period, or whose bad event (cancellation, dispute, closure unshipped) happens in
+    it.  Orders that went bad before the decision keep counting — judged by when the event
+    happened (``occurred_at``, a dispute's ``opened_at``), not by when it arrived."""
+    day = timedelta(days=1)
+
+    def order(order_id: str, status: str, placed: int, **extra: Any) -> dict[str, Any]:
+        return order_event(
+            order_id, buyer_id="b-d", status=status, placed_at=T0 - placed * day, **extra
+        )
+
+    api.events(
+        order("o-c1", "paid", 5, occurred_at=T0 - 5 * day),
+        order("o-c2", "delivered", 6),
+        order("o-c3", "placed", 4, occurred_at=T0 - 4 * day),
+        order("o-c4", "cancelled", 7, cancelled_by="buyer", occurred_at=T0 - 2 * day),
+        order("o-c5", "paid", 3, occurred_at=T0 - 3 * day),
+        order("o-c6", "delivered", 8),
+    )
+    complaint_id = uphold(api, "o-d", "malicious_dispute")["complaint_id"]
+    # bad before the job stored the period: the job's refresh must find it
+    clock.advance(minutes=10)
+    api.events(dispute_event("d-c6", "o-c6", buyer_id="b-d", opened_at=clock.current))
+    clock.advance(minutes=50)
+    assert run_job(client)["actions"] == {"applied": 1}
+    assert _exempt_by(settings, "o-c6") == {"dispute_rate": complaint_id}
+    # bad after the job: through ingestion
+    clock.advance(days=3)
+    paid_at = {"paid_at": T0 - 5 * day + timedelta(hours=1)}
+    api.events(
+        order("o-c1", "closed_unshipped", 5, version=2, occurred_at=T0 + day, **paid_at),
+        dispute_event("d-c2", "o-c2", buyer_id="b-d", opened_at=T0 + 2 * day),
+        order("o-c3", "cancelled", 4, version=2, cancelled_by="system", occurred_at=T0 + 3 * day),
+        # a cancellation that happened before the decision, arriving late
+        order(
+            "o-c5",
+            "cancelled",
+            3,
+            version=2,
+            cancelled_by="buyer",
+            paid_at=T0 - 3 * day + timedelta(hours=1),
+            occurred_at=T0 - timedelta(hours=1),
+        ),
+    )
+    assert _exempt_by(settings, "o-c1") == {"non_fulfillment_rate": complaint_id}
+    assert _exempt_by(settings, "o-c2") == {"dispute_rate": complaint_id}
+    assert _exempt_by(settings, "o-c3") == {"cancellation_rate": complaint_id}
+    assert _exempt_by(settings, "o-c4") == {}  # went bad before the decision
+    assert _exempt_by(settings, "o-c5") == {}  # likewise, though it arrived after
+    raw, kept = figures(api, "raw"), figures(api)
+    # seed: 13 orders (6 cancelled), 7 paid (1 closed unshipped), 5 delivered or disputed (1)
+    assert raw["cancellation_rate"] == (6 + 3, 13 + 6)  # o-c3, o-c4, o-c5
+    assert kept["cancellation_rate"] == (6 + 2, 13 + 5)  # o-c3 leaves
+    assert raw["non_fulfillment_rate"] == (1 + 1, 7 + 4)  # paid: o-c1, o-c2, o-c5, o-c6
+    assert kept["non_fulfillment_rate"] == (1, 7 + 3)  # o-c1 leaves
+    assert raw["dispute_rate"] == (1 + 2, 5 + 2)  # o-c2, o-c6 (delivered anyway)
+    assert kept["dispute_rate"] == (0, 5 + 2 - 3)  # o-d, o-c2 and o-c6 leave
+    assert run_job(client)["actions"] == {}

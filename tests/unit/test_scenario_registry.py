@@ -129,3 +129,10 @@ def test_every_rule_reads_only_thresholds_it_declares() -> None:
         for rule in scenario.rules():
             assert isinstance(rule, Rule) and rule.paths, scenario.code
     assert REGISTRY.threshold_defaults()["other_sellers_upheld"] == 2
+
+
+def test_the_exemption_job_applies_exactly_the_scopes_a_record_may_name() -> None:
+    from chalicelib.domain.metrics import EXEMPTION_SCOPES
+    from chalicelib.services.exemptions import APPLIED_SCOPES
+
+    assert APPLIED_SCOPES == EXEMPTION_SCOPES
