@@ -67,7 +67,7 @@ def _run(orders: int, run_seconds: float) -> None:
     from bench.dynamo_calls import count_dynamodb_calls
     from chalicelib.adapters.event_schema import parse_event
     from chalicelib.adapters.models import all_models, create_tables, fact_model
-    from chalicelib.adapters.unit import Adapters
+    from chalicelib.adapters.wiring import Adapters
     from chalicelib.config import get_settings
     from chalicelib.services.decisions import decide_by_operator
     from chalicelib.services.exemptions import run_exemption_job

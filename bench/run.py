@@ -249,7 +249,7 @@ def _seed(settings: Any, size: int) -> None:
 
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
-    from chalicelib.adapters.unit import Adapters
+    from chalicelib.adapters.wiring import Adapters
     from chalicelib.services.assessment import assess_order
     from chalicelib.services.metrics import seller_metrics
     from chalicelib.services.sweep import run_sweep
@@ -362,7 +362,7 @@ def _seed_orders(settings: Any, count: int, prefix: str) -> None:
 
 
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    from chalicelib.adapters.unit import Adapters
+    from chalicelib.adapters.wiring import Adapters
     from chalicelib.services.complaints import submit_complaint
 
     runs = int(os.environ.get("BENCH_REQUESTS", "200"))

@@ -12,7 +12,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import complaint_id_for
 from chalicelib.domain.errors import DuplicateComplaint

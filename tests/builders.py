@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.timeutil import to_iso

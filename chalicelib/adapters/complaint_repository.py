@@ -16,7 +16,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import Index
 from pynamodb.pagination import ResultIterator
 
-from chalicelib.adapters.convert import (
+from chalicelib.adapters.codecs import (
     conditional_failed,
     item_decoder,
     item_encoder,

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.adapters.convert import conditional_failed
+from chalicelib.adapters.codecs import conditional_failed
 from chalicelib.adapters.models import FactModel, fact_model
 from chalicelib.config import Settings
 from chalicelib.domain.facts import (

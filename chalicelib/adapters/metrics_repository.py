@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.convert import conditional_failed
+from chalicelib.adapters.codecs import conditional_failed
 from chalicelib.adapters.fact_repository import facts_from_items
 from chalicelib.adapters.models import (
     COUNTER_KEYS,

@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.adapters.complaint_repository import ListFilter
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view

@@ -5,7 +5,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.http import endpoint, principal, request_settings
 from chalicelib.services.metrics import seller_metrics
 

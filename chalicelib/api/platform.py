@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.http import endpoint, json_body, request_settings
 from chalicelib.observability import count
 from chalicelib.services.ingest import ingest_events

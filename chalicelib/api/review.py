@@ -5,14 +5,14 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import review_view
 from chalicelib.observability import count
 from chalicelib.services import review
 from chalicelib.services.decisions import decide_by_operator
-from chalicelib.services.sla import sla_report
+from chalicelib.services.sla_report import sla_report
 
 if TYPE_CHECKING:
     from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery

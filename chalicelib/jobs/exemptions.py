@@ -8,7 +8,7 @@ from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.observability import count, hours, logger
 from chalicelib.services.exemptions import run_exemption_job

@@ -15,7 +15,7 @@ from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
 from chalicelib.services.ingest import ingest_message

@@ -12,7 +12,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
 from chalicelib.services.sweep import process_due, run_sweep

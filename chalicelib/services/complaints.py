@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter, Page
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, SlaPolicy, decide_as_assessed, new_complaint
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import NotEligible, NotFound

@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters.metrics_repository import ContributionConflict
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.metrics import (

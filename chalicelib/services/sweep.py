@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import Thresholds

@@ -12,7 +12,7 @@ from chalice.test import Client
 from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.models import complaint_model
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.services import decisions
 from chalicelib.services.sweep import process_due

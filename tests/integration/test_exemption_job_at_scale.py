@@ -18,7 +18,7 @@ import pytest
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint
 from chalicelib.services import exemptions

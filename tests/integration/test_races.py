@@ -16,7 +16,7 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.models import complaint_model, fact_model, metrics_day_model
-from chalicelib.adapters.unit import Adapters
+from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.services.ingest import ingest_events
 from tests.builders import T0, order_event, submit

@@ -11,7 +11,7 @@ import pytest
 from pynamodb.attributes import ListAttribute, MapAttribute
 from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
 
-from chalicelib.adapters.convert import ItemDecoder, ItemEncoder
+from chalicelib.adapters.codecs import ItemDecoder, ItemEncoder
 from chalicelib.adapters.documents import DocumentListAttribute, DocumentMapAttribute, decode
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import get_settings
