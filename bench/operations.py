@@ -13,6 +13,7 @@ from chalice.test import Client
 from bench.dynamo_calls import count_dynamodb_calls
 from chalicelib.api.auth import mint_token
 from chalicelib.config import Settings
+from chalicelib.domain.complaints import DECISION_HOURS, ESCALATION_HOURS
 from chalicelib.domain.timeutil import to_iso
 
 #: The budgets: DynamoDB requests per operation (README, "Performance budgets").
@@ -190,13 +191,13 @@ def measure(harness: Harness, start: datetime) -> dict[str, int]:
     )
     counts["metrics read"] = h.counted(lambda: h.http("GET", "/metrics"))
     shards = h.settings.due_shards
-    h.set_now(start + timedelta(hours=36, minutes=1))
+    h.set_now(start + timedelta(hours=ESCALATION_HOURS, minutes=1))
     escalating = h.counted(lambda: h.job("sla_sweep"))  # ids[2], ids[3] escalate
     counts["sweep, per due complaint (escalate)"] = (escalating - shards) // 2
     h.set_now(start + timedelta(hours=47, minutes=31))
     deciding = h.counted(lambda: h.job("sla_sweep"))
     counts["sweep, per due complaint (decide)"] = (deciding - shards) // 2
-    h.set_now(start + timedelta(hours=48))
+    h.set_now(start + timedelta(hours=DECISION_HOURS))
     h.job("exemption_job")  # the rules' and the reviewer's upheld complaints
 
     def upheld_exemption(order_id: str, scenario: str) -> int:

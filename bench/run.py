@@ -181,6 +181,7 @@ def _seed(settings: Any, size: int) -> None:
     """``size`` complaints of one seller (decided, so not due) plus one due complaint, and
     ``size`` orders of one buyer — all but 50 older than the 90-day window."""
     from chalicelib.adapters.models import complaint_model, fact_model
+    from chalicelib.domain.complaints import DECISION_HOURS
     from chalicelib.domain.timeutil import to_iso
 
     complaints, facts = complaint_model(settings), fact_model(settings)
@@ -197,7 +198,7 @@ def _seed(settings: Any, size: int) -> None:
                     description="bench",
                     status="rejected",
                     submitted_at=submitted,
-                    due_at=submitted + timedelta(hours=48),
+                    due_at=submitted + timedelta(hours=DECISION_HOURS),
                     decided_at=submitted,
                     history=[],
                     evidence=[],
@@ -215,14 +216,14 @@ def _seed(settings: Any, size: int) -> None:
                 description="bench",
                 status="pending",
                 submitted_at=due,
-                due_at=due + timedelta(hours=48),
+                due_at=due + timedelta(hours=DECISION_HOURS),
                 history=[],
                 evidence=[],
                 list_key=f"{to_iso(due)}#c-due",
                 sweep_shard="0",
                 sweep_at=to_iso(due),
                 queue_shard="0",
-                queue_key=f"{to_iso(due + timedelta(hours=48))}#c-due",
+                queue_key=f"{to_iso(due + timedelta(hours=DECISION_HOURS))}#c-due",
                 outbox={},
             )
         )
@@ -363,6 +364,7 @@ def _seed_orders(settings: Any, count: int, prefix: str) -> None:
 
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
     from chalicelib.adapters.wiring import Adapters
+    from chalicelib.domain.complaints import DECISION_HOURS
     from chalicelib.services.complaints import submit_complaint
 
     runs = int(os.environ.get("BENCH_REQUESTS", "200"))
@@ -382,7 +384,7 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
             reason=None,
             evidence=(),
             now=datetime.now(UTC),
-            decision_hours=48,
+            decision_hours=DECISION_HOURS,
             thresholds=settings.thresholds,
             policy=settings.sla_policy,
         )

@@ -15,7 +15,16 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import NamedTuple
 
-from chalicelib.domain.complaints import ExemptionPolicy, SlaPolicy
+from chalicelib.domain.complaints import (
+    CLEANING_DAYS,
+    DECISION_HOURS,
+    ESCALATION_HOURS,
+    EXEMPTION_ALERT_HOURS,
+    EXEMPTION_DUE_HOURS,
+    SLA_MARGIN_MINUTES,
+    ExemptionPolicy,
+    SlaPolicy,
+)
 from chalicelib.domain.rules import WINDOW_DAYS, Thresholds
 from chalicelib.domain.scenarios import REGISTRY
 
@@ -45,20 +54,16 @@ class Settings(NamedTuple):
     listing_months: int
     event_marker_days: int
     retention_days: int
-    escalation_hours: int = 36
-    sla_margin_minutes: int = 30
+    escalation_hours: int = ESCALATION_HOURS
+    sla_margin_minutes: int = SLA_MARGIN_MINUTES
     due_shards: int = 4
     sweep_batch: int = 200
     events_topic_arn: str | None = None
     sweep_queue_url: str | None = None
-    thresholds: Thresholds = Thresholds()  # frozen: one shared default is safe
-    exemption_due_hours: int = 72
-    exemption_alert_hours: int = 48
-    cleaning_days: int = 90
-
-    @property
-    def is_dev_secret(self) -> bool:
-        return self.jwt_key == DEV_JWT_SECRET
+    thresholds: Thresholds = Thresholds()  # not changed after it is made: one shared default
+    exemption_due_hours: int = EXEMPTION_DUE_HOURS
+    exemption_alert_hours: int = EXEMPTION_ALERT_HOURS
+    cleaning_days: int = CLEANING_DAYS
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -152,18 +157,18 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         jwt_algorithm=algorithm,
         cursor_secret=cursor_secret,
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024),
-        decision_hours=_int(env, "DECISION_HOURS", 48),
+        decision_hours=_int(env, "DECISION_HOURS", DECISION_HOURS),
         listing_months=_int(env, "LISTING_MONTHS", 6),
         event_marker_days=_int(env, "EVENT_MARKER_DAYS", 30),
         retention_days=_int(env, "RETENTION_DAYS", 730),
-        escalation_hours=_int(env, "ESCALATION_HOURS", 36),
-        sla_margin_minutes=_int(env, "SLA_MARGIN_MINUTES", 30),
+        escalation_hours=_int(env, "ESCALATION_HOURS", ESCALATION_HOURS),
+        sla_margin_minutes=_int(env, "SLA_MARGIN_MINUTES", SLA_MARGIN_MINUTES),
         due_shards=_int(env, "DUE_SHARDS", 4),
         sweep_batch=_int(env, "SWEEP_BATCH", 200),
         events_topic_arn=env.get("COMPLAINT_EVENTS_TOPIC_ARN") or None,
         sweep_queue_url=env.get("SWEEP_QUEUE_URL") or None,
         thresholds=_thresholds(env.get("RULE_THRESHOLDS")),
-        exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", 72),
-        exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", 48),
-        cleaning_days=_int(env, "CLEANING_DAYS", 90),
+        exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", EXEMPTION_DUE_HOURS),
+        exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", EXEMPTION_ALERT_HOURS),
+        cleaning_days=_int(env, "CLEANING_DAYS", CLEANING_DAYS),
     )

@@ -15,8 +15,17 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.rules import Assessment
+from chalicelib.domain.rules import WINDOW_DAYS, Assessment
 from chalicelib.domain.timeutil import parse_iso, to_iso
+
+#: The promises (DESIGN §3) and their defaults, each defined here once; configuration
+#: (``chalicelib.config``) may change them per deployment.
+DECISION_HOURS = 48  # every complaint has a result this long after submission at the latest
+ESCALATION_HOURS = 36  # still pending this long after submission: escalated to reviewers
+SLA_MARGIN_MINUTES = 30  # the sweep decides this long before the deadline
+EXEMPTION_DUE_HOURS = 72  # an upheld complaint's exemption is applied within this
+EXEMPTION_ALERT_HOURS = 48  # still unapplied this long after the decision: one alert
+CLEANING_DAYS = 90  # the cleaning period after an upheld malicious dispute
 
 Status = Literal["pending", "upheld", "rejected"]
 Outcome = Literal["upheld", "rejected"]
@@ -112,10 +121,10 @@ class Complaint:
 class SlaPolicy(NamedTuple):
     """When the sweep must act on a pending complaint (DESIGN §3)."""
 
-    escalation_hours: int = 36
+    escalation_hours: int = ESCALATION_HOURS
     #: The sweep decides this long before the deadline; it must exceed the sweep interval
     #: plus one run's duration, so the 48 h promise holds whatever the sweep's phase.
-    margin: timedelta = timedelta(minutes=30)
+    margin: timedelta = timedelta(minutes=SLA_MARGIN_MINUTES)
     #: A state change's writer publishes its outbox event right after the write; the sweep
     #: delivers an event itself only once it is this old, i.e. when the writer crashed —
     #: never while the writer is still delivering it (one event, not two).
@@ -153,11 +162,11 @@ class SlaPolicy(NamedTuple):
 class ExemptionPolicy(NamedTuple):
     """How an upheld complaint's exemption is scoped and watched (DESIGN §5)."""
 
-    window_days: int = 90  # W: malicious_ordering exempts the buyer's orders this far back
-    cleaning_days: int = 90
+    window_days: int = WINDOW_DAYS  # W: malicious_ordering exempts the buyer's orders this far
+    cleaning_days: int = CLEANING_DAYS
     #: An upheld complaint's exemption is due this long after the decision (the promise).
-    due_after: timedelta = timedelta(hours=72)
-    alert_after: timedelta = timedelta(hours=48)
+    due_after: timedelta = timedelta(hours=EXEMPTION_DUE_HOURS)
+    alert_after: timedelta = timedelta(hours=EXEMPTION_ALERT_HOURS)
 
 
 def escalate(complaint: Complaint, now: datetime) -> Complaint:
@@ -180,7 +189,7 @@ def new_complaint(
     description: str,
     evidence: tuple[str, ...],
     now: datetime,
-    decision_hours: int = 48,
+    decision_hours: int = DECISION_HOURS,
     assessment: Assessment | None = None,
 ) -> Complaint:
     """A freshly submitted complaint: pending, due ``decision_hours`` after ``now``."""
