@@ -1,6 +1,6 @@
 """A realistic demo data set for ``make run``, relative to ``now``.
 
-Three sellers; buyers that each rule of DESIGN §4 would flag and buyers it would not;
+Three sellers; buyers that each rule of docs/product.md would flag and buyers it would not;
 orders in every state; complaints pending (some just before and just after the 36 h
 escalation point), upheld and rejected.  Loaded through the same services the API and the
 queue use, so it is idempotent: loading it twice changes nothing.

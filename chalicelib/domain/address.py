@@ -1,4 +1,4 @@
-"""Shipping address validation for the ``address_invalid`` protection (DESIGN §4)."""
+"""Shipping address validation for the ``address_invalid`` protection (docs/product.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The complaint and its lifecycle (DESIGN §3): pending -> upheld | rejected.
+"""The complaint and its lifecycle (docs/product.md): pending -> upheld | rejected.
 
 Pure: every function takes ``now``; nothing here reads a clock or touches storage.
 """
@@ -18,7 +18,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import WINDOW_DAYS, Assessment
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
-#: The promises (DESIGN §3) and their defaults, each defined here once; configuration
+#: The promises (docs/product.md) and their defaults, each defined here once; configuration
 #: (``chalicelib.config``) may change them per deployment.
 DECISION_HOURS = 48  # every complaint has a result this long after submission at the latest
 ESCALATION_HOURS = 36  # still pending this long after submission: escalated to reviewers
@@ -119,7 +119,7 @@ class Complaint:
 
 
 class SlaPolicy(NamedTuple):
-    """When the sweep must act on a pending complaint (DESIGN §3)."""
+    """When the sweep must act on a pending complaint (docs/product.md)."""
 
     escalation_hours: int = ESCALATION_HOURS
     #: The sweep decides this long before the deadline; it must exceed the sweep interval
@@ -160,7 +160,7 @@ class SlaPolicy(NamedTuple):
 
 
 class ExemptionPolicy(NamedTuple):
-    """How an upheld complaint's exemption is scoped and watched (DESIGN §5)."""
+    """How an upheld complaint's exemption is scoped and watched (docs/product.md)."""
 
     window_days: int = WINDOW_DAYS  # W: malicious_ordering exempts the buyer's orders this far
     cleaning_days: int = CLEANING_DAYS

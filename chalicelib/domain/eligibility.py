@@ -1,4 +1,4 @@
-"""Scenario eligibility (DESIGN §2): may this seller file this scenario on this order?
+"""Scenario eligibility (docs/product.md): may this seller file this scenario on this order?
 
 ``check_eligibility`` applies what every scenario shares (the seller's own order, the
 sub-reason) and then the scenario record's own checks; the checks scenarios use are

@@ -1,4 +1,4 @@
-"""Platform facts (DESIGN §7): the typed payloads, the validated event, and where each fact
+"""Platform facts (docs/api.md): the typed payloads, the validated event, and where each fact
 lives.
 
 Other platform systems own these facts; we keep the latest version of each entity.  These

@@ -1,4 +1,4 @@
-"""Seller service metrics (DESIGN §5) and what exemptions remove from them.  Pure.
+"""Seller service metrics (docs/product.md) and what exemptions remove from them.  Pure.
 
 Every order and every review is a *unit* that contributes to a seller's daily counters:
 for each metric, whether it is in the numerator and in the denominator, raw and after
@@ -66,7 +66,7 @@ Flags = tuple[int, int]
 def order_flags(order: OrderData, disputes: Iterable[DisputeData]) -> dict[str, Flags]:
     """The order's membership in each order metric.
 
-    *Never paid* means what the malicious_ordering rule means by it (DESIGN §4, ``rules.py``):
+    *Never paid* means what the malicious_ordering rule means by it (docs/product.md, ``rules.py``):
     no payment recorded so far.  An order counts in ``cancellation_rate``'s numerator from
     its placement until a payment arrives (then it leaves it), and keeps counting if it is
     cancelled or closed unpaid — the platform's payment window ends with such a fact.  So
@@ -112,7 +112,7 @@ def went_bad_at(
 
 
 class CleaningWindow(NamedTuple):
-    """After an upheld malicious_dispute, for ``[start, end)`` (DESIGN §5: "every bad order
+    """After an upheld malicious_dispute, for ``[start, end)`` (docs/product.md: "every bad order
     this buyer causes at this seller for a cleaning period"): an order of this buyer at this
     seller leaves an order metric it counts against when it was *placed* in the period, or
     when the *bad event* that makes it count against that metric (``went_bad_at``: its

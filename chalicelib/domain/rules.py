@@ -1,4 +1,4 @@
-"""Automated assessment (DESIGN §4): the generic machinery, pure.
+"""Automated assessment (docs/product.md): the generic machinery, pure.
 
 A scenario's ``Rule`` (in its record, ``chalicelib/domain/scenarios/``) has one or more
 *alternatives* (``Path``), each a function returning criteria; the complaint is upheld when

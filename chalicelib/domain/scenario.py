@@ -1,7 +1,7 @@
 """What a complaint scenario is: one declarative record (``Scenario``), and the registry that
 checks every record when it is built.
 
-A scenario record holds everything about one scenario (DESIGN §2, §4, §5):
+A scenario record holds everything about one scenario (docs/product.md):
 
 * who it is: ``code``, ``name`` (中文/English), ``group``, ``dimension``, ``description``;
 * what a submission needs: ``required_fields`` and, for the protection, ``sub_reasons``;

@@ -1,4 +1,4 @@
-"""Applying an upheld complaint's metric exemption (DESIGN §5), and the hourly job.
+"""Applying an upheld complaint's metric exemption (docs/product.md), and the hourly job.
 
 An exemption applies to *units* — orders and reviews — scope by scope (the scenario
 record's ``exemption``): the complaint's order, its negative reviews, the buyer's orders at

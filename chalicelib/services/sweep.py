@@ -1,4 +1,4 @@
-"""The SLA sweep (DESIGN §3): escalate at 36 h, decide before 48 h, deliver stuck events.
+"""The SLA sweep (docs/product.md): escalate at 36 h, decide before 48 h, deliver stuck events.
 
 It reads only the sparse, write-sharded ``due`` index, so its cost follows the number of
 complaints that are due, not the number that exist.  Every step is a conditional write, so a

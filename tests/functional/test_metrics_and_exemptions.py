@@ -1,4 +1,4 @@
-"""Seller metrics and the exemptions upheld complaints apply to them (DESIGN §5).
+"""Seller metrics and the exemptions upheld complaints apply to them (docs/product.md).
 
 The seeded seller s-1 has, placed in the last 30 days (hand-computed below):
   o-n0..2 delivered, o-n3 paid (not shipped)            b-1, ordinary buyer
@@ -462,7 +462,7 @@ def test_orders_never_paid_count_in_the_cancellation_rate_the_exemption_then_rem
 def test_the_cleaning_period_excludes_orders_placed_before_it_that_go_bad_in_it(
     api: Api, client: Client, clock: Any, settings: Settings
 ) -> None:
-    """DESIGN §5 "every bad order this buyer causes … for a cleaning period": an order placed
+    """docs/product.md "every bad order this buyer causes … for a cleaning period": an order placed
     in the period, or whose bad event (cancellation, dispute, closure unshipped) happens in
     it.  Orders that went bad before the decision keep counting — judged by when the event
     happened (``occurred_at``, a dispute's ``opened_at``), not by when it arrived."""

@@ -50,7 +50,7 @@ def test_a_crash_between_marker_and_entity_is_repaired_on_redelivery(
 
 
 def test_a_reused_event_id_is_a_duplicate_whatever_it_says(settings: Settings) -> None:
-    """DESIGN §7: the same event_id again is a duplicate — with a newer version, other
+    """docs/api.md: the same event_id again is a duplicate — with a newer version, other
     content or another entity alike — and changes nothing (issue 12.7)."""
     repo = FactRepository(settings)
     first = order_event("o-1", status="placed", event_id="evt-reused")

@@ -1,4 +1,4 @@
-"""Every rule of DESIGN §4 on both sides of every threshold."""
+"""Every rule of docs/product.md on both sides of every threshold."""
 
 from datetime import timedelta
 from typing import Any

@@ -1,4 +1,4 @@
-"""The scenarios (DESIGN §2), one module each, and the registry built from them.
+"""The scenarios (docs/product.md), one module each, and the registry built from them.
 
 Each module holds one ``Scenario`` record (``chalicelib.domain.scenario``): labels, group,
 dimension, fields and sub-reasons, eligibility checks, rule alternatives with their

@@ -1,5 +1,5 @@
 """恶意纠纷 — malicious dispute: bad-faith disputes, judged on the buyer's whole-site
-pattern, never on one dispute's wording (DESIGN §2, §4, §5)."""
+pattern, never on one dispute's wording (docs/product.md)."""
 
 from __future__ import annotations
 

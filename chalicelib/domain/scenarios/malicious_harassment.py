@@ -1,5 +1,5 @@
 """恶意骚扰 — malicious harassment: e.g. orders placed and never paid, with junk notes
-(DESIGN §2, §4, §5)."""
+(docs/product.md)."""
 
 from __future__ import annotations
 

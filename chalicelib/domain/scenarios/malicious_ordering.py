@@ -1,5 +1,5 @@
 """恶拍下单 — malicious ordering: a competitor's buyer accounts place many orders to hurt
-the store (DESIGN §2, §4, §5)."""
+the store (docs/product.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """恶意评价 — malicious review: bad-faith negative reviews (e.g. competitor review bombing);
-an honest bad review of a normal sale is not upheld (DESIGN §2, §4, §5)."""
+an honest bad review of a normal sale is not upheld (docs/product.md)."""
 
 from __future__ import annotations
 

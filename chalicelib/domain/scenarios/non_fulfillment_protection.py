@@ -1,5 +1,5 @@
 """成交不卖（指标保护） — non-fulfilment metric protection: the seller could not ship for a
-reason that is the buyer's; one rule per sub-reason (DESIGN §2, §4, §5)."""
+reason that is the buyer's; one rule per sub-reason (docs/product.md)."""
 
 from __future__ import annotations
 
