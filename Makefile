@@ -31,8 +31,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Start the whole service locally: embedded DynamoDB (moto server), demo data, API on $(PORT), job timers.
-run: $(STAMP)
+## Start the whole service locally: embedded DynamoDB (dynalite) with SNS/SQS (moto), demo data,
+## API on $(PORT), job timers.
+run: $(STAMP) $(DYNALITE)
 	PORT=$(PORT) $(PY) -m scripts.local
 
 lint: $(STAMP)

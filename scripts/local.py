@@ -1,19 +1,30 @@
 """``make run``: the whole service on this machine.
 
-1. DynamoDB: the URL in ``DYNAMODB_ENDPOINT``, or an embedded moto server on
-   ``MOTO_PORT`` (default: a free port) when unset.
-2. Tables created from the app's own PynamoDB definitions; the demo data set loaded
+1. Settings: one environment for every part of the local service, ``.chalice/config.json``'s
+   ``environment_variables`` (global, then the ``dev`` stage's) under the shell's own
+   values (``service_environment``): ``DECISION_HOURS=1 make run`` gives 1 h deadlines to
+   the demo data, to the jobs and to complaints filed through the API alike.
+2. DynamoDB: the URL in ``DYNAMODB_ENDPOINT``, or, when unset, an embedded dynalite
+   (``tools/dynalite/server.js``, in memory) on ``DYNALITE_PORT`` (default: a free port),
+   which, like DynamoDB, applies each conditional write and transaction atomically.
+   With the embedded DynamoDB come SNS (the complaint events topic) and SQS (the sweep's
+   fan-out queue) from an embedded moto server on ``MOTO_PORT`` (default: a free port).
+3. Tables created from the app's own PynamoDB definitions; the demo data set loaded
    (idempotent: re-running against a persistent endpoint adds nothing twice).
-3. The HTTP API served by ``chalice local`` on ``PORT`` (default 8000).
-4. Every ``@app.schedule`` job of the app invoked on a timer (``LOCAL_JOB_INTERVAL_SECONDS``,
-   default 60) with a real CloudWatch scheduled event, as Lambda would.
-5. The URL and ready-to-use tokens are printed.  Ctrl-C stops everything started here.
+4. The HTTP API on ``PORT`` (default 8000), served in its own process as ``chalice local``
+   serves it, with a deep listen backlog (``scripts/local_api.py``).
+5. Every ``@app.schedule`` job of the app invoked on a timer (``LOCAL_JOB_INTERVAL_SECONDS``,
+   default 60) with a real CloudWatch scheduled event and a Lambda-like context, as Lambda
+   would.
+6. The URL and ready-to-use tokens are printed.  Ctrl-C (or SIGTERM) stops everything
+   started here, jobs first, and the runner exits.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,12 +33,21 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+STAGE = "dev"
+DYNALITE_SERVER = ROOT / "tools" / "dynalite" / "server.js"
+DYNALITE_PACKAGE = ROOT / "tools" / "dynalite" / "node_modules" / "dynalite"
+#: How long a job already running when the service stops may take to finish its run.
+JOB_STOP_SECONDS = 5.0
+#: How long a server process may take to exit after SIGTERM before it is killed.
+PROCESS_STOP_SECONDS = 5.0
 
 
 def free_port() -> int:
@@ -35,76 +55,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _prepare_environment() -> Any:
-    """Environment for everything started here; returns the moto server when embedded."""
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("STAGE", "dev")
-    if os.environ.get("DYNAMODB_ENDPOINT"):
-        return None
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per DynamoDB request
-    port = int(os.environ.get("MOTO_PORT") or free_port())
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    os.environ["DYNAMODB_ENDPOINT"] = url
-    # SNS (complaint events) and SQS (sweep fan-out) on the same embedded server.
-    os.environ["AWS_ENDPOINT_URL_SNS"] = url
-    os.environ["AWS_ENDPOINT_URL_SQS"] = url
-    import boto3
-
-    region = os.environ["AWS_DEFAULT_REGION"]
-    topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
-    queue = boto3.client("sqs", region_name=region).create_queue(
-        QueueName="seller-report-center-sweep"
-    )
-    os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
-    os.environ.setdefault("SWEEP_QUEUE_URL", queue["QueueUrl"])
-    return server
-
-
-def _scheduled_jobs() -> list[tuple[str, Any]]:
-    from chalice.app import ScheduledEventConfig
-
-    from app import app
-
-    return [
-        (source.name, app.handler_map[source.name])
-        for source in app.event_sources
-        if isinstance(source, ScheduledEventConfig)
-    ]
-
-
-def _run_jobs_forever(stop: threading.Event, interval: float) -> None:
-    from chalice.test import Client
-
-    from app import app
-
-    jobs = _scheduled_jobs()
-    if not jobs:
-        print("[jobs] the app has no scheduled jobs yet", flush=True)
-        return
-    print(f"[jobs] every {interval:g}s: {', '.join(name for name, _ in jobs)}", flush=True)
-    events = Client(app).events
-    while not stop.wait(interval):
-        for name, handler in jobs:
-            event = events.generate_cw_event(
-                source="aws.events",
-                detail_type="Scheduled Event",
-                detail={},
-                resources=[f"arn:aws:events:us-east-1:000000000000:rule/{name}"],
-            )
-            try:
-                result = handler(event, None)
-            except Exception as exc:  # a failed run is reported; the timer goes on
-                print(f"[jobs] {name} failed: {exc!r}", flush=True)
-            else:
-                print(f"[jobs] {name}: {result}", flush=True)
 
 
 def wait_until_serving(
@@ -126,19 +76,196 @@ def wait_until_serving(
     raise RuntimeError(f"nothing answered on {url} within {timeout:g}s")
 
 
-def _print_banner(url: str, now: datetime) -> None:
+def _config(stage: str = STAGE) -> Any:
+    """``.chalice/config.json`` for ``stage``, as Chalice reads it (``chalice.config.Config``)."""
+    from chalice.cli.factory import CLIFactory
+
+    return CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
+
+
+def service_environment(shell: Mapping[str, str], stage: str = STAGE) -> dict[str, str]:
+    """The environment of every part of the local service: the stage's
+    ``environment_variables`` from ``.chalice/config.json`` (merged by Chalice, as deployed
+    functions get them), overridden by ``shell``."""
+    return {**_config(stage).environment_variables, **shell}
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``PROCESS_STOP_SECONDS``."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=PROCESS_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start_dynalite(running: contextlib.ExitStack) -> str:
+    """dynalite in memory on ``DYNALITE_PORT`` (free by default); returns its URL."""
+    if shutil.which("node") is None or not DYNALITE_PACKAGE.is_dir():
+        raise SystemExit(
+            "The embedded DynamoDB is dynalite, which needs Node.js and "
+            "`npm ci --prefix tools/dynalite` (`make run` runs it); "
+            "or set DYNAMODB_ENDPOINT to a DynamoDB you run."
+        )
+    port = int(os.environ.get("DYNALITE_PORT") or free_port())
+    process = subprocess.Popen(
+        [
+            *("node", str(DYNALITE_SERVER), "--host", "127.0.0.1", "--port", str(port)),
+            *("--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"),
+        ],
+        stdout=subprocess.DEVNULL,  # its one "listening" line; errors go to stderr
+    )
+    running.callback(_stop_process, process)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, process, timeout=30)
+    except RuntimeError as exc:
+        raise SystemExit(f"dynalite did not start: {exc}") from exc
+    return url
+
+
+def _start_messaging(running: contextlib.ExitStack) -> str:
+    """SNS and SQS from a moto server on ``MOTO_PORT`` (free by default), with the events
+    topic and the sweep queue; returns its URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    port = int(os.environ.get("MOTO_PORT") or free_port())
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    running.callback(server.stop)
+    url = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL_SNS"] = url
+    os.environ["AWS_ENDPOINT_URL_SQS"] = url
+    import boto3
+
+    region = os.environ["AWS_DEFAULT_REGION"]
+    topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
+    queue = boto3.client("sqs", region_name=region).create_queue(
+        QueueName="seller-report-center-sweep"
+    )
+    os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
+    os.environ.setdefault("SWEEP_QUEUE_URL", queue["QueueUrl"])
+    return url
+
+
+def _start_api(running: contextlib.ExitStack, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.local_api", "--port", str(port), "--stage", STAGE],
+        cwd=ROOT,
+        env=os.environ.copy(),  # the one environment of the service (service_environment)
+    )
+    running.callback(_stop_process, process)
+    return process
+
+
+class _JobContext:
+    """The Lambda context of one scheduled run: a request id, and time that runs out at the
+    function's timeout, or at once when the service stops (the sweep then ends its run
+    early, as it does before a Lambda timeout)."""
+
+    def __init__(self, name: str, timeout_s: float, stop: threading.Event) -> None:
+        self.function_name = name
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout_s
+        self._stop = stop
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self._stop.is_set():
+            return 0
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _scheduled_jobs() -> list[tuple[str, Any, float]]:
+    """(name, handler, Lambda timeout in seconds) of every ``@app.schedule`` job."""
+    from chalice.app import ScheduledEventConfig
+    from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
+
+    from app import app
+
+    config = _config()
+    return [
+        (
+            source.name,
+            app.handler_map[source.name],
+            config.scope(STAGE, source.name).lambda_timeout or DEFAULT_LAMBDA_TIMEOUT,
+        )
+        for source in app.event_sources
+        if isinstance(source, ScheduledEventConfig)
+    ]
+
+
+def _run_jobs_forever(stop: threading.Event, interval: float) -> None:
+    from chalice.test import Client
+
+    from app import app
+
+    jobs = _scheduled_jobs()
+    if not jobs:
+        print("[jobs] the app has no scheduled jobs yet", flush=True)
+        return
+    print(f"[jobs] every {interval:g}s: {', '.join(name for name, *_ in jobs)}", flush=True)
+    events = Client(app).events
+    while not stop.wait(interval):
+        for name, handler, timeout in jobs:
+            if stop.is_set():
+                return
+            event = events.generate_cw_event(
+                source="aws.events",
+                detail_type="Scheduled Event",
+                detail={},
+                resources=[f"arn:aws:events:us-east-1:000000000000:rule/{name}"],
+            )
+            try:
+                result = handler(event, _JobContext(name, timeout, stop))
+            except Exception as exc:  # a failed run is reported; the timer goes on
+                if stop.is_set():  # cut short by the stop (Ctrl-C also reaches the backends)
+                    return
+                print(f"[jobs] {name} failed: {exc!r}", flush=True)
+            else:
+                print(f"[jobs] {name}: {result}", flush=True)
+
+
+def _start_jobs(running: contextlib.ExitStack, interval: float) -> None:
+    """The job timer on a daemon thread, stopped first when the service stops: a run in
+    progress gets ``JOB_STOP_SECONDS`` to finish, then the backends go regardless."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_run_jobs_forever, args=(stop, interval), name="jobs", daemon=True
+    )
+    thread.start()
+
+    def stop_jobs() -> None:
+        stop.set()
+        thread.join(timeout=JOB_STOP_SECONDS)
+
+    running.callback(stop_jobs)
+
+
+def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> None:
+    """The URL, the backends (``embedded_messaging``: moto's URL when the backends are
+    embedded) and tokens for the demo roles."""
     from chalicelib.api.auth import mint_token
     from chalicelib.config import get_settings
     from scripts.demo_data import DEMO_OPERATOR, DEMO_SELLERS, DEMO_SYSTEM
 
     settings = get_settings()
     expires = now + timedelta(hours=12)
+    dynamodb = settings.dynamodb_endpoint
     lines = [
         "",
         f"Seller Report Center is running at {url}",
-        f"DynamoDB: {settings.dynamodb_endpoint}",
-        "Tokens (valid 12 h; mint more with scripts/token.py):",
     ]
+    if embedded_messaging:
+        lines.append(f"DynamoDB: {dynamodb} (embedded dynalite, in memory)")
+        lines.append(f"SNS, SQS: {embedded_messaging} (embedded moto)")
+    else:
+        lines.append(f"DynamoDB: {dynamodb}")
+    lines.append("Tokens (valid 12 h; mint more with scripts/token.py):")
     for role, subject in [
         ("seller", DEMO_SELLERS[0]),
         ("seller", DEMO_SELLERS[1]),
@@ -156,66 +283,63 @@ def _print_banner(url: str, now: datetime) -> None:
     print("\n".join(lines), flush=True)
 
 
-def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
-    interval = float(os.environ.get("LOCAL_JOB_INTERVAL_SECONDS", "60"))
-    moto_server = _prepare_environment()
+def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
+    """Start everything (each piece registers its own stop with ``running``), then wait
+    for the API process; returns its exit status."""
+    os.environ.update(service_environment(os.environ))
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    messaging = None
+    if not os.environ.get("DYNAMODB_ENDPOINT"):
+        os.environ["DYNAMODB_ENDPOINT"] = _start_dynalite(running)
+        messaging = _start_messaging(running)
 
     from chalicelib.adapters.models import create_tables
     from chalicelib.config import get_settings
     from scripts.demo_data import load_demo_data
 
-    now = datetime.now(UTC)
     create_tables(get_settings())
-    summary = load_demo_data(get_settings(), now)
-    print(f"[demo] {summary}", flush=True)
-
-    chalice = Path(sys.executable).with_name("chalice")
-    process = subprocess.Popen(
-        [
-            str(chalice),
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--stage",
-            "dev",
-            "--no-autoreload",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    stop = threading.Event()
-
-    def shutdown(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
+    api = _start_api(running, port)  # imports the app while the demo data loads
+    now = datetime.now(UTC)
+    print(f"[demo] {load_demo_data(get_settings(), now)}", flush=True)
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(f"{url}/health", process, timeout=60)
-        except RuntimeError as exc:
-            raise SystemExit(f"chalice local did not start: {exc}") from exc
-        jobs = threading.Thread(target=_run_jobs_forever, args=(stop, interval), daemon=True)
-        jobs.start()
-        _print_banner(url, now)
-        while not stop.is_set() and process.poll() is None:
-            stop.wait(0.5)
-    finally:
-        stop.set()
-        if process.poll() is None:
-            process.terminate()
+        wait_until_serving(f"{url}/health", api, timeout=60)
+    except RuntimeError as exc:
+        raise SystemExit(f"the API did not start: {exc}") from exc
+    _start_jobs(running, interval)
+    _print_banner(url, now, messaging)
+    return api.wait()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    interval = float(os.environ.get("LOCAL_JOB_INTERVAL_SECONDS", "60"))
+    # Ctrl-C and SIGTERM stop the service, also when the shell started us with SIGINT
+    # ignored (as it does for background commands).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    status = 0
+    try:
+        with contextlib.ExitStack() as running:
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if moto_server is not None:
-            moto_server.stop()
-        print("stopped", flush=True)
-    return 0
+                status = _serve(running, port, interval)
+                if status:
+                    print(f"the API exited with {status}", flush=True)
+            finally:
+                # Stopping is bounded (see JOB_STOP_SECONDS, PROCESS_STOP_SECONDS): a second
+                # Ctrl-C must not cut it short and leave servers behind.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except KeyboardInterrupt:
+        pass
+    print("stopped", flush=True)
+    return 1 if status else 0
 
 
 if __name__ == "__main__":

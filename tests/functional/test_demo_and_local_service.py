@@ -1,28 +1,37 @@
-"""``make run``'s pieces: the demo data set, and the local service as a whole."""
+"""``make run``'s pieces: the demo data set, its settings, and the local service as a whole,
+started as ``make run`` starts it (``python -m scripts.local``) on free ports, on its own
+embedded backends."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import selectors
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.config import Settings
+from chalicelib.api.auth import mint_token
+from chalicelib.config import Settings, get_settings
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
-from scripts.local import free_port
+from scripts.local import free_port, service_environment
+from tests.builders import order_event, review_event
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -55,58 +64,189 @@ def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None
     assert len(DEMO_SELLERS) == 3
 
 
-def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"}
-    env.update(PORT=str(port), LOCAL_JOB_INTERVAL_SECONDS="1", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    # Read the service's output for as long as it runs: an undrained pipe fills up and
-    # blocks the service's logging (and with it requests and jobs).  It is also what a
-    # failed assertion shows.
-    output: list[str] = []
-    banner = threading.Event()
+def test_service_settings_are_the_stage_config_under_the_shell() -> None:
+    """One environment for every process of ``make run``: .chalice/config.json's (global,
+    then the dev stage's), with the shell's values winning."""
+    shell = {"DECISION_HOURS": "1", "PATH": "/bin"}
+    env = service_environment(shell)
+    assert env["DECISION_HOURS"] == "1"
+    assert env["PATH"] == "/bin"
+    assert env["LISTING_MONTHS"] == "6"  # global
+    assert env["COMPLAINTS_TABLE"] == "seller-report-center-dev-complaints"  # dev stage
+    assert service_environment({})["DECISION_HOURS"] == "48"
+    assert shell == {"DECISION_HOURS": "1", "PATH": "/bin"}  # not modified
 
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            if "Press Ctrl-C" in line:
-                banner.set()
-        banner.set()  # the service ended before its banner
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
+# ------------------------------------------------------------------ the service as a whole
+
+#: Kept out of the service's environment as the autouse fixture keeps them out of the
+#: tests' own, so the tokens minted here are the ones the service accepts.
+_NOT_INHERITED = (
+    "AWS_PROFILE",
+    "DYNAMODB_ENDPOINT",
+    "AUTH_JWT_KEY",
+    "AUTH_JWT_SECRET",
+    "AUTH_JWT_ALGORITHM",
+    "CURSOR_SECRET",
+    "COMPLAINTS_TABLE",
+    "FACTS_TABLE",
+)
+
+
+class LocalService:
+    """``python -m scripts.local`` (what ``make run`` runs) on free ports, in a process group
+    of its own (so a test can press Ctrl-C on it as a terminal does), its output read for as
+    long as it runs: an undrained pipe fills up and blocks the service's logging (and with
+    it requests and jobs).  The output is also what a failed assertion shows."""
+
+    def __init__(self, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environ = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+        environ.update(PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.local"],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self.ended = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.ended = True
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = 120) -> re.Match[str]:
+        """The first match of ``pattern`` (a multi-line regex) in the output, once there."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self.ended or re.search(pattern, self.output, re.M), timeout
+            )
+        match = re.search(pattern, self.output, re.M)
+        assert match, f"no {pattern!r} in the output:\n{self.output}"
+        return match
+
+    def children(self) -> list[int]:
+        """The processes the runner started and has not reaped."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid == self.process.pid:
+                    pids.append(int(entry))
+        return pids
+
+    def interrupt(self, *, group: bool) -> float:
+        """Ctrl-C: SIGINT to the whole process group as a terminal sends it, or to the
+        runner alone; returns the seconds until the runner exited."""
+        start = time.monotonic()
+        if group:
+            os.killpg(self.process.pid, signal.SIGINT)
+        else:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"still running 60 s after Ctrl-C:\n{self.output}") from None
+        self._reader.join(timeout=10)
+        return time.monotonic() - start
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie left to init counts as gone)."""
     try:
-        banner.wait(timeout=90)
-        text = "".join(output)
-        assert f"running at http://127.0.0.1:{port}" in text, text
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _listening(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) == 0
+
+
+def _token(subject: str, role: str = "seller") -> str:
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    return mint_token(get_settings(), subject=subject, role=role, expires_at=expires)
+
+
+def _call(url: str, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _race(*contenders: Callable[[], Any]) -> list[Any]:
+    """Run the contenders at once (each on its own connection); each one's result or
+    exception."""
+    barrier = threading.Barrier(len(contenders))
+
+    def run(contender: Callable[[], Any]) -> Any:
+        barrier.wait()
+        try:
+            return contender()
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
+        return list(pool.map(run, contenders))
+
+
+def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
+    service = LocalService(LOCAL_JOB_INTERVAL_SECONDS="1")
+    try:
+        service.wait_for("^Press Ctrl-C")
+        text = service.output
+        assert f"running at {service.url}" in text, text
         token = re.search(r"seller\s+s-demo-1\s+(\S+)", text)
         assert token, text
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/complaints?limit=100",
-            headers={"Authorization": f"Bearer {token.group(1)}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            body = json.loads(response.read())
+        status, body = _call(service.url, "GET", "/complaints?limit=100", token.group(1))
+        assert status == 200, body
         assert {c["status"] for c in body["items"]} == {"pending", "upheld", "rejected"}
 
         # The exemption job runs on its timer: the upheld demo complaints change the metrics.
         # One run applies them one complaint after another, so wait for the change itself,
         # not for the first exemption to show.
         def read_metrics() -> tuple[dict[str, Any], bool]:
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/metrics",
-                headers={"Authorization": f"Bearer {token.group(1)}"},
-            )
-            with urllib.request.urlopen(request, timeout=10) as response:
-                metrics = json.loads(response.read())
+            status, metrics = _call(service.url, "GET", "/metrics", token.group(1))
+            assert status == 200, metrics
             rate = metrics["metrics"]["cancellation_rate"]
             return metrics, rate["after_exemptions"]["value"] < rate["raw"]["value"]
 
@@ -115,17 +255,219 @@ def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
             if lowered:
                 break
             time.sleep(0.5)
-        assert metrics["exemptions"], "the exemption job did not run:\n" + "".join(output)
-        assert lowered, f"{metrics['metrics']['cancellation_rate']}\n" + "".join(output)
+        assert metrics["exemptions"], "the exemption job did not run:\n" + service.output
+        assert lowered, f"{metrics['metrics']['cancellation_rate']}\n" + service.output
+        servers = re.findall(r"^(?:DynamoDB|SNS, SQS): (\S+)", service.output, re.M)
+        assert len(servers) == 2, service.output
+        children = service.children()
+        assert children, "the runner started no server processes"
+    except BaseException:
+        service.kill()
+        raise
+    # Ctrl-C on the runner alone (the jobs run every second): it stops what it started.
+    seconds = service.interrupt(group=False)
+    assert service.process.returncode == 0, service.output
+    assert service.lines[-1] == "stopped\n", service.output
+    assert seconds < 20, f"{seconds:.1f}s to stop:\n{service.output}"
+    assert not [pid for pid in children if _alive(pid)], service.output
+    assert not [url for url in [service.url, *servers] if _listening(url)], service.output
+
+
+def test_make_run_stops_promptly_on_ctrl_c_while_starting() -> None:
+    """Ctrl-C as a terminal sends it (to every process of the group) while the API is still
+    starting: everything stops, cleanly and at once, and the runner says so."""
+    service = LocalService()
+    try:
+        service.wait_for(r"^\[demo\]")
+        children = service.children()
+    except BaseException:
+        service.kill()
+        raise
+    seconds = service.interrupt(group=True)
+    assert service.process.returncode == 0, service.output
+    assert service.lines[-1] == "stopped\n", service.output
+    assert "Traceback" not in service.output, service.output
+    assert seconds < 20, f"{seconds:.1f}s to stop:\n{service.output}"
+    assert not [pid for pid in children if _alive(pid)], service.output
+    assert not _listening(service.url)
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[LocalService]:
+    """One ``make run`` for the tests below, with a shell setting that differs from
+    .chalice/config.json's (``DECISION_HOURS`` 72 against 48), and jobs that stay out of
+    the way (their first run would be in an hour)."""
+    running = LocalService(DECISION_HOURS="72", LOCAL_JOB_INTERVAL_SECONDS="3600")
+    try:
+        running.wait_for("^Press Ctrl-C")
+        yield running
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        reader.join(timeout=10)
-    assert process.returncode == 0, "".join(output)
-    assert "stopped" in "".join(output)
-    with socket.socket() as sock:
-        assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing left listening
+        running.interrupt(group=True)
+
+
+def _burst(port: int, request: bytes, clients: int, timeout: float = 30) -> list[str]:
+    """``clients`` connections opened at once (non-blocking connects in a row, so they
+    arrive together, as from that many clients), each sending ``request`` as soon as it is
+    connected; returns each one's HTTP status, or what became of it."""
+    selector = selectors.DefaultSelector()
+    answers: dict[socket.socket, bytes] = {}
+    outcome: dict[socket.socket, str] = {}
+    for _ in range(clients):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        selector.register(sock, selectors.EVENT_WRITE)
+        answers[sock] = b""
+    deadline = time.monotonic() + timeout
+    while len(outcome) < clients and time.monotonic() < deadline:
+        for key, events in selector.select(timeout=1):
+            sock = key.fileobj
+            assert isinstance(sock, socket.socket)
+            try:
+                if events & selectors.EVENT_WRITE:
+                    sock.sendall(request)
+                    selector.modify(sock, selectors.EVENT_READ)
+                    continue
+                data = sock.recv(65536)
+                if data:
+                    answers[sock] += data
+                    continue
+                outcome[sock] = answers[sock].split(b" ", 2)[1].decode() or "closed"
+            except OSError as exc:
+                outcome[sock] = type(exc).__name__
+            selector.unregister(sock)
+            sock.close()
+    for sock in answers:
+        if sock not in outcome:
+            outcome[sock] = "no answer"
+            sock.close()
+    return list(outcome.values())
+
+
+def test_make_run_answers_fifty_clients_connecting_at_once(service: LocalService) -> None:
+    """Each of 50 clients connecting at once is answered, at once: a connection the server
+    has no room for is reset, or waits for its SYN to be sent again (after 1 s, 3 s, 7 s
+    ...).  Three rounds, the first on a fresh server."""
+    request = (
+        "GET /complaints?limit=5 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {_token(DEMO_SELLERS[0])}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    for _ in range(3):
+        assert Counter(_burst(service.port, request, 50, timeout=10)) == {"200": 50}
+
+
+def test_make_run_decides_a_complaint_once_among_twenty_simultaneous_decisions(
+    service: LocalService,
+) -> None:
+    """Against make run's own DynamoDB: of 20 reviewers deciding one complaint at once
+    exactly one is told it is decided, and what they were told is what is stored (a round
+    per pending demo complaint, up to 5)."""
+    from scripts.demo_data import DEMO_REASON
+
+    operator = _token("op-race", "operator")
+    status, queue = _call(service.url, "GET", "/review/queue?limit=100", operator)
+    assert status == 200, queue
+    pending = [item["complaint_id"] for item in queue["items"]][:5]
+    assert len(pending) >= 3, queue
+
+    for complaint_id in pending:
+
+        def decide(reviewer: int, complaint_id: str = complaint_id) -> tuple[int, Any]:
+            outcome = ("upheld", "rejected")[reviewer % 2]
+            body = {"outcome": outcome, "reason_code": DEMO_REASON[outcome], "note": "race"}
+            path = f"/review/complaints/{complaint_id}/decision"
+            return _call(service.url, "POST", path, _token(f"op-{reviewer}", "operator"), body)
+
+        replies = _race(*[lambda r=r: decide(r) for r in range(20)])
+        statuses = Counter(r[0] if isinstance(r, tuple) else repr(r) for r in replies)
+        assert statuses == {200: 1, 409: 19}, statuses
+        told = next(body for status, body in replies if status == 200)
+        status, stored = _call(service.url, "GET", f"/review/complaints/{complaint_id}", operator)
+        assert status == 200, stored
+        assert stored["status"] == told["status"] == told["decision"]["outcome"]
+        assert stored["decision"] == told["decision"]
+        decisions = [h["action"] for h in stored["history"] if h["action"].startswith("decided")]
+        assert decisions == [f"decided:{told['status']}"], stored["history"]
+
+
+def test_make_run_counts_twenty_identical_event_batches_once(service: LocalService) -> None:
+    """Against make run's own DynamoDB: the same batch sent 20 times at once stores each
+    event once and moves the seller's metric counters once (three rounds, each a new
+    seller's order and its review)."""
+    now = datetime.now(UTC)
+    system = _token("platform", "system")
+    for round_ in range(3):
+        seller, order, buyer = f"s-race-{round_}", f"o-race-{round_}", f"b-race-{round_}"
+        batch = [
+            order_event(
+                order,
+                seller_id=seller,
+                buyer_id=buyer,
+                status="delivered",
+                placed_at=now - timedelta(days=3),
+                event_id=f"evt-race-order-{round_}",
+            ),
+            review_event(
+                f"r-race-{round_}",
+                order,
+                rating=1,
+                seller_id=seller,
+                buyer_id=buyer,
+                posted_at=now - timedelta(days=1),
+                event_id=f"evt-race-review-{round_}",
+            ),
+        ]
+
+        def send(batch: list[dict[str, Any]] = batch) -> tuple[int, Any]:
+            return _call(service.url, "POST", "/platform/events", system, {"events": batch})
+
+        replies = _race(*[send] * 20)
+        assert Counter(r[0] if isinstance(r, tuple) else repr(r) for r in replies) == {200: 20}
+        for event in batch:
+            outcomes = Counter(
+                result["status"]
+                for _, body in replies
+                for result in body["results"]
+                if result["event_id"] == event["event_id"]
+            )
+            assert outcomes["accepted"] == 1, outcomes
+            assert outcomes["accepted"] + outcomes["duplicate"] + outcomes["stale"] == 20
+
+        status, body = _call(service.url, "GET", "/metrics", _token(seller))
+        assert status == 200, body
+        counted = {
+            name: (metric["raw"]["numerator"], metric["raw"]["denominator"])
+            for name, metric in body["metrics"].items()
+        }
+        assert counted == {
+            "non_fulfillment_rate": (0, 1),
+            "dispute_rate": (0, 1),
+            "cancellation_rate": (0, 1),
+            "negative_review_rate": (1, 1),
+        }
+
+
+def test_make_run_gives_demo_data_and_api_the_same_settings(service: LocalService) -> None:
+    """``DECISION_HOURS=72 make run`` (.chalice/config.json says 48): the demo complaints
+    (written by the runner) and a complaint filed through the API both get 72 h."""
+
+    def hours_to_decide(complaint: dict[str, Any]) -> float:
+        submitted = datetime.fromisoformat(complaint["submitted_at"])
+        return (datetime.fromisoformat(complaint["due_at"]) - submitted) / timedelta(hours=1)
+
+    seller = _token(DEMO_SELLERS[0])
+    status, demo = _call(service.url, "GET", "/complaints?limit=100", seller)
+    assert status == 200, demo
+    assert demo["items"]
+    assert {hours_to_decide(c) for c in demo["items"]} == {72}
+
+    placed = datetime.now(UTC) - timedelta(days=2)
+    order = order_event("o-settings", seller_id="s-settings", status="delivered", placed_at=placed)
+    status, ingested = _call(
+        service.url, "POST", "/platform/events", _token("platform", "system"), {"events": [order]}
+    )
+    assert status == 200 and ingested["results"][0]["status"] == "accepted", ingested
+    body = {"order_id": "o-settings", "scenario": "malicious_harassment", "description": "d"}
+    status, filed = _call(service.url, "POST", "/complaints", _token("s-settings"), body)
+    assert status == 201, filed
+    assert hours_to_decide(filed) == 72
