@@ -16,19 +16,81 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import signal
 import sys
+import uuid
 
 from chalice.cli.factory import CLIFactory
 from chalice.deploy.validate import validate_routes
-from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGatewayException,
+    NotAuthorizedError,
+    ThreadedHTTPServer,
+)
 
+from scripts.gateway_responses import GATEWAY_RESPONSES, GatewayResponse, error_body
 from scripts.local import ROOT, service_environment
 
 #: Connections the kernel queues while every thread is busy accepting (socketserver: 5).
 LISTEN_BACKLOG = 1024
+
+
+class ApiRequestHandler(ChaliceRequestHandler):
+    """``chalice local``'s handler, except for what API Gateway answers by itself — an
+    unknown path or method, a bad request line — which it answers as the deployed API's
+    gateway responses do (``scripts.gateway_responses``): the app's error shape, never
+    ``chalice local``'s ``{"message": ...}`` quoting the caller's Authorization header, nor
+    an HTML page."""
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        if isinstance(error, ForbiddenError):  # no route: API Gateway's missing-token answer
+            kind = "MISSING_AUTHENTICATION_TOKEN"
+        elif isinstance(error, NotAuthorizedError):
+            kind = "UNAUTHORIZED"
+        else:
+            kind = "DEFAULT_5XX"
+        self._send_gateway_response(GATEWAY_RESPONSES[kind])
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """``BaseHTTPRequestHandler``'s HTML error page (an unknown method, a malformed
+        request line), as the gateway would answer it."""
+        kind = "MISSING_AUTHENTICATION_TOKEN" if code == 501 else "DEFAULT_4XX"
+        self.close_connection = True
+        self.request_version = self.protocol_version  # answer with a status line and headers
+        self._send_gateway_response(GATEWAY_RESPONSES[kind])
+
+    def _generic_handle(self) -> None:
+        if self.command == "OPTIONS" and not self._has_options_view():
+            # no route defines OPTIONS or CORS: the deployed REST API has no such method
+            self._send_gateway_response(GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"])
+            return
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _has_options_view(self) -> bool:
+        app = self.local_gateway._app_object
+        return any(
+            "OPTIONS" in methods or any(view.cors for view in methods.values())
+            for methods in app.routes.values()
+        )
+
+    def _send_gateway_response(self, response: GatewayResponse) -> None:
+        body = json.dumps(error_body(response, str(uuid.uuid4()))).encode()
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 class ApiHTTPServer(ThreadedHTTPServer):
@@ -52,7 +114,9 @@ def create_server(host: str, port: int, stage: str = "dev") -> LocalDevServer:
     # current request becomes per thread.
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    server = LocalDevServer(app, config, host, port, server_cls=ApiHTTPServer)
+    server = LocalDevServer(
+        app, config, host, port, handler_cls=ApiRequestHandler, server_cls=ApiHTTPServer
+    )
     _make_dynamodb_clients()  # clients connecting meanwhile wait in the backlog
     return server
 

@@ -471,3 +471,56 @@ def test_make_run_gives_demo_data_and_api_the_same_settings(service: LocalServic
     status, filed = _call(service.url, "POST", "/complaints", _token("s-settings"), body)
     assert status == 201, filed
     assert hours_to_decide(filed) == 72
+
+
+def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw HTTP exchange (a request ``urllib`` would not send), read to the end."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+            head, _, rest = received.partition(b"\r\n\r\n")
+            length = re.search(rb"(?i)content-length: *(\d+)", head)
+            if length and len(rest) >= int(length.group(1)):
+                break
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split(" ")[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status", "code"),
+    [
+        ("GET /no/such/route HTTP/1.1", 404, "not_found"),
+        ("POST /complaints/x/y/z HTTP/1.1", 404, "not_found"),
+        ("TRACE /complaints HTTP/1.1", 404, "not_found"),
+        ("PROPFIND /complaints HTTP/1.1", 404, "not_found"),
+        ("OPTIONS /complaints HTTP/1.1", 404, "not_found"),
+        ("GARBAGE", 400, "request_refused"),
+    ],
+)
+def test_make_run_answers_what_the_gateway_answers_in_the_error_shape(
+    service: LocalService, request_line: str, status: int, code: str
+) -> None:
+    """Issue 12.12: one error shape everywhere, and never the caller's credential echoed
+    (chalice local's unknown-route answer quotes the Authorization header)."""
+    secret = "Bearer eyJ-not-to-be-echoed-0123456789"
+    request = f"{request_line}\r\nHost: x\r\nAuthorization: {secret}\r\nContent-Length: 0\r\n\r\n"
+    got, headers, body = _raw(service.port, request.encode())
+    assert got == status
+    assert headers["Content-Type"] == "application/json"
+    assert b"not-to-be-echoed" not in body
+    error = json.loads(body)["error"]
+    assert (error["code"], set(error)) == (code, {"code", "message", "details"})
+
+
+def test_make_run_answers_a_known_path_with_an_unknown_method_in_the_error_shape(
+    service: LocalService,
+) -> None:
+    got, _, body = _raw(
+        service.port, b"DELETE /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+    )
+    assert got == 405
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
