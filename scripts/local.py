@@ -310,7 +310,17 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
         raise SystemExit(f"the API did not start: {exc}") from exc
     _start_jobs(running, interval)
     _print_banner(url, now, messaging)
-    return api.wait()
+    return _wait_interruptibly(api)
+
+
+def _wait_interruptibly(process: subprocess.Popen[bytes]) -> int:
+    """``process.wait()``, waking up every half second.  The kernel may hand Ctrl-C's
+    SIGINT to any thread — to the busy jobs thread, say — and Python runs its handler only
+    when the main thread next executes bytecode; a main thread blocked in ``waitpid`` for
+    good would never notice, and the service would not stop."""
+    while True:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return process.wait(timeout=0.5)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

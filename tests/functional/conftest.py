@@ -9,6 +9,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from bench.operations import LAMBDA_LIMIT_CONTEXT
 from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import Settings
 from tests.conftest import ROOT
@@ -145,7 +146,10 @@ def scheduled_event(client: Client) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(aws: None, published: Published) -> Iterator[Client]:
+def client(aws: None, published: Published, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    # Job runs get Lambda's longest time, not chalice.test's 3 s: a loaded machine must not
+    # change what one run does (bench/operations.py, LAMBDA_LIMIT_CONTEXT).
+    monkeypatch.setattr("chalice.test.LambdaContext", LAMBDA_LIMIT_CONTEXT)
     with Client(app, stage_name="dev", project_dir=str(ROOT)) as test_client:
         yield test_client
 

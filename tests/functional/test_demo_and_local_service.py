@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.error
@@ -524,3 +525,33 @@ def test_make_run_answers_a_known_path_with_an_unknown_method_in_the_error_shape
     )
     assert got == 405
     assert json.loads(body)["error"]["code"] == "method_not_allowed"
+
+
+def test_ctrl_c_handed_to_another_thread_still_stops_make_run() -> None:
+    """The kernel may deliver a process's SIGINT to any thread (under load, often the busy
+    jobs thread); the runner's main thread must notice it all the same (it once sat in
+    ``waitpid`` while the jobs ran on).  ``pthread_kill`` hands it to a worker thread."""
+    script = textwrap.dedent(
+        """
+        import signal, subprocess, sys, threading, time
+        from scripts.local import _interrupt, _wait_interruptibly
+        signal.signal(signal.SIGINT, _interrupt)
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        def hit():
+            time.sleep(0.5)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        threading.Thread(target=hit).start()
+        try:
+            _wait_interruptibly(child)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+        finally:
+            child.kill()
+        """
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=25
+    )
+    assert done.stdout.strip() == "interrupted", done.stderr
+    assert time.monotonic() - started < 15
