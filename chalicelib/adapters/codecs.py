@@ -1,22 +1,23 @@
-"""Small helpers shared by the repositories."""
+"""Reading items without model objects, and small helpers shared by the repositories.
+
+``ItemDecoder`` turns a raw item into the model's attribute values (``query_values``
+yields them from a Query): the complaint read paths map those straight to domain objects.
+Items are written with PynamoDB's own model (``save``, ``update``)."""
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import Attribute, TTLAttribute, UTCDateTimeAttribute
 from pynamodb.constants import NULL
-from pynamodb.exceptions import (
-    AttributeDeserializationError,
-    AttributeNullError,
-    PutError,
-    UpdateError,
-)
+from pynamodb.exceptions import AttributeDeserializationError, PutError, UpdateError
+from pynamodb.indexes import Index
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
@@ -100,43 +101,37 @@ class ItemDecoder:
         return values
 
 
-class ItemEncoder:
-    """The model's attribute values by Python name -> a raw DynamoDB item, as
-    ``Model(**values).serialize()`` makes it (each value encoded by the model's own
-    attribute, defaults applied, ``None`` left out, a missing required value refused)
-    without building the model object: the write-path counterpart of ``ItemDecoder``."""
-
-    def __init__(self, model: type[Model]) -> None:
-        attributes = model.get_attributes()
-        self.names = frozenset(attributes)
-        self.fields = [
-            (name, a.attr_name, a.attr_type, a.serialize, a.default, a.null)
-            for name, a in attributes.items()
-        ]
-
-    def __call__(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        unknown = values.keys() - self.names
-        if unknown:
-            raise ValueError(f"not attributes of the model: {sorted(unknown)}")
-        item: dict[str, dict[str, Any]] = {}
-        for name, stored, kind, serialize, default, nullable in self.fields:
-            value = values.get(name)
-            if value is None and default is not None:
-                value = default() if callable(default) else default
-            encoded = None if value is None else serialize(value)
-            if encoded is not None:
-                item[stored] = {kind: encoded}
-            elif not nullable:
-                raise AttributeNullError(name)
-        return item
-
-
 # A repository is built per request; its model's codecs are built once per model class.
 @lru_cache(maxsize=32)
 def item_decoder(model: type[Model]) -> ItemDecoder:
     return ItemDecoder(model)
 
 
-@lru_cache(maxsize=32)
-def item_encoder(model: type[Model]) -> ItemEncoder:
-    return ItemEncoder(model)
+def query_items(
+    model: type[Model],
+    hash_key: str,
+    *,
+    index: Index[Any],
+    limit: int | None = None,
+    **query: Any,
+) -> Iterator[dict[str, Any]]:
+    """``index.query(hash_key, limit=limit, **query)`` (``limit``: the page size, and the
+    most items read), yielding the raw items instead of model objects."""
+    return ResultIterator(
+        model._get_connection().query,
+        (hash_key,),
+        {"index_name": index.Meta.index_name, "limit": limit, **query},
+        limit=limit,
+    )
+
+
+def query_values(
+    model: type[Model],
+    hash_key: str,
+    *,
+    index: Index[Any],
+    limit: int | None = None,
+    **query: Any,
+) -> Iterator[dict[str, Any]]:
+    """The same, yielding each item's attribute values (``ItemDecoder``)."""
+    return map(item_decoder(model), query_items(model, hash_key, index=index, limit=limit, **query))

@@ -1,4 +1,5 @@
-"""The facts repository: platform facts at their latest version, and activity windows."""
+"""The facts repository: platform facts at their latest version, and activity windows.
+Storage failures reach the callers as domain errors (``adapters/storage_errors.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.codecs import conditional_failed
 from chalicelib.adapters.models import FactModel, fact_model
+from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.facts import (
     DisputeData,
@@ -55,6 +57,7 @@ def facts_from_items(items: list[FactModel]) -> OrderFacts:
     )
 
 
+@translates_storage_errors
 class FactRepository:
     def __init__(self, settings: Settings) -> None:
         self.model = fact_model(settings)

@@ -4,7 +4,8 @@ boto3 clients are cached per (service, region): creating one costs more than a r
 a warm Lambda reuses it.  boto3 itself is imported with the first client, so a function
 that never publishes (most reads) never pays for its import.  Endpoints follow boto3's own
 ``AWS_ENDPOINT_URL_SNS`` / ``AWS_ENDPOINT_URL_SQS`` variables (``make run`` points them at
-the local server).
+the local server).  Their failures reach the callers as domain errors
+(``adapters/storage_errors.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import logging
 from functools import lru_cache
 from typing import Any, Protocol
+
+from chalicelib.adapters.storage_errors import translates_storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class EventPublisher(Protocol):
     def publish(self, event: dict[str, Any]) -> None: ...
 
 
+@translates_storage_errors
 class SnsPublisher:
     def __init__(self, topic_arn: str, region: str) -> None:
         self.topic_arn = topic_arn
@@ -48,6 +52,7 @@ class LogPublisher:
         log.info("complaint event (no topic configured): %s", json.dumps(event, sort_keys=True))
 
 
+@translates_storage_errors
 class SweepQueue:
     """Complaint ids the sweep hands to its SQS workers when more is due than one run does."""
 

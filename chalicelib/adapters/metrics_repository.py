@@ -4,7 +4,8 @@ A unit's contribution and the counter deltas it causes are written in one transa
 conditional on the contribution's stored revision: a concurrent or repeated recompute
 either sees the new revision (and finds nothing left to do) or loses and retries.  The
 exemption records an exemption adds to the unit go in the same transaction, each
-conditional on not existing yet (first wins).
+conditional on not existing yet (first wins).  Storage failures reach the callers as domain
+errors (``adapters/storage_errors.py``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,12 @@ from chalicelib.adapters.models import (
     fact_model,
     metrics_day_model,
 )
+from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
+from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.metrics import CleaningWindow, Contribution
 from chalicelib.domain.timeutil import parse_iso, to_iso
-
-
-class ContributionConflict(Exception):
-    """Another writer changed the unit's contribution first; recompute and retry."""
 
 
 class StoredContribution(NamedTuple):
@@ -88,6 +87,7 @@ def _contribution_from_data(d: dict[str, Any]) -> Contribution:
     )
 
 
+@translates_storage_errors
 class MetricsRepository:
     def __init__(self, settings: Settings) -> None:
         self.facts: type[FactModel] = fact_model(settings)

@@ -1,5 +1,9 @@
 """Errors -> HTTP, in one place and by type.  Every error body has one shape:
-``{"error": {"code": ..., "message": ..., "details": ...}}``."""
+``{"error": {"code": ..., "message": ..., "details": ...}}``.
+
+Storage failures reach the edge as domain errors (``adapters/storage_errors.py``):
+``StorageUnavailable`` is a 503 with ``Retry-After``; any other ``StorageError`` is no
+``DomainError`` and becomes Chalice's own 500 (logged, re-shaped by the middleware)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     NotEligible,
     NotFound,
+    StorageUnavailable,
 )
 
 
@@ -29,25 +34,6 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
-class Unavailable(DomainError):
-    """A dependency is throttling or failing after its retries: try again shortly."""
-
-    code = "service_unavailable"
-
-
-#: Error codes of AWS services that mean "try again later" (after botocore's own retries).
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-    }
-)
 RETRY_AFTER_SECONDS = "1"
 
 
@@ -60,7 +46,7 @@ STATUS_BY_TYPE: dict[type[DomainError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     NotEligible: 422,
-    Unavailable: 503,
+    StorageUnavailable: 503,
 }
 
 
@@ -79,7 +65,7 @@ def error_response(error: DomainError, headers: dict[str, str] | None = None) ->
     extra: dict[str, str | list[str]] = dict(headers or {})
     if isinstance(error, Unauthenticated):
         extra.setdefault("WWW-Authenticate", 'Bearer realm="seller-report-center"')
-    if isinstance(error, Unavailable):
+    if isinstance(error, StorageUnavailable):
         extra.setdefault("Retry-After", RETRY_AFTER_SECONDS)
     return Response(
         body=error_body(error.code, error.message, error.details),

@@ -22,20 +22,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from botocore.exceptions import ClientError
 from chalice import Chalice, Response
 from chalice.app import Request
-from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.adapters.metrics_repository import ContributionConflict
 from chalicelib.api.auth import Principal, require_role, verify_bearer
-from chalicelib.api.errors import (
-    TRANSIENT_CODES,
-    PayloadTooLarge,
-    Unavailable,
-    error_response,
-    reshape_chalice_error,
-)
+from chalicelib.api.errors import PayloadTooLarge, error_response, reshape_chalice_error
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
@@ -93,12 +84,8 @@ def endpoint(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 result = view(*args, **kwargs)
-            except DomainError as error:
+            except DomainError as error:  # StorageUnavailable too: 503 with Retry-After
                 return error_response(error)
-            except (PynamoDBException, ClientError, ContributionConflict) as error:
-                if not is_transient(error):
-                    raise
-                return error_response(Unavailable("temporarily unavailable, retry shortly"))
             body = result.body if isinstance(result, Response) else result
             _validation().check_response(spec.response, body)
             return result
@@ -107,16 +94,6 @@ def endpoint(
         return wrapper
 
     return decorate
-
-
-def is_transient(error: Exception) -> bool:
-    """Throttling or a service fault that outlived botocore's retries (standard mode), or
-    a contribution race that outlived ours: the client should retry."""
-    if isinstance(error, ContributionConflict):
-        return True
-    if isinstance(error, PynamoDBException):
-        return error.cause_response_code in TRANSIENT_CODES
-    return error.response.get("Error", {}).get("Code") in TRANSIENT_CODES  # type: ignore[attr-defined]
 
 
 def route_spec(view: View) -> RouteSpec | None:

@@ -11,9 +11,15 @@ from chalicelib import clock
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.observability import count, hours, logger
-from chalicelib.services.exemptions import run_exemption_job
+from chalicelib.services.exemptions import ExemptionReport, run_exemption_job
 
 bp = Blueprint(__name__)
+
+#: The log line of each kind of ``Failure`` in a run's report.
+FAILURE_MESSAGES = {
+    "step": "exemption step failed; the next run retries",
+    "count": "could not record the failure",
+}
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="exemption_job")
@@ -33,5 +39,15 @@ def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
     count("ExemptionsOverdue", report.actions["alerted"])
     if report.lag_hours:
         hours("ExemptionLagHours", max(report.lag_hours))
+    _log_failures(report)
     logger().info("exemption job", extra=report.as_dict())
     return report.as_dict()
+
+
+def _log_failures(report: ExemptionReport) -> None:
+    for failure in report.failures:
+        logger().error(
+            FAILURE_MESSAGES[failure.what],
+            extra={"complaint_id": failure.complaint_id},
+            exc_info=failure.error,
+        )

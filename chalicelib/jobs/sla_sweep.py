@@ -6,14 +6,13 @@ import json
 from collections import Counter
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
+from chalicelib.domain.errors import StorageError
 from chalicelib.observability import count, logger
 from chalicelib.services.sweep import process_due, run_sweep
 
@@ -61,7 +60,7 @@ def sla_sweep_worker(event: SQSEvent) -> dict[str, Any]:
         except (ValueError, KeyError, TypeError, RecursionError):
             logger().warning("sweep message is malformed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
-        except (PynamoDBException, BotoCoreError, ClientError):
+        except StorageError:
             logger().exception(
                 "sweep message failed, will be retried", extra={"message_id": message_id}
             )

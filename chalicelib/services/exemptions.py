@@ -26,13 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
-
-from chalicelib.adapters.metrics_repository import ContributionConflict
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, StorageError
 from chalicelib.domain.metrics import (
     BUYER_ORDERS,
     CLEANING,
@@ -45,7 +41,6 @@ from chalicelib.domain.notifications import EXEMPTION_APPLIED, complaint_event
 from chalicelib.domain.scenario import Exemption
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import parse_iso, to_iso
-from chalicelib.observability import logger
 from chalicelib.services.decisions import deliver
 from chalicelib.services.metrics import current_values, refresh_order
 
@@ -64,15 +59,7 @@ PAGE = 100
 ALERT_AFTER_FAILURES = 3
 #: What makes one complaint's step fail without stopping the run: storage errors, and data
 #: the step cannot read (a malformed stored item).  The step is retried by the next run.
-STEP_FAILURES = (
-    ContributionConflict,
-    PynamoDBException,
-    BotoCoreError,
-    ClientError,
-    KeyError,
-    ValueError,
-    TypeError,
-)
+STEP_FAILURES = (StorageError, KeyError, ValueError, TypeError)
 
 
 class Progress(NamedTuple):
@@ -316,6 +303,16 @@ def _finish(
     return applied
 
 
+class Failure(NamedTuple):
+    """Something that failed for one complaint in a run (the job's handler logs it)."""
+
+    complaint_id: str
+    #: ``step``: a step failed (counted, and retried by the next run); ``count``: the
+    #: failed step could not be counted
+    what: str
+    error: Exception
+
+
 @dataclass
 class ExemptionReport:
     actions: Counter[str] = field(default_factory=Counter)
@@ -323,6 +320,7 @@ class ExemptionReport:
     lag_hours: list[float] = field(default_factory=list)
     units: int = 0  # units applied in this run
     stopped_early: bool = False  # the run's time ran out with work left
+    failures: list[Failure] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -357,7 +355,8 @@ def run_exemption_job(
 
     Alerts once (``complaint.exemption_overdue``) on a complaint still unapplied 48 h after
     its decision, or whose steps have failed ``ALERT_AFTER_FAILURES`` times.  A complaint's
-    failing step is counted and retried by the next run; the others go on."""
+    failing step is counted and retried by the next run; the others go on.  What failed is
+    in the report's ``failures``."""
     started_ms = time_left_ms()
     reserve_ms = min(15_000.0, started_ms / 5)
     turn_ms = (started_ms - reserve_ms) / TURNS_PER_RUN
@@ -409,11 +408,8 @@ def run_exemption_job(
         except Conflict:
             report.actions["raced"] += 1  # another run got further: it carries on
             continue
-        except STEP_FAILURES:
-            logger().exception(
-                "exemption step failed; the next run retries",
-                extra={"complaint_id": complaint.complaint_id},
-            )
+        except STEP_FAILURES as error:
+            report.failures.append(Failure(complaint.complaint_id, "step", error))
             report.actions["failed"] += 1
             _count_failure(adapters, complaint, now, report)
             continue
@@ -446,7 +442,5 @@ def _count_failure(
         failures = adapters.complaints.record_exemption_failure(complaint.complaint_id)
         if failures >= ALERT_AFTER_FAILURES:
             _alert(adapters, complaint, now, report, reason="failing", failures=failures)
-    except (PynamoDBException, BotoCoreError, ClientError):
-        logger().exception(
-            "could not record the failure", extra={"complaint_id": complaint.complaint_id}
-        )
+    except StorageError as error:
+        report.failures.append(Failure(complaint.complaint_id, "count", error))

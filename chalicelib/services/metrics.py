@@ -7,11 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import (
-    ContributionConflict,
-    ExemptionRecord,
-    MetricsRepository,
-)
+from chalicelib.adapters.metrics_repository import ExemptionRecord, MetricsRepository
+from chalicelib.domain.errors import ContributionConflict, StorageUnavailable
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
     CleaningWindow,
@@ -42,7 +39,8 @@ def refresh_order(
     Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
     one Query of the order partition, one of the cleaning periods (unless the caller, which
     refreshes several orders of one seller and buyer, passes them as ``cleaning``), and one
-    transaction per changed unit.  Returns how many units changed."""
+    transaction per changed unit.  Returns how many units changed; ``StorageUnavailable``
+    when other writers kept changing the order's contributions for ``ATTEMPTS`` tries."""
     for _ in range(ATTEMPTS):
         partition = metrics.partition_from_items(facts.order_items(order_id))
         order = partition.facts.order
@@ -78,7 +76,7 @@ def refresh_order(
         except ContributionConflict:
             continue  # someone else refreshed meanwhile: read again
         return changed
-    raise ContributionConflict(order_id)
+    raise StorageUnavailable(f"the contributions of order {order_id!r} kept changing")
 
 
 def current_values(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:

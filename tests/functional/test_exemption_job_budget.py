@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.config import Settings
+from chalicelib.domain.errors import StorageUnavailable
 from tests.builders import T0, order_event
 from tests.functional.conftest import Api, Published, scheduled_event
 from tests.lambda_budget import Budget, LambdaTimeout, lambda_budget
@@ -119,7 +119,7 @@ def test_a_failing_complaint_is_retried_then_alerted_and_blocks_no_other(
 
     def refresh(facts: Any, metrics: Any, order_id: str, *args: Any, **kwargs: Any) -> Any:
         if order_id == "o-x":
-            raise PynamoDBException("its partition is throttled")
+            raise StorageUnavailable("its partition is throttled")  # as the adapters raise it
         return real(facts, metrics, order_id, *args, **kwargs)
 
     runs = []

@@ -58,6 +58,17 @@ def test_a_submission_that_stays_throttled_is_a_clean_503(
     assert api.submit(order, "malicious_ordering").status == 201  # the retry succeeds
 
 
+def test_a_storage_failure_no_retry_fixes_is_a_500_that_writes_nothing(
+    api: Api, settings: Settings, order: str
+) -> None:
+    before = tables(settings)
+    with dynamodb_fault(settings, "PutItem", times=1, code="AccessDeniedException"):
+        reply = api.submit(order, "malicious_ordering")
+    assert reply.status == 500 and "Retry-After" not in reply.headers
+    assert reply.body["error"]["code"] == "internal_error"
+    assert tables(settings) == before
+
+
 def test_a_decision_that_stays_throttled_changes_nothing(
     api: Api, settings: Settings, order: str, published: Published
 ) -> None:
@@ -109,6 +120,30 @@ def test_a_throttled_exemption_is_retried_by_the_next_run_without_double_countin
     figures = api.call("GET", "/metrics").body["metrics"]["cancellation_rate"]
     assert figures["raw"] == {"numerator": 5, "denominator": 5, "value": 1.0}
     assert figures["after_exemptions"] == {"numerator": 0, "denominator": 0, "value": None}
+
+
+def test_the_exemption_job_logs_a_failed_step_with_its_storage_error(
+    api: Api, client: Client, capsys: pytest.CaptureFixture[str], settings: Settings
+) -> None:
+    """The service reports what failed; the job's handler, at the edge, logs it."""
+    api.events(
+        *[
+            order_event(f"o-f{i}", buyer_id="b-f", status="cancelled", cancelled_by="buyer")
+            for i in range(5)
+        ]
+    )
+    complaint = api.submit("o-f0", "malicious_ordering").body
+    assert complaint["status"] == "upheld"
+    capsys.readouterr()
+    with dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS):
+        report = client.lambda_.invoke("exemption_job", scheduled_event(client)).payload
+    assert report["actions"] == {"failed": 1}
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line[:1] == "{"]
+    failed = [line for line in lines if line.get("message", "").startswith("exemption step")]
+    assert len(failed) == 1 and failed[0]["level"] == "ERROR"
+    assert failed[0]["complaint_id"] == complaint["complaint_id"]
+    assert failed[0]["exception_name"] == "StorageUnavailable"
+    assert "ProvisionedThroughputExceededException" in failed[0]["exception"]
 
 
 def test_a_poison_message_alone_reaches_the_dead_letter_queue(

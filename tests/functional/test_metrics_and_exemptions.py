@@ -333,14 +333,13 @@ def test_an_exemption_still_unapplied_48_hours_after_the_decision_raises_one_ale
     published: Published,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pynamodb.exceptions import PynamoDBException
-
+    from chalicelib.domain.errors import StorageUnavailable
     from chalicelib.services import exemptions
 
     complaint = uphold(api, "o-h0", "malicious_harassment")
 
     def broken(*_: Any, **__: Any) -> None:
-        raise PynamoDBException("throttled")
+        raise StorageUnavailable("throttled")  # as the adapters raise it
 
     with monkeypatch.context() as patch:
         patch.setattr(exemptions, "exemption_step", broken)

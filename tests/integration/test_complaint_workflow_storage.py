@@ -1,5 +1,6 @@
 """The complaint repository's workflow operations on moto: indexes, conditional writes."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -151,3 +152,44 @@ def test_sla_counts_and_decisions(settings: Settings) -> None:
         timedelta(hours=10),
         timedelta(hours=30),
     ]
+
+
+def _conflict_code(write: Callable[[], object]) -> str:
+    with pytest.raises(Conflict) as err:
+        write()
+    return err.value.code
+
+
+def test_each_conditional_write_that_loses_says_what_conflicted(settings: Settings) -> None:
+    """A lost conditional write's ``Conflict`` names its cause — never ``already_decided``
+    for an escalation or an exemption."""
+    repo = ComplaintRepository(settings)
+    at_36h, at_40h = T0 + timedelta(hours=36), T0 + timedelta(hours=40)
+    pending = _add(repo, "o-a")
+    escalated = escalate(pending, at_36h)
+    repo.save_escalation(escalated, {"event_id": "e"}, at_36h)
+    again = _conflict_code(lambda: repo.save_escalation(escalated, {}, at_36h))
+    assert again == "already_escalated"
+
+    decided = _decide(repo, pending, 37)
+    second = _conflict_code(lambda: _decide(repo, pending, 38, outcome="rejected"))
+    assert second == "already_decided"
+    late = escalate(_add(repo, "o-b"), at_36h)  # the sweep's copy, then a reviewer decides
+    _decide(repo, late, 1)
+    assert _conflict_code(lambda: repo.save_escalation(late, {}, at_36h)) == "not_pending"
+
+    progress = {"scope": 1, "counts": {"order": 1}}
+    repo.save_exemption_progress(decided.complaint_id, progress)  # revision 1
+    # a run that read no progress loses to the one that saved some
+    stale = _conflict_code(lambda: repo.save_exemption_progress(decided.complaint_id, progress))
+    assert stale == "exemption_progress_changed"
+    applied = decided.with_exemption(at_40h, ())
+    repo.mark_exemption_applied(applied, {"event_id": "x"}, at_40h)
+    twice = _conflict_code(lambda: repo.mark_exemption_applied(applied, {}, at_40h))
+    assert twice == "exemption_already_applied"
+    current = {**progress, "rev": 1}
+    after = _conflict_code(lambda: repo.save_exemption_progress(decided.complaint_id, current))
+    assert after == "exemption_already_applied"
+    assert repo.record_exemption_failure(decided.complaint_id) == 0  # applied: nothing to count
+    assert repo.mark_exemption_alerted(decided.complaint_id, at_40h) is True
+    assert repo.mark_exemption_alerted(decided.complaint_id, at_40h) is False  # once

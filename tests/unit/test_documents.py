@@ -1,6 +1,6 @@
 """Document attributes store what PynamoDB's untyped maps and lists store, so items written
 before them (or by any other client) read the same; ``ItemDecoder`` reads an item as the
-model would and ``ItemEncoder`` writes one as the model would."""
+model would."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from pynamodb.attributes import ListAttribute, MapAttribute
-from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
+from pynamodb.exceptions import AttributeDeserializationError
 
-from chalicelib.adapters.codecs import ItemDecoder, ItemEncoder
+from chalicelib.adapters.codecs import ItemDecoder
 from chalicelib.adapters.documents import DocumentListAttribute, DocumentMapAttribute, decode
 from chalicelib.adapters.models import complaint_model
 from chalicelib.config import get_settings
@@ -95,28 +95,6 @@ def test_the_item_decoder_refuses_a_value_of_the_wrong_type() -> None:
     raw["status"] = {"N": "1"}
     with pytest.raises(AttributeDeserializationError):
         ItemDecoder(MODEL)(raw)
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        VALUES,
-        {**VALUES, "reason": None, "evidence": [], "outbox": {}},  # empty and absent values
-        {k: v for k, v in VALUES.items() if k not in ("evidence", "history", "outbox")},
-    ],
-    ids=["full", "empty", "defaults"],
-)
-def test_the_item_encoder_writes_an_item_as_the_model_does(values: dict[str, Any]) -> None:
-    encoded = ItemEncoder(MODEL)(values)
-    assert encoded == MODEL(**values).serialize(null_check=True)
-    assert ItemDecoder(MODEL)(encoded)["decision"] == values["decision"]
-
-
-def test_the_item_encoder_refuses_what_the_model_refuses() -> None:
-    with pytest.raises(AttributeNullError):
-        ItemEncoder(MODEL)({k: v for k, v in VALUES.items() if k != "seller_id"})
-    with pytest.raises(ValueError, match="not attributes"):
-        ItemEncoder(MODEL)({**VALUES, "sellerid": "s-1"})
 
 
 TIMES: list[tuple[str, str]] = [
