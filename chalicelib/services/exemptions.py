@@ -29,8 +29,6 @@ from typing import Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.adapters.metrics_repository import ContributionConflict
-from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.metrics import (
@@ -48,6 +46,7 @@ from chalicelib.domain.timeutil import parse_iso, to_iso
 from chalicelib.observability import logger
 from chalicelib.services.decisions import deliver
 from chalicelib.services.metrics import current_values, refresh_order
+from chalicelib.services.ports import ContributionConflict, Ports
 
 #: The longest a Lambda function runs (AWS's limit): a job run started at ``now`` does
 #: everything before ``now + RUN_LIMIT``.
@@ -118,7 +117,7 @@ class Step(NamedTuple):
     applied: Complaint | None  # the complaint, when this step finished its exemption
 
 
-def _start(adapters: Adapters, complaint: Complaint, now: datetime) -> Progress:
+def _start(adapters: Ports, complaint: Complaint, now: datetime) -> Progress:
     """The log entry, once: a re-run after a crash keeps the first run's "before" values."""
     entry = adapters.metrics.start_exemption_log(
         complaint.seller_id,
@@ -169,7 +168,7 @@ def _orders_range(
 
 
 def exemption_step(
-    adapters: Adapters,
+    adapters: Ports,
     complaint: Complaint,
     progress: Progress | None,
     now: datetime,
@@ -258,7 +257,7 @@ def exemption_step(
 
 
 def _finish(
-    adapters: Adapters,
+    adapters: Ports,
     complaint: Complaint,
     progress: Progress,
     now: datetime,
@@ -338,7 +337,7 @@ class _Turn(NamedTuple):
 
 
 def run_exemption_job(
-    adapters: Adapters,
+    adapters: Ports,
     *,
     now: datetime,
     policy: ExemptionPolicy,
@@ -431,7 +430,7 @@ def run_exemption_job(
 
 
 def _alert(
-    adapters: Adapters, complaint: Complaint, now: datetime, report: ExemptionReport, **why: Any
+    adapters: Ports, complaint: Complaint, now: datetime, report: ExemptionReport, **why: Any
 ) -> None:
     """``complaint.exemption_overdue``, once per complaint (a conditional flag)."""
     if adapters.complaints.mark_exemption_alerted(complaint.complaint_id, now):
@@ -440,7 +439,7 @@ def _alert(
 
 
 def _count_failure(
-    adapters: Adapters, complaint: Complaint, now: datetime, report: ExemptionReport
+    adapters: Ports, complaint: Complaint, now: datetime, report: ExemptionReport
 ) -> None:
     try:
         failures = adapters.complaints.record_exemption_failure(complaint.complaint_id)

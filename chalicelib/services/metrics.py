@@ -6,12 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import (
-    ContributionConflict,
-    ExemptionRecord,
-    MetricsRepository,
-)
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
     CleaningWindow,
@@ -20,13 +14,20 @@ from chalicelib.domain.metrics import (
     metric_values,
 )
 from chalicelib.domain.timeutil import months_before, to_iso
+from chalicelib.services.ports import (
+    ContributionConflict,
+    ContributionStore,
+    ExemptionRecord,
+    MetricsReader,
+    OrderFactsReader,
+)
 
 ATTEMPTS = 3
 
 
 def refresh_order(
-    facts: FactRepository,
-    metrics: MetricsRepository,
+    facts: OrderFactsReader,
+    metrics: ContributionStore,
     order_id: str,
     cleaning: list[CleaningWindow] | None = None,
     exempt: Mapping[tuple[str, str], str] | None = None,
@@ -81,13 +82,13 @@ def refresh_order(
     raise ContributionConflict(order_id)
 
 
-def current_values(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:
+def current_values(metrics: MetricsReader, seller_id: str, now: datetime) -> dict[str, Any]:
     first = (now - timedelta(days=LONGEST_WINDOW - 1)).date()
     return metric_values(metrics.day_counters(seller_id, first, now.date()), now)
 
 
 def seller_metrics(
-    metrics: MetricsRepository, seller_id: str, now: datetime, months: int = 6
+    metrics: MetricsReader, seller_id: str, now: datetime, months: int = 6
 ) -> dict[str, Any]:
     """Each metric raw and after exemptions, and the exemptions applied in the last
     ``months`` months (the seller API shows nothing older): two Queries."""
