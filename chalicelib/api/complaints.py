@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib import clock
-from chalicelib.adapters.complaint_repository import ListFilter
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view
 from chalicelib.observability import count
 from chalicelib.services import complaints as service
+from chalicelib.services.ports import ListFilter
 
 if TYPE_CHECKING:
     from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint

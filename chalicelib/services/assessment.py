@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.adapters.complaint_repository import ComplaintRepository
-from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
 from chalicelib.domain.rules import Assessment, BuyerActivity, Case, Thresholds
 from chalicelib.domain.scenarios import assess_case
+from chalicelib.services.ports import BuyerActivityReader, UpheldElsewhere
 
 
 def assess_order(
-    complaints: ComplaintRepository,
-    facts: FactRepository,
+    complaints: UpheldElsewhere,
+    facts: BuyerActivityReader,
     *,
     scenario: str,
     reason: str | None,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter, Page
-from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, SlaPolicy, decide_as_assessed, new_complaint
 from chalicelib.domain.eligibility import check_eligibility
 from chalicelib.domain.errors import NotEligible, NotFound
@@ -15,10 +13,17 @@ from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import months_before
 from chalicelib.services.assessment import assess_order
 from chalicelib.services.decisions import deliver
+from chalicelib.services.ports import (
+    ComplaintLookup,
+    ListFilter,
+    Page,
+    Ports,
+    SellerComplaints,
+)
 
 
 def submit_complaint(
-    adapters: Adapters,
+    adapters: Ports,
     *,
     seller_id: str,
     order_id: str,
@@ -83,7 +88,7 @@ def listing_window_start(now: datetime, months: int) -> datetime:
 
 
 def get_complaint(
-    complaints: ComplaintRepository,
+    complaints: ComplaintLookup,
     *,
     seller_id: str,
     complaint_id: str,
@@ -103,7 +108,7 @@ def get_complaint(
 
 
 def list_complaints(
-    complaints: ComplaintRepository,
+    complaints: SellerComplaints,
     *,
     seller_id: str,
     now: datetime,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import (
     Complaint,
     SlaPolicy,
@@ -19,10 +18,11 @@ from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
 from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.services.assessment import assess_order
+from chalicelib.services.ports import Ports
 
 
 def deliver(
-    adapters: Adapters, complaint: Complaint, kind: str, event: dict[str, Any], policy: SlaPolicy
+    adapters: Ports, complaint: Complaint, kind: str, event: dict[str, Any], policy: SlaPolicy
 ) -> None:
     """Publish an outbox event, then take it out of the outbox.  A crash in between leaves
     it there for the sweep to deliver again (subscribers de-duplicate on ``event_id``)."""
@@ -31,7 +31,7 @@ def deliver(
 
 
 def _record_decision(
-    adapters: Adapters, decided: Complaint, now: datetime, policy: SlaPolicy
+    adapters: Ports, decided: Complaint, now: datetime, policy: SlaPolicy
 ) -> Complaint:
     """Save a decision of a stored complaint (``Conflict`` when it was decided meanwhile),
     then deliver its event."""
@@ -42,7 +42,7 @@ def _record_decision(
 
 
 def decide_by_operator(
-    adapters: Adapters,
+    adapters: Ports,
     *,
     complaint_id: str,
     operator_id: str,
@@ -81,7 +81,7 @@ def decide_by_operator(
 
 
 def decide_by_sla(
-    adapters: Adapters,
+    adapters: Ports,
     complaint: Complaint,
     now: datetime,
     thresholds: Thresholds,
@@ -104,7 +104,7 @@ def decide_by_sla(
 
 
 def escalate_by_sla(
-    adapters: Adapters, complaint: Complaint, now: datetime, policy: SlaPolicy
+    adapters: Ports, complaint: Complaint, now: datetime, policy: SlaPolicy
 ) -> Complaint:
     escalated = escalate(complaint, now)
     event = complaint_event(escalated, ESCALATED)

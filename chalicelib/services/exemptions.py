@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict, StorageError
 from chalicelib.domain.metrics import (
@@ -43,6 +42,7 @@ from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import parse_iso, to_iso
 from chalicelib.services.decisions import deliver
 from chalicelib.services.metrics import current_values, refresh_order
+from chalicelib.services.ports import Ports
 
 #: The longest a Lambda function runs (AWS's limit): a job run started at ``now`` does
 #: everything before ``now + RUN_LIMIT``.
@@ -105,7 +105,7 @@ class Step(NamedTuple):
     applied: Complaint | None  # the complaint, when this step finished its exemption
 
 
-def _start(adapters: Adapters, complaint: Complaint, now: datetime) -> Progress:
+def _start(adapters: Ports, complaint: Complaint, now: datetime) -> Progress:
     """The log entry, once: a re-run after a crash keeps the first run's "before" values."""
     entry = adapters.metrics.start_exemption_log(
         complaint.seller_id,
@@ -156,7 +156,7 @@ def _orders_range(
 
 
 def exemption_step(
-    adapters: Adapters,
+    adapters: Ports,
     complaint: Complaint,
     progress: Progress | None,
     now: datetime,
@@ -245,7 +245,7 @@ def exemption_step(
 
 
 def _finish(
-    adapters: Adapters,
+    adapters: Ports,
     complaint: Complaint,
     progress: Progress,
     now: datetime,
@@ -336,7 +336,7 @@ class _Turn(NamedTuple):
 
 
 def run_exemption_job(
-    adapters: Adapters,
+    adapters: Ports,
     *,
     now: datetime,
     policy: ExemptionPolicy,
@@ -427,7 +427,7 @@ def run_exemption_job(
 
 
 def _alert(
-    adapters: Adapters, complaint: Complaint, now: datetime, report: ExemptionReport, **why: Any
+    adapters: Ports, complaint: Complaint, now: datetime, report: ExemptionReport, **why: Any
 ) -> None:
     """``complaint.exemption_overdue``, once per complaint (a conditional flag)."""
     if adapters.complaints.mark_exemption_alerted(complaint.complaint_id, now):
@@ -436,7 +436,7 @@ def _alert(
 
 
 def _count_failure(
-    adapters: Adapters, complaint: Complaint, now: datetime, report: ExemptionReport
+    adapters: Ports, complaint: Complaint, now: datetime, report: ExemptionReport
 ) -> None:
     try:
         failures = adapters.complaints.record_exemption_failure(complaint.complaint_id)

@@ -6,11 +6,10 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.facts import contradicted_parties
 from chalicelib.services.metrics import refresh_order
+from chalicelib.services.ports import ContributionStore, FactStore
 
 #: Facts that change an order's metric contributions.
 METRIC_FACTS = frozenset({"order", "dispute", "review"})
@@ -29,7 +28,7 @@ class EventResult(NamedTuple):
 
 
 def ingest_event(
-    facts: FactRepository, metrics: MetricsRepository, raw: Any, now: datetime
+    facts: FactStore, metrics: ContributionStore, raw: Any, now: datetime
 ) -> EventResult:
     """Validate and apply one event, then bring the order's metric contributions up to
     date.  A malformed event, or an order, dispute or review naming another seller or buyer
@@ -71,13 +70,13 @@ def ingest_event(
 
 
 def ingest_events(
-    facts: FactRepository, metrics: MetricsRepository, raws: list[Any], now: datetime
+    facts: FactStore, metrics: ContributionStore, raws: list[Any], now: datetime
 ) -> list[EventResult]:
     return [ingest_event(facts, metrics, raw, now) for raw in raws]
 
 
 def ingest_message(
-    facts: FactRepository, metrics: MetricsRepository, body: str, now: datetime
+    facts: FactStore, metrics: ContributionStore, body: str, now: datetime
 ) -> EventResult:
     """One queue message, whose body is one event as JSON (not JSON: ``rejected``)."""
     try:

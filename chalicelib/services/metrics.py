@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.fact_repository import FactRepository
-from chalicelib.adapters.metrics_repository import ExemptionRecord, MetricsRepository
-from chalicelib.domain.errors import ContributionConflict, StorageUnavailable
+from chalicelib.domain.errors import StorageUnavailable
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
     CleaningWindow,
@@ -17,13 +15,20 @@ from chalicelib.domain.metrics import (
     metric_values,
 )
 from chalicelib.domain.timeutil import months_before, to_iso
+from chalicelib.services.ports import (
+    ContributionConflict,
+    ContributionStore,
+    ExemptionRecord,
+    MetricsReader,
+    OrderFactsReader,
+)
 
 ATTEMPTS = 3
 
 
 def refresh_order(
-    facts: FactRepository,
-    metrics: MetricsRepository,
+    facts: OrderFactsReader,
+    metrics: ContributionStore,
     order_id: str,
     cleaning: list[CleaningWindow] | None = None,
     exempt: Mapping[tuple[str, str], str] | None = None,
@@ -79,13 +84,13 @@ def refresh_order(
     raise StorageUnavailable(f"the contributions of order {order_id!r} kept changing")
 
 
-def current_values(metrics: MetricsRepository, seller_id: str, now: datetime) -> dict[str, Any]:
+def current_values(metrics: MetricsReader, seller_id: str, now: datetime) -> dict[str, Any]:
     first = (now - timedelta(days=LONGEST_WINDOW - 1)).date()
     return metric_values(metrics.day_counters(seller_id, first, now.date()), now)
 
 
 def seller_metrics(
-    metrics: MetricsRepository, seller_id: str, now: datetime, months: int = 6
+    metrics: MetricsReader, seller_id: str, now: datetime, months: int = 6
 ) -> dict[str, Any]:
     """Each metric raw and after exemptions, and the exemptions applied in the last
     ``months`` months (the seller API shows nothing older): two Queries."""

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.complaint_repository import ComplaintRepository, Page
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import NotFound
+from chalicelib.services.ports import ComplaintLookup, Page, ReviewQueue
 
 
-def review_queue(complaints: ComplaintRepository, *, limit: int, after_key: str | None) -> Page:
+def review_queue(complaints: ReviewQueue, *, limit: int, after_key: str | None) -> Page:
     """Pending complaints, earliest deadline first (one Query per write shard, merged)."""
     return complaints.review_queue(limit, after_key)
 
 
-def complaint_for_review(complaints: ComplaintRepository, complaint_id: str) -> Complaint:
+def complaint_for_review(complaints: ComplaintLookup, complaint_id: str) -> Complaint:
     """Any seller's complaint (reviewers see them all); ``NotFound`` when there is none."""
     complaint = complaints.get(complaint_id)
     if complaint is None:

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.services.ports import SlaFigures
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -18,9 +18,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float | None:
     return round(sorted_values[rank - 1], 2)
 
 
-def sla_report(
-    complaints: ComplaintRepository, *, now: datetime, window_days: int
-) -> dict[str, Any]:
+def sla_report(complaints: SlaFigures, *, now: datetime, window_days: int) -> dict[str, Any]:
     since = now - timedelta(days=window_days)
     counts = complaints.pending_counts(now)
     decided = complaints.decided_between(since, now)

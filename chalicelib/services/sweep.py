@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.adapters.wiring import Adapters
 from chalicelib.domain.complaints import SlaPolicy
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import Thresholds
 from chalicelib.services.decisions import decide_by_sla, deliver, escalate_by_sla
+from chalicelib.services.ports import Ports
 
 #: A run looks this many times further ahead than it processes, to fan the surplus out.
 FAN_OUT_FACTOR = 5
@@ -37,7 +37,7 @@ class SweepReport:
 
 
 def process_due(
-    adapters: Adapters, complaint_id: str, now: datetime, policy: SlaPolicy, thresholds: Thresholds
+    adapters: Ports, complaint_id: str, now: datetime, policy: SlaPolicy, thresholds: Thresholds
 ) -> list[str]:
     """Bring one complaint up to date with the SLA; returns what was done."""
     stored = adapters.complaints.get_stored(complaint_id)
@@ -72,7 +72,7 @@ def process_due(
 
 
 def run_sweep(
-    adapters: Adapters,
+    adapters: Ports,
     *,
     now: datetime,
     policy: SlaPolicy,

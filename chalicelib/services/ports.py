@@ -1,0 +1,338 @@
+"""What the services need from storage and messaging: small interfaces (``Protocol``s), one
+per role, and the bundle services take (``Ports``).
+
+Services import storage types from here, never from ``chalicelib.adapters``.  Two kinds of
+implementation satisfy these interfaces structurally (no inheritance):
+
+* the DynamoDB, SNS and SQS adapters (``chalicelib.adapters``; ``Adapters`` is a ``Ports``);
+* the in-memory fakes of the tests (``tests/fakes.py``), which fast service tests use.
+
+Both pass the same contract tests (``tests/integration/test_repository_contracts.py``), so
+a service tested with the fakes behaves the same on DynamoDB.  mypy checks that both
+satisfy the interfaces.
+
+The records a repository returns (``Page``, ``StoredComplaint``, ``OrderPartition``, ...)
+and ``ContributionConflict`` are defined with the DynamoDB adapters and re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from chalicelib.adapters.complaint_repository import (
+    NO_FILTER,
+    DecidedRecord,
+    ListFilter,
+    Page,
+    StoredComplaint,
+)
+from chalicelib.adapters.fact_repository import ApplyResult
+from chalicelib.adapters.metrics_repository import (
+    ActivityEntry,
+    ExemptionRecord,
+    OrderPartition,
+    StoredContribution,
+)
+from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.errors import ContributionConflict
+from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
+from chalicelib.domain.metrics import CleaningWindow, Contribution
+
+__all__ = [
+    "NO_FILTER",
+    "ActivityEntry",
+    "ApplyResult",
+    "BuyerActivityReader",
+    "CleaningPeriods",
+    "ComplaintLookup",
+    "ComplaintStore",
+    "ContributionConflict",
+    "ContributionStore",
+    "DecidedRecord",
+    "DecisionStore",
+    "DueIndex",
+    "EventPublisher",
+    "ExemptionQueue",
+    "ExemptionRecord",
+    "ExemptionWork",
+    "FactLog",
+    "FactStore",
+    "ListFilter",
+    "MetricsReader",
+    "MetricsStore",
+    "NewComplaints",
+    "OrderFactsReader",
+    "OrderPartition",
+    "Outbox",
+    "Page",
+    "PartitionItems",
+    "Ports",
+    "ReviewQueue",
+    "SellerComplaints",
+    "SlaFigures",
+    "StoredComplaint",
+    "StoredContribution",
+    "UpheldElsewhere",
+    "WorkQueue",
+]
+
+#: The raw items of an order's partition (``OrderFactsReader.order_items``): opaque to the
+#: services, which only hand them to ``ContributionStore.partition_from_items`` of the same
+#: storage.
+PartitionItems = list[Any]
+
+
+# --------------------------------------------------------------------------- complaints
+
+
+class ComplaintLookup(Protocol):
+    """One complaint by id (None when missing or not an id's shape)."""
+
+    def get(self, complaint_id: str) -> Complaint | None: ...
+
+
+class NewComplaints(Protocol):
+    """Filing: each (order, scenario) once — a second ``add`` raises ``DuplicateComplaint``."""
+
+    def add(
+        self,
+        complaint: Complaint,
+        *,
+        sweep_at: datetime | None,
+        outbox: dict[str, dict[str, Any]] | None = None,
+    ) -> None: ...
+
+
+class SellerComplaints(Protocol):
+    """A seller's complaints submitted in [since, until], newest first, paged by key."""
+
+    def list_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+        filters: ListFilter = NO_FILTER,
+    ) -> Page: ...
+
+
+class UpheldElsewhere(Protocol):
+    """Scenario -> other sellers whose complaint against a buyer was upheld since ``since``."""
+
+    def upheld_against_buyer(
+        self, buyer_id: str, *, since: datetime, excluding_seller: str
+    ) -> dict[str, frozenset[str]]: ...
+
+
+class Outbox(Protocol):
+    """Events written with a state change, taken out once published."""
+
+    def event_delivered(
+        self, complaint: Complaint, kind: str, next_sweep_at: datetime | None
+    ) -> None: ...
+
+
+class DecisionStore(ComplaintLookup, UpheldElsewhere, Outbox, Protocol):
+    """State changes of a stored complaint, each conditional: deciding a complaint that is
+    no longer pending, or escalating one twice, raises ``Conflict``."""
+
+    def save_decision(self, decided: Complaint, event: dict[str, Any], now: datetime) -> None: ...
+
+    def save_escalation(
+        self, escalated: Complaint, event: dict[str, Any], now: datetime
+    ) -> None: ...
+
+
+class DueIndex(Protocol):
+    """The sweep's work queue: complaints whose sweep time has come, by write shard."""
+
+    def shard_names(self) -> list[str]: ...
+
+    def due_ids(self, shard: str, now: datetime, limit: int) -> list[str]: ...
+
+    def get_stored(self, complaint_id: str) -> StoredComplaint | None: ...
+
+    def reschedule(self, complaint: Complaint, at: datetime | None) -> None: ...
+
+
+class ReviewQueue(Protocol):
+    """Pending complaints, earliest deadline first, paged by key."""
+
+    def review_queue(self, limit: int, after_key: str | None = None) -> Page: ...
+
+
+class SlaFigures(Protocol):
+    def pending_counts(self, now: datetime) -> dict[str, int]: ...
+
+    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]: ...
+
+
+class ExemptionQueue(Outbox, Protocol):
+    """Upheld complaints whose exemption is not applied yet, and the job's state on them."""
+
+    def shard_names(self) -> list[str]: ...
+
+    def exemptions_due(self, shard: str, limit: int) -> list[tuple[str, str]]: ...
+
+    def get_stored(self, complaint_id: str) -> StoredComplaint | None: ...
+
+    def clear_exemption_due(self, complaint_id: str) -> None: ...
+
+    def save_exemption_progress(self, complaint_id: str, progress: dict[str, Any]) -> None: ...
+
+    def record_exemption_failure(self, complaint_id: str) -> int: ...
+
+    def mark_exemption_alerted(self, complaint_id: str, now: datetime) -> bool: ...
+
+    def mark_exemption_applied(
+        self, applied: Complaint, event: dict[str, Any], now: datetime
+    ) -> None: ...
+
+
+class ComplaintStore(
+    NewComplaints,
+    SellerComplaints,
+    DecisionStore,
+    DueIndex,
+    ReviewQueue,
+    SlaFigures,
+    ExemptionQueue,
+    Protocol,
+):
+    """Every role of the complaints table (``Ports.complaints``)."""
+
+
+# --------------------------------------------------------------------------- facts
+
+
+class OrderFactsReader(Protocol):
+    """An order's partition: its facts (one read), or its raw items for the metrics."""
+
+    def order_facts(self, order_id: str) -> OrderFacts: ...
+
+    def order_items(self, order_id: str) -> PartitionItems: ...
+
+
+class BuyerActivityReader(Protocol):
+    """A buyer's orders, disputes and reviews in [since, until] (by their activity time)."""
+
+    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]: ...
+
+
+class FactLog(Protocol):
+    """Incoming facts: an event id counts once (``duplicate`` after, whatever it says); an
+    entity moves only to newer versions (``stale`` otherwise)."""
+
+    def apply(self, event: FactEvent, now: datetime) -> ApplyResult: ...
+
+    def stored_order(self, order_id: str) -> OrderData | None: ...
+
+
+class FactStore(OrderFactsReader, BuyerActivityReader, FactLog, Protocol):
+    """Every role of the facts the services read and write (``Ports.facts``)."""
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class CleaningPeriods(Protocol):
+    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]: ...
+
+
+class ContributionStore(CleaningPeriods, Protocol):
+    """Units' contributions and the day counters they move, written together and only if
+    the stored contribution is still the one read (else ``ContributionConflict``)."""
+
+    def partition_from_items(self, items: PartitionItems) -> OrderPartition: ...
+
+    def write_contribution(
+        self,
+        order_id: str,
+        old: StoredContribution | None,
+        new: Contribution | None,
+        deltas: dict[tuple[str, date], dict[str, int]],
+        exemptions: Sequence[ExemptionRecord] = (),
+        at: datetime | None = None,
+    ) -> None: ...
+
+
+class MetricsReader(Protocol):
+    """A seller's day counters and exemption log."""
+
+    def day_counters(
+        self, seller_id: str, first: date, last: date
+    ) -> dict[date, dict[str, int]]: ...
+
+    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]: ...
+
+
+class ExemptionWork(Protocol):
+    """What the exemption job writes besides contributions: the log entry (created once),
+    cleaning periods, and the buyer's orders it pages through."""
+
+    def start_exemption_log(
+        self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def finish_exemption_log(
+        self, seller_id: str, complaint_id: str, entry: dict[str, Any]
+    ) -> None: ...
+
+    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None: ...
+
+    def buyer_orders_page(
+        self,
+        buyer_id: str,
+        seller_id: str,
+        since: datetime,
+        until: datetime,
+        after: dict[str, str] | None,
+        limit: int,
+    ) -> tuple[list[ActivityEntry], bool]: ...
+
+
+class MetricsStore(ContributionStore, MetricsReader, ExemptionWork, Protocol):
+    """Every role of the metrics storage (``Ports.metrics``)."""
+
+
+# --------------------------------------------------------------------------- messaging
+
+
+class EventPublisher(Protocol):
+    """Complaint events out (at least once; subscribers de-duplicate on ``event_id``)."""
+
+    def publish(self, event: dict[str, Any]) -> None: ...
+
+
+class WorkQueue(Protocol):
+    """Complaint ids the sweep hands to its workers."""
+
+    def enqueue(self, complaint_ids: list[str]) -> None: ...
+
+
+# --------------------------------------------------------------------------- the bundle
+
+
+class Ports(Protocol):
+    """What a use case that spans storages takes: ``chalicelib.adapters.wiring.Adapters``
+    in the app, the in-memory fakes in fast tests.  Read-only, so any record with these
+    fields (a ``NamedTuple``) is one."""
+
+    @property
+    def complaints(self) -> ComplaintStore: ...
+
+    @property
+    def facts(self) -> FactStore: ...
+
+    @property
+    def metrics(self) -> MetricsStore: ...
+
+    @property
+    def publisher(self) -> EventPublisher: ...
+
+    @property
+    def sweep_queue(self) -> WorkQueue | None: ...

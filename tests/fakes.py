@@ -1,0 +1,794 @@
+"""In-memory implementations of the services' ports (``chalicelib.services.ports``).
+
+They keep what the DynamoDB adapters keep, with the same semantics — conditional writes
+(one complaint per order and scenario, decisions only while pending, an escalation once,
+exemption progress by revision), fact versions that only move forward, event ids that count
+once whatever they say, contributions written only over the revision read, keys that sort
+and page as the tables' indexes do — in dicts, so service tests run in microseconds and
+without moto.  ``tests/integration/test_repository_contracts.py`` holds them to the same
+assertions as the DynamoDB implementations.
+
+Every public method call is counted per store (``calls``): one call stands for the
+requests the DynamoDB implementation makes for it (usually one).  A lock per store makes
+each call atomic, as a conditional write is, so threads can race on the fakes too.
+
+Where they differ from DynamoDB (nothing a service relies on): no TTL expiry (event markers
+are remembered for ever); complaint times are kept exactly, where DynamoDB keeps history,
+decision and assessment times to the second; no consumed-capacity limits or page sizes in
+bytes.
+
+Only ``chalicelib`` is imported here (no pynamodb, boto or moto), and mypy checks this
+module: the fakes must satisfy the same Protocols as the adapters.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import Complaint, is_complaint_id
+from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.facts import (
+    DisputeData,
+    FactEvent,
+    MessageData,
+    OrderData,
+    OrderFacts,
+    ReviewData,
+    payload_from_dict,
+)
+from chalicelib.domain.metrics import METRIC_CODES, CleaningWindow, Contribution
+from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.ports import (
+    NO_FILTER,
+    ActivityEntry,
+    ApplyResult,
+    ContributionConflict,
+    DecidedRecord,
+    ExemptionRecord,
+    ListFilter,
+    OrderPartition,
+    Page,
+    StoredComplaint,
+    StoredContribution,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import (
+        ComplaintStore,
+        EventPublisher,
+        FactStore,
+        MetricsStore,
+        Ports,
+        WorkQueue,
+    )
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="_Store")
+
+#: The day counters' keys, as the DynamoDB implementation returns them (every key of a day
+#: that has an item, 0 when never added to).
+COUNTER_KEYS = tuple(
+    f"{metric}.{part}" for metric in METRIC_CODES for part in ("num", "den", "num_kept", "den_kept")
+)
+
+
+class _Store:
+    """Counts and serialises the calls of a fake store."""
+
+    def __init__(self, lock: threading.RLock | None = None) -> None:
+        self.calls: Counter[str] = Counter()
+        self.lock = lock or threading.RLock()
+
+    @property
+    def requests(self) -> int:
+        """Every call so far."""
+        return sum(self.calls.values())
+
+
+def counted(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """Count a call of ``method`` (by name) and run it under the store's lock."""
+
+    @wraps(method)
+    def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            self.calls[method.__name__] += 1
+            return method(self, *args, **kwargs)
+
+    return call
+
+
+def _shard(key: str, shards: int) -> str:
+    return str(zlib.crc32(key.encode()) % shards)
+
+
+# --------------------------------------------------------------------------- complaints
+
+
+@dataclass
+class _Row:
+    """A complaint as the complaints table holds it, with its index attributes."""
+
+    complaint: Complaint
+    outbox: dict[str, dict[str, Any]]
+    shard: str
+    sweep_at: str | None = None  # ``due`` index: ISO text, to the second
+    exempt_due: str | None = None  # ``exemptions_due`` index
+    progress: dict[str, Any] | None = None
+    rev: int | None = None
+    failures: int = 0
+    alerted_at: datetime | None = None
+
+    @property
+    def list_key(self) -> str:
+        return f"{to_iso(self.complaint.submitted_at)}#{self.complaint.complaint_id}"
+
+    @property
+    def queue_key(self) -> str | None:
+        """``review_queue`` index: present while pending."""
+        c = self.complaint
+        return f"{to_iso(c.due_at)}#{c.complaint_id}" if c.is_pending else None
+
+
+class InMemoryComplaints(_Store):
+    """``ComplaintStore`` in a dict."""
+
+    def __init__(self, *, shards: int = 4, exemption_due: timedelta = timedelta(hours=72)) -> None:
+        super().__init__()
+        self.rows: dict[str, _Row] = {}
+        self.shards = shards
+        self.exemption_due = exemption_due
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InMemoryComplaints:
+        return cls(shards=settings.due_shards, exemption_due=settings.exemption_policy.due_after)
+
+    def _row(self, complaint_id: str) -> _Row:
+        """The stored row; a conditional update of a missing item fails its condition."""
+        row = self.rows.get(complaint_id)
+        if row is None:
+            raise Conflict("the complaint changed meanwhile", code="already_decided")
+        return row
+
+    def _set_sweep(self, row: _Row, at: datetime | None) -> None:
+        row.sweep_at = None if at is None else to_iso(at)
+
+    def _exempt_due(self, complaint: Complaint) -> str | None:
+        if complaint.status != "upheld" or complaint.decision is None:
+            return None
+        return to_iso(complaint.decision.decided_at + self.exemption_due)
+
+    # writes --------------------------------------------------------------------------
+    @counted
+    def add(
+        self,
+        complaint: Complaint,
+        *,
+        sweep_at: datetime | None,
+        outbox: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        if complaint.complaint_id in self.rows:
+            raise DuplicateComplaint(complaint.complaint_id)
+        row = _Row(
+            complaint,
+            copy.deepcopy(outbox or {}),
+            _shard(complaint.complaint_id, self.shards),
+            exempt_due=self._exempt_due(complaint),
+        )
+        self._set_sweep(row, sweep_at)
+        self.rows[complaint.complaint_id] = row
+
+    @counted
+    def save_escalation(self, escalated: Complaint, event: dict[str, Any], now: datetime) -> None:
+        row = self._row(escalated.complaint_id)
+        stored = row.complaint
+        if not stored.is_pending or stored.escalated_at is not None:
+            raise Conflict("the complaint changed meanwhile", code="already_decided")
+        row.complaint = replace(
+            stored,
+            escalated_at=escalated.escalated_at,
+            history=(*stored.history, escalated.history[-1]),
+        )
+        row.outbox["escalated"] = copy.deepcopy(event)
+        self._set_sweep(row, now)
+
+    @counted
+    def save_decision(self, decided: Complaint, event: dict[str, Any], now: datetime) -> None:
+        assert decided.decision is not None
+        row = self._row(decided.complaint_id)
+        stored = row.complaint
+        if not stored.is_pending:
+            raise Conflict("the complaint changed meanwhile", code="already_decided")
+        row.complaint = replace(
+            stored,
+            status=decided.status,
+            decision=decided.decision,
+            history=(*stored.history, decided.history[-1]),
+            assessment=decided.assessment if decided.assessment is not None else stored.assessment,
+        )
+        row.outbox["decided"] = copy.deepcopy(event)
+        self._set_sweep(row, now)
+        if decided.status == "upheld":
+            row.exempt_due = self._exempt_due(row.complaint)
+
+    @counted
+    def mark_exemption_applied(
+        self, applied: Complaint, event: dict[str, Any], now: datetime
+    ) -> None:
+        assert applied.exemption_applied_at is not None
+        row = self._row(applied.complaint_id)
+        stored = row.complaint
+        if stored.status != "upheld" or stored.exemption_applied_at is not None:
+            raise Conflict("the complaint changed meanwhile", code="already_decided")
+        row.complaint = replace(
+            stored,
+            exemption_applied_at=applied.exemption_applied_at,
+            exemption_metrics=tuple(dict(m) for m in applied.exemption_metrics),
+            history=(*stored.history, applied.history[-1]),
+        )
+        row.exempt_due = None
+        row.progress = None
+        row.outbox["exemption_applied"] = copy.deepcopy(event)
+        self._set_sweep(row, now)
+
+    @counted
+    def save_exemption_progress(self, complaint_id: str, progress: dict[str, Any]) -> None:
+        row = self._row(complaint_id)
+        rev = int(progress.get("rev", 0))
+        read_at = row.rev is None if rev == 0 else row.rev == rev
+        stored = row.complaint
+        if stored.status != "upheld" or stored.exemption_applied_at is not None or not read_at:
+            raise Conflict("the complaint changed meanwhile", code="already_decided")
+        row.progress = copy.deepcopy({k: v for k, v in progress.items() if k != "rev"})
+        row.rev = rev + 1
+
+    @counted
+    def record_exemption_failure(self, complaint_id: str) -> int:
+        row = self.rows.get(complaint_id)
+        if row is None or row.complaint.exemption_applied_at is not None:
+            return 0
+        row.failures += 1
+        return row.failures
+
+    @counted
+    def mark_exemption_alerted(self, complaint_id: str, now: datetime) -> bool:
+        row = self.rows.get(complaint_id)
+        if row is None or row.alerted_at is not None:
+            return False
+        row.alerted_at = now
+        return True
+
+    @counted
+    def clear_exemption_due(self, complaint_id: str) -> None:
+        row = self.rows.get(complaint_id)
+        if row is not None:
+            row.exempt_due = None
+
+    @counted
+    def exemptions_due(self, shard: str, limit: int) -> list[tuple[str, str]]:
+        due = sorted(
+            (row.exempt_due, cid)
+            for cid, row in self.rows.items()
+            if row.shard == shard and row.exempt_due is not None
+        )
+        return due[:limit]
+
+    @counted
+    def event_delivered(
+        self, complaint: Complaint, kind: str, next_sweep_at: datetime | None
+    ) -> None:
+        row = self.rows.get(complaint.complaint_id)
+        if row is None:
+            return
+        if row.complaint.status == complaint.status and kind in row.outbox:
+            self._set_sweep(row, next_sweep_at)
+        row.outbox.pop(kind, None)
+
+    @counted
+    def reschedule(self, complaint: Complaint, at: datetime | None) -> None:
+        row = self.rows.get(complaint.complaint_id)
+        if row is not None and row.complaint.status == complaint.status:
+            self._set_sweep(row, at)
+
+    # reads ---------------------------------------------------------------------------
+    @counted
+    def get_stored(self, complaint_id: str) -> StoredComplaint | None:
+        if not is_complaint_id(complaint_id):
+            return None
+        row = self.rows.get(complaint_id)
+        if row is None:
+            return None
+        progress = None
+        if row.progress is not None:
+            progress = {**copy.deepcopy(row.progress), "rev": int(row.rev or 0)}
+        return StoredComplaint(row.complaint, copy.deepcopy(row.outbox), progress, row.failures)
+
+    @counted
+    def get(self, complaint_id: str) -> Complaint | None:
+        row = self.rows.get(complaint_id) if is_complaint_id(complaint_id) else None
+        return row.complaint if row else None
+
+    @counted
+    def list_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+        filters: ListFilter = NO_FILTER,
+    ) -> Page:
+        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        if after_key is not None:
+            upper = min(upper, after_key)
+        found = sorted(
+            (
+                row
+                for row in self.rows.values()
+                if row.complaint.seller_id == seller_id
+                and lower <= row.list_key <= upper
+                and row.list_key != after_key
+                and filters.status in (None, row.complaint.status)
+                and filters.scenario in (None, row.complaint.scenario)
+                and filters.order_id in (None, row.complaint.order_id)
+            ),
+            key=lambda row: row.list_key,
+            reverse=True,
+        )
+        items = [row.complaint for row in found[:limit]]
+        last_key = found[limit - 1].list_key if len(found) > limit else None
+        return Page(items=items, last_key=last_key)
+
+    @counted
+    def upheld_against_buyer(
+        self, buyer_id: str, *, since: datetime, excluding_seller: str
+    ) -> dict[str, frozenset[str]]:
+        lower = f"{to_iso(since - timedelta(days=30))}#"
+        found: dict[str, set[str]] = {}
+        for row in self.rows.values():
+            c = row.complaint
+            if (
+                c.buyer_id == buyer_id
+                and row.list_key >= lower
+                and c.status == "upheld"
+                and c.seller_id != excluding_seller
+                and c.decision is not None
+                and c.decision.decided_at >= since
+            ):
+                found.setdefault(c.scenario, set()).add(c.seller_id)
+        return {scenario: frozenset(sellers) for scenario, sellers in found.items()}
+
+    @counted
+    def due_ids(self, shard: str, now: datetime, limit: int) -> list[str]:
+        at = to_iso(now)
+        due = sorted(
+            (row.sweep_at, cid)
+            for cid, row in self.rows.items()
+            if row.shard == shard and row.sweep_at is not None and row.sweep_at <= at
+        )
+        return [cid for _, cid in due[:limit]]
+
+    def shard_names(self) -> list[str]:  # no request
+        return [str(i) for i in range(self.shards)]
+
+    def _queue(self) -> list[tuple[str, _Row]]:
+        return sorted(
+            (row.queue_key, row) for row in self.rows.values() if row.queue_key is not None
+        )
+
+    @counted
+    def review_queue(self, limit: int, after_key: str | None = None) -> Page:
+        queued = [(key, row) for key, row in self._queue() if after_key is None or key > after_key]
+        items = [row.complaint for _, row in queued[:limit]]
+        last_key = queued[limit - 1][0] if len(queued) > limit else None
+        return Page(items=items, last_key=last_key)
+
+    @counted
+    def pending_counts(self, now: datetime) -> dict[str, int]:
+        queued = self._queue()
+        at = to_iso(now)
+        return {
+            "pending": len(queued),
+            "escalated": sum(1 for _, row in queued if row.complaint.escalated_at is not None),
+            "overdue": sum(1 for key, _ in queued if key < at),
+        }
+
+    @counted
+    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]:
+        first, last = since.date(), until.date()
+        decided = sorted(
+            (c.decision.decided_at.date(), c.decision.decided_at, c)
+            for c in (row.complaint for row in self.rows.values())
+            if c.decision is not None
+            and first <= c.decision.decided_at.date() <= last
+            and since <= c.decision.decided_at <= until
+        )
+        return [
+            DecidedRecord(c.submitted_at, c.due_at, at, c.decision.decided_by if c.decision else "")
+            for _, at, c in decided
+        ]
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass
+class Item:
+    """An item of the facts table: a fact, an event marker, a contribution, an exemption
+    record, a cleaning period or an exemption log entry."""
+
+    pk: str
+    sk: str
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    event_id: str | None = None
+    buyer_key: str | None = None  # ``by_buyer`` index, with ``activity_key``
+    seller_key: str | None = None  # ``by_seller`` index
+    activity_key: str | None = None
+    recorded_at: datetime | None = None
+    occurred_at: datetime | None = None
+    contribution: Contribution | None = None
+
+
+class FactsTable:
+    """The facts table both fakes share (as the DynamoDB adapters share theirs): facts,
+    markers and metric items by (pk, sk), and the sellers' day counters."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Item] = {}
+        self.days: dict[tuple[str, date], Counter[str]] = {}
+        self.lock = threading.RLock()
+
+    def partition(self, pk: str) -> list[Item]:
+        return sorted((i for (p, _), i in self.items.items() if p == pk), key=lambda i: i.sk)
+
+    def index(self, attribute: str, key: str, since: datetime, until: datetime) -> list[Item]:
+        """A ``by_buyer``/``by_seller`` Query: entries in [since, until], in index order."""
+        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        return sorted(
+            (
+                i
+                for i in self.items.values()
+                if getattr(i, attribute) == key
+                and i.activity_key is not None
+                and lower <= i.activity_key <= upper
+            ),
+            key=lambda i: (i.activity_key, i.pk, i.sk),
+        )
+
+
+_PAYLOADS: dict[str, type[Any]] = {
+    "ORDER": OrderData,
+    "DISPUTE": DisputeData,
+    "REVIEW": ReviewData,
+    "MESSAGE": MessageData,
+}
+
+
+def _payload(item: Item) -> Any | None:
+    kind = _PAYLOADS.get(item.sk.split("#", 1)[0])
+    if kind is None:
+        return None
+    return payload_from_dict(kind, item.data)
+
+
+def _facts_from_items(items: Sequence[Item]) -> OrderFacts:
+    found: dict[type[Any], list[Any]] = {kind: [] for kind in _PAYLOADS.values()}
+    for item in items:
+        payload = _payload(item)
+        if payload is not None:
+            found[type(payload)].append(payload)
+    orders = found[OrderData]
+    return OrderFacts(
+        order=orders[0] if orders else None,
+        disputes=tuple(found[DisputeData]),
+        reviews=tuple(found[ReviewData]),
+        messages=tuple(found[MessageData]),
+    )
+
+
+class InMemoryFacts(_Store):
+    """``FactStore`` over a ``FactsTable``."""
+
+    def __init__(self, table: FactsTable | None = None) -> None:
+        self.table = table or FactsTable()
+        super().__init__(self.table.lock)
+
+    @counted
+    def apply(self, event: FactEvent, now: datetime) -> ApplyResult:
+        marker_key = (f"EVENT#{event.event_id}", "EVENT")
+        marker = self.table.items.get(marker_key)
+        if marker is not None:  # an id seen before: a duplicate, or the repair of a crash
+            said_the_same = marker.data.get("fingerprint") == event.fingerprint
+            return "accepted" if said_the_same and self._store(event, now) else "duplicate"
+        self.table.items[marker_key] = Item(
+            *marker_key,
+            type="event",
+            version=event.version,
+            event_id=event.event_id,
+            data={"fingerprint": event.fingerprint},
+            recorded_at=now,
+        )
+        if self._store(event, now):
+            return "accepted"
+        stored = self.table.items[(event.partition, event.sort_key)]
+        return "duplicate" if stored.event_id == event.event_id else "stale"
+
+    def _store(self, event: FactEvent, now: datetime) -> bool:
+        key = (event.partition, event.sort_key)
+        stored = self.table.items.get(key)
+        if stored is not None and stored.version >= event.version:
+            return False
+        activity = event.activity_key
+        self.table.items[key] = Item(
+            *key,
+            type=event.type,
+            data=event.data,
+            version=event.version,
+            event_id=event.event_id,
+            buyer_key=event.buyer_id if activity else None,
+            seller_key=event.seller_id if activity else None,
+            activity_key=activity,
+            recorded_at=now,
+            occurred_at=event.occurred_at,
+        )
+        return True
+
+    @counted
+    def stored_order(self, order_id: str) -> OrderData | None:
+        item = self.table.items.get((f"ORDER#{order_id}", "ORDER#"))
+        payload = _payload(item) if item is not None else None
+        return payload if isinstance(payload, OrderData) else None
+
+    @counted
+    def order_items(self, order_id: str) -> list[Any]:
+        return [copy.copy(i) for i in self.table.partition(f"ORDER#{order_id}")]
+
+    @counted
+    def order_facts(self, order_id: str) -> OrderFacts:
+        return _facts_from_items(self.table.partition(f"ORDER#{order_id}"))
+
+    @counted
+    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
+        found = (_payload(i) for i in self.table.index("buyer_key", buyer_id, since, until))
+        return [p for p in found if p is not None]
+
+    @counted
+    def seller_activity(self, seller_id: str, since: datetime, until: datetime) -> list[Any]:
+        found = (_payload(i) for i in self.table.index("seller_key", seller_id, since, until))
+        return [p for p in found if p is not None]
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class InMemoryMetrics(_Store):
+    """``MetricsStore`` over the ``FactsTable`` its ``InMemoryFacts`` uses."""
+
+    def __init__(self, table: FactsTable | None = None) -> None:
+        self.table = table or FactsTable()
+        super().__init__(self.table.lock)
+
+    def partition_from_items(self, items: list[Any]) -> OrderPartition:  # no request
+        exemptions: dict[tuple[str, str], str] = {}
+        stored: dict[str, StoredContribution] = {}
+        status_at: datetime | None = None
+        for item in items:
+            if item.sk == "ORDER#":
+                status_at = item.occurred_at or item.recorded_at
+            elif item.sk.startswith("EXEMPT#"):
+                exemptions[(item.data["unit"], item.data["metric"])] = item.data["complaint_id"]
+            elif item.sk.startswith("CONTRIB#"):
+                assert item.contribution is not None
+                stored[item.contribution.unit] = StoredContribution(item.contribution, item.version)
+        return OrderPartition(_facts_from_items(items), exemptions, stored, status_at)
+
+    @counted
+    def write_contribution(
+        self,
+        order_id: str,
+        old: StoredContribution | None,
+        new: Contribution | None,
+        deltas: dict[tuple[str, date], dict[str, int]],
+        exemptions: Sequence[ExemptionRecord] = (),
+        at: datetime | None = None,
+    ) -> None:
+        assert new is not None or exemptions
+        items = self.table.items
+        pk = f"ORDER#{order_id}"
+        records = [(pk, f"EXEMPT#{r.unit}#{r.metric}") for r in exemptions]
+        if any(key in items for key in records):  # first wins
+            raise ContributionConflict(order_id)
+        if new is not None:
+            stored = items.get((pk, f"CONTRIB#{new.unit}"))
+            revision = None if stored is None else stored.version
+            if revision != (None if old is None else old.revision):  # changed meanwhile
+                raise ContributionConflict(order_id)
+        for key, record in zip(records, exemptions, strict=True):
+            assert at is not None
+            items[key] = Item(
+                *key,
+                type="exemption",
+                data={
+                    "unit": record.unit,
+                    "metric": record.metric,
+                    "complaint_id": record.complaint_id,
+                    "applied_at": to_iso(at),
+                },
+                recorded_at=at,
+            )
+        if new is not None:
+            key = (pk, f"CONTRIB#{new.unit}")
+            revision = 0 if old is None else old.revision
+            items[key] = Item(*key, type="contribution", version=revision + 1, contribution=new)
+        for day_key, counters in deltas.items():
+            self.table.days.setdefault(day_key, Counter()).update(counters)
+
+    @counted
+    def buyer_orders_page(
+        self,
+        buyer_id: str,
+        seller_id: str,
+        since: datetime,
+        until: datetime,
+        after: dict[str, str] | None,
+        limit: int,
+    ) -> tuple[list[ActivityEntry], bool]:
+        found = self.table.index("buyer_key", buyer_id, since, until)
+        if after is not None:
+            start = (after["activity_key"], after["pk"], after["sk"])
+            found = [i for i in found if (i.activity_key or "", i.pk, i.sk) > start]
+        entries = [
+            ActivityEntry(
+                {
+                    "pk": i.pk,
+                    "sk": i.sk,
+                    "buyer_key": i.buyer_key or buyer_id,
+                    "activity_key": i.activity_key or "",
+                },
+                i.pk.removeprefix("ORDER#")
+                if i.sk == "ORDER#" and i.seller_key == seller_id
+                else None,
+            )
+            for i in found[:limit]
+        ]
+        # as DynamoDB's LastEvaluatedKey: set whenever the page is full
+        return entries, len(entries) == limit
+
+    @counted
+    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None:
+        key = (f"CLEAN#{seller_id}#{buyer_id}", f"CLEAN#{window.complaint_id}")
+        self.table.items[key] = Item(*key, type="cleaning", data={"window": window})
+
+    @counted
+    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]:
+        return [i.data["window"] for i in self.table.partition(f"CLEAN#{seller_id}#{buyer_id}")]
+
+    @counted
+    def day_counters(self, seller_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
+        return {
+            day: {key: counters.get(key, 0) for key in COUNTER_KEYS}
+            for (seller, day), counters in sorted(self.table.days.items())
+            if seller == seller_id and first <= day <= last
+        }
+
+    @counted
+    def start_exemption_log(
+        self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
+    ) -> dict[str, Any]:
+        key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
+        stored = self.table.items.get(key)
+        if stored is not None:
+            return copy.deepcopy(stored.data)
+        self.table.items[key] = Item(
+            *key, type="exemption_log", data=copy.deepcopy(entry), recorded_at=at
+        )
+        return entry
+
+    @counted
+    def finish_exemption_log(
+        self, seller_id: str, complaint_id: str, entry: dict[str, Any]
+    ) -> None:
+        key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
+        self.table.items[key] = Item(*key, type="exemption_log", data=copy.deepcopy(entry))
+
+    @counted
+    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]:
+        after = to_iso(since)
+        entries = (
+            copy.deepcopy(i.data)
+            for i in self.table.partition(f"METRICS#{seller_id}")
+            if i.sk.startswith("EXEMPTION#")
+        )
+        return [e for e in entries if e.get("effective_at", "") >= after]
+
+
+# --------------------------------------------------------------------------- messaging
+
+
+class RecordingPublisher(_Store):
+    """``EventPublisher``: keeps what is published, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dict[str, Any]] = []
+
+    @counted
+    def publish(self, event: dict[str, Any]) -> None:
+        self.events.append(copy.deepcopy(event))
+
+    def types(self) -> list[tuple[str, str]]:
+        return [(e["type"], e["complaint_id"]) for e in self.events]
+
+
+class RecordingQueue(_Store):
+    """``WorkQueue``: keeps the complaint ids handed to the sweep's workers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    @counted
+    def enqueue(self, complaint_ids: list[str]) -> None:
+        self.ids.extend(complaint_ids)
+
+
+# --------------------------------------------------------------------------- the bundle
+
+
+class InMemoryPorts(NamedTuple):
+    """A ``Ports`` of fakes: complaints, facts and metrics (sharing one facts table), a
+    recording publisher and, optionally, a recording sweep queue."""
+
+    complaints: InMemoryComplaints
+    facts: InMemoryFacts
+    metrics: InMemoryMetrics
+    publisher: RecordingPublisher
+    sweep_queue: RecordingQueue | None = None
+
+    @classmethod
+    def create(cls, settings: Settings | None = None, *, queue: bool = False) -> InMemoryPorts:
+        complaints = (
+            InMemoryComplaints.from_settings(settings) if settings else InMemoryComplaints()
+        )
+        table = FactsTable()
+        return cls(
+            complaints,
+            InMemoryFacts(table),
+            InMemoryMetrics(table),
+            RecordingPublisher(),
+            RecordingQueue() if queue else None,
+        )
+
+    def requests(self) -> Counter[str]:
+        """Calls per store and method, e.g. ``complaints.add``."""
+        total: Counter[str] = Counter()
+        for name, store in self._asdict().items():
+            if store is not None:
+                total.update({f"{name}.{method}": n for method, n in store.calls.items()})
+        return total
+
+    def reset_counts(self) -> None:
+        for store in self:
+            if store is not None:
+                store.calls.clear()
+
+
+if TYPE_CHECKING:  # the fakes satisfy the services' interfaces (checked by mypy)
+    _complaints: ComplaintStore = InMemoryComplaints()
+    _facts: FactStore = InMemoryFacts()
+    _metrics: MetricsStore = InMemoryMetrics()
+    _publisher: EventPublisher = RecordingPublisher()
+    _queue: WorkQueue = RecordingQueue()
+    _ports: Ports = InMemoryPorts.create()

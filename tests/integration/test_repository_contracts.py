@@ -1,0 +1,500 @@
+"""The ports' contract: the same assertions against the in-memory fakes (``tests/fakes.py``)
+and the DynamoDB adapters, on moto and on dynalite.  What a fast service test with the
+fakes shows therefore holds on DynamoDB: a behaviour the services rely on belongs here.
+
+Each test takes ``ports`` (``Ports``: complaints, facts, metrics, publisher) of one
+implementation; the test ids say which (``[memory]``, ``[moto]``, ``[dynalite]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.event_schema import parse_event
+from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.wiring import Adapters
+from chalicelib.config import Settings
+from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate, new_complaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.metrics import CleaningWindow, Contribution, counter_delta
+from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.ingest import ingest_events
+from chalicelib.services.metrics import seller_metrics
+from chalicelib.services.ports import (
+    NO_FILTER,
+    ContributionConflict,
+    ExemptionRecord,
+    ListFilter,
+    Ports,
+    StoredContribution,
+)
+from tests.builders import T0, dispute_event, message_event, order_event, review_event
+from tests.fakes import InMemoryPorts, RecordingPublisher
+
+pytestmark = pytest.mark.parametrize("backend", ["memory", "moto", "dynalite"], indirect=True)
+POLICY = SlaPolicy()
+
+
+@pytest.fixture
+def ports(backend: str, settings: Settings, request: pytest.FixtureRequest) -> Ports:
+    if backend == "memory":
+        return InMemoryPorts.create(settings)
+    request.getfixturevalue("aws")  # fresh tables on moto or dynalite
+    return Adapters(
+        ComplaintRepository(settings),
+        FactRepository(settings),
+        MetricsRepository(settings),
+        RecordingPublisher(),
+        None,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _add(
+    ports: Ports,
+    order_id: str,
+    *,
+    hours: float = 0,
+    seller: str = "s-1",
+    buyer: str = "b-1",
+    scenario: str = "malicious_ordering",
+) -> Complaint:
+    complaint = new_complaint(
+        seller_id=seller,
+        order_id=order_id,
+        buyer_id=buyer,
+        scenario=scenario,
+        reason=None,
+        description="d",
+        evidence=("https://e/1",),
+        now=T0 + timedelta(hours=hours),
+    )
+    ports.complaints.add(complaint, sweep_at=POLICY.next_action_at(complaint))
+    return complaint
+
+
+def _decide(ports: Ports, complaint: Complaint, hours: float, outcome: str = "upheld") -> Complaint:
+    decided = decide(
+        complaint,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason_code="complaint_upheld",
+        decided_by="operator",
+        actor="operator:a",
+        now=complaint.submitted_at + timedelta(hours=hours),
+    )
+    assert decided.decision is not None
+    ports.complaints.save_decision(decided, {"event_id": "decided"}, decided.decision.decided_at)
+    return decided
+
+
+def _due(ports: Ports, hours: float) -> list[str]:
+    now = T0 + timedelta(hours=hours)
+    repo = ports.complaints
+    return [cid for shard in repo.shard_names() for cid in repo.due_ids(shard, now, 50)]
+
+
+def _apply(ports: Ports, raw: dict[str, Any]) -> str:
+    return ports.facts.apply(parse_event(raw), T0)
+
+
+# --------------------------------------------------------------------------- complaints
+
+
+def test_add_get_and_one_complaint_per_order_and_scenario(ports: Ports) -> None:
+    first = _add(ports, "o-1")
+    assert ports.complaints.get(first.complaint_id) == first
+    assert ports.complaints.get("c_" + "a" * 26) is None  # an id's shape, not stored
+    assert ports.complaints.get("not-an-id") is None
+    with pytest.raises(DuplicateComplaint) as err:
+        _add(ports, "o-1", hours=5)
+    assert err.value.complaint_id == first.complaint_id
+    assert ports.complaints.get(first.complaint_id) == first  # the first one is untouched
+    other = _add(ports, "o-1", scenario="malicious_harassment")  # another scenario is fine
+    assert other.complaint_id != first.complaint_id
+
+
+def test_a_decision_is_saved_only_while_pending(ports: Ports) -> None:
+    complaint = _add(ports, "o-1")
+    upheld = _decide(ports, complaint, 1)
+    assert ports.complaints.get(complaint.complaint_id) == upheld
+    with pytest.raises(Conflict):  # a stale copy loses: the stored one is already decided
+        _decide(ports, complaint, 2, outcome="rejected")
+    assert ports.complaints.get(complaint.complaint_id) == upheld
+    missing = new_complaint(
+        seller_id="s-1",
+        order_id="o-404",
+        buyer_id="b-1",
+        scenario="malicious_ordering",
+        reason=None,
+        description="d",
+        evidence=(),
+        now=T0,
+    )
+    with pytest.raises(Conflict):  # nothing stored: nothing to decide
+        _decide(ports, missing, 1)
+
+
+def test_an_escalation_is_recorded_once_and_a_later_decision_keeps_it(ports: Ports) -> None:
+    complaint = _add(ports, "o-1")
+    at = T0 + timedelta(hours=36)
+    ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e"}, at)
+    with pytest.raises(Conflict):
+        ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e2"}, at)
+    _decide(ports, complaint, 37)  # the reviewer's copy predates the escalation
+    stored = ports.complaints.get_stored(complaint.complaint_id)
+    assert stored is not None
+    assert stored.complaint.escalated_at == at
+    assert [h.action for h in stored.complaint.history] == [
+        "submitted",
+        "escalated",
+        "decided:upheld",
+    ]
+    assert stored.outbox == {"escalated": {"event_id": "e"}, "decided": {"event_id": "decided"}}
+    with pytest.raises(Conflict):  # decided: no escalation any more
+        ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e3"}, at)
+
+
+def test_a_sellers_list_is_newest_first_paged_windowed_and_filtered(ports: Ports) -> None:
+    for i in range(7):
+        _add(ports, f"o-{i}", hours=i)
+    _add(ports, "o-x", seller="s-2", hours=3)
+    harassment = _add(ports, "o-3", scenario="malicious_harassment", hours=3.5)
+    _decide(ports, harassment, 1)
+
+    def listed(
+        limit: int,
+        since: datetime = T0 - timedelta(days=1),
+        until: datetime = T0 + timedelta(days=1),
+        filters: ListFilter = NO_FILTER,
+    ) -> tuple[list[str], int]:
+        seen: list[str] = []
+        after, pages = None, 0
+        while True:
+            page = ports.complaints.list_for_seller(
+                "s-1", since=since, until=until, limit=limit, after_key=after, filters=filters
+            )
+            seen += [c.order_id for c in page.items]
+            pages, after = pages + 1, page.last_key
+            if after is None:
+                return seen, pages
+
+    assert listed(3) == (["o-6", "o-5", "o-4", "o-3", "o-3", "o-2", "o-1", "o-0"], 3)
+    assert listed(4) == (["o-6", "o-5", "o-4", "o-3", "o-3", "o-2", "o-1", "o-0"], 2)
+    assert listed(10, filters=ListFilter(scenario="malicious_harassment")) == (["o-3"], 1)
+    assert listed(10, filters=ListFilter(status="upheld")) == (["o-3"], 1)
+    assert listed(10, filters=ListFilter(order_id="o-3")) == (["o-3", "o-3"], 1)
+    window = listed(10, since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4))
+    assert window == (["o-4", "o-3", "o-3", "o-2"], 1)
+
+
+def test_the_review_queue_is_pending_earliest_deadline_first_with_its_counts(
+    ports: Ports,
+) -> None:
+    made = [_add(ports, f"o-{i}", hours=(i * 7) % 11) for i in range(9)]
+    _decide(ports, made[0], 1)  # decided: leaves the queue
+    pending = sorted(made[1:], key=lambda c: (c.due_at, c.complaint_id))
+    page1 = ports.complaints.review_queue(5)
+    page2 = ports.complaints.review_queue(5, page1.last_key)
+    assert [c.complaint_id for c in page1.items + page2.items] == [c.complaint_id for c in pending]
+    assert page1.last_key is not None and page2.last_key is None
+    at = T0 + timedelta(hours=36)
+    ports.complaints.save_escalation(escalate(pending[0], at), {"event_id": "e"}, at)
+    # at 50 h the complaints filed in the first 2 hours are past their 48 h deadline
+    counts = ports.complaints.pending_counts(T0 + timedelta(hours=50))
+    overdue = sum(1 for c in pending if c.due_at < T0 + timedelta(hours=50))
+    assert counts == {"pending": 8, "escalated": 1, "overdue": overdue}
+    assert overdue > 0
+
+
+def test_the_due_index_holds_what_the_sweep_has_to_do(ports: Ports) -> None:
+    a, b = _add(ports, "o-a"), _add(ports, "o-b", hours=10)
+    assert _due(ports, 35) == []
+    assert _due(ports, 36) == [a.complaint_id]  # escalation time
+    assert sorted(_due(ports, 47)) == sorted([a.complaint_id, b.complaint_id])
+    decided = _decide(ports, b, 1)  # due now: its event is in the outbox
+    assert b.complaint_id in _due(ports, 11)
+    ports.complaints.event_delivered(decided, "decided", None)
+    stored = ports.complaints.get_stored(b.complaint_id)
+    assert stored is not None and stored.outbox == {}
+    assert _due(ports, 24 * 5) == [a.complaint_id]  # b left the index
+    # a stale copy (pending) cannot put a decided complaint back in the index
+    ports.complaints.reschedule(b, T0)
+    assert _due(ports, 24 * 5) == [a.complaint_id]
+    ports.complaints.reschedule(a, T0 + timedelta(hours=40))
+    assert _due(ports, 39) == [] and _due(ports, 40) == [a.complaint_id]
+    ports.complaints.reschedule(a, None)
+    assert _due(ports, 24 * 5) == []
+
+
+def test_a_delivered_event_leaves_the_outbox_even_after_the_status_moved(ports: Ports) -> None:
+    complaint = _add(ports, "o-1")
+    at = T0 + timedelta(hours=36)
+    escalated = escalate(complaint, at)
+    ports.complaints.save_escalation(escalated, {"event_id": "e"}, at)
+    _decide(ports, complaint, 37)
+    # the escalation's deliverer is late: the status moved; only its event leaves
+    ports.complaints.event_delivered(escalated, "escalated", POLICY.decide_at(escalated))
+    stored = ports.complaints.get_stored(complaint.complaint_id)
+    assert stored is not None and set(stored.outbox) == {"decided"}
+    assert complaint.complaint_id in _due(ports, 37)  # still due: its decision's event
+
+
+def test_other_sellers_upheld_complaints_against_a_buyer(ports: Ports) -> None:
+    for seller, hours, outcome in [
+        ("s-2", 0, "upheld"),
+        ("s-3", 1, "upheld"),
+        ("s-4", 2, "rejected"),
+        ("s-1", 3, "upheld"),
+    ]:
+        _decide(ports, _add(ports, f"o-{seller}", hours=hours, seller=seller), 1, outcome)
+    _add(ports, "o-s5", seller="s-5")  # pending
+    _decide(ports, _add(ports, "o-b2", seller="s-6", buyer="b-2"), 1)  # another buyer
+    found = ports.complaints.upheld_against_buyer(
+        "b-1", since=T0 - timedelta(days=90), excluding_seller="s-1"
+    )
+    assert found == {"malicious_ordering": frozenset({"s-2", "s-3"})}
+    later = ports.complaints.upheld_against_buyer(
+        "b-1", since=T0 + timedelta(hours=1, minutes=30), excluding_seller="s-1"
+    )
+    assert later == {"malicious_ordering": frozenset({"s-3"})}  # decided at 2 h
+
+
+def test_decisions_between_two_times(ports: Ports) -> None:
+    for i, hours in enumerate([2, 10, 30, 60]):
+        _decide(ports, _add(ports, f"o-{i}"), hours)
+    _add(ports, "o-p")
+    records = ports.complaints.decided_between(T0, T0 + timedelta(days=2))
+    assert sorted(r.decided_at - r.submitted_at for r in records) == [
+        timedelta(hours=2),
+        timedelta(hours=10),
+        timedelta(hours=30),
+    ]
+    assert {r.decided_by for r in records} == {"operator"}
+    assert all(r.due_at == r.submitted_at + timedelta(hours=48) for r in records)
+
+
+def test_the_exemption_queue_its_progress_failures_alert_and_application(ports: Ports) -> None:
+    repo = ports.complaints
+    upheld = _decide(ports, _add(ports, "o-1"), 2)
+    _decide(ports, _add(ports, "o-2"), 3, outcome="rejected")
+    due = [entry for shard in repo.shard_names() for entry in repo.exemptions_due(shard, 10)]
+    assert due == [(to_iso(T0 + timedelta(hours=2 + 72)), upheld.complaint_id)]
+    cid = upheld.complaint_id
+
+    repo.save_exemption_progress(cid, {"rev": 0, "scope": 1})
+    stored = repo.get_stored(cid)
+    assert stored is not None and stored.exemption_progress == {"rev": 1, "scope": 1}
+    with pytest.raises(Conflict):  # read at revision 0, but 1 is stored: another run's
+        repo.save_exemption_progress(cid, {"rev": 0, "scope": 2})
+    repo.save_exemption_progress(cid, {"rev": 1, "scope": 2})
+    stored = repo.get_stored(cid)
+    assert stored is not None and stored.exemption_progress == {"rev": 2, "scope": 2}
+
+    assert [repo.record_exemption_failure(cid) for _ in range(2)] == [1, 2]
+    assert repo.mark_exemption_alerted(cid, T0) is True
+    assert repo.mark_exemption_alerted(cid, T0) is False  # once
+
+    at = T0 + timedelta(hours=5)
+    applied = upheld.with_exemption(at, ({"metric": "cancellation_rate"},))
+    repo.mark_exemption_applied(applied, {"event_id": "applied"}, at)
+    with pytest.raises(Conflict):
+        repo.mark_exemption_applied(applied, {"event_id": "again"}, at)
+    stored = repo.get_stored(cid)
+    assert stored is not None
+    assert stored.complaint.exemption_applied_at == at
+    assert stored.complaint.exemption_metrics == ({"metric": "cancellation_rate"},)
+    assert stored.complaint.history[-1].action == "exemption_applied"
+    assert stored.exemption_progress is None and stored.exemption_failures == 2
+    assert set(stored.outbox) == {"decided", "exemption_applied"}
+    assert [e for s in repo.shard_names() for e in repo.exemptions_due(s, 10)] == []
+    assert repo.record_exemption_failure(cid) == 0  # applied: nothing to count
+    with pytest.raises(Conflict):
+        repo.save_exemption_progress(cid, {"rev": 2, "scope": 3})
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_versions_only_move_forward_and_event_ids_count_once(ports: Ports) -> None:
+    v2 = order_event("o-1", status="paid", version=2)
+    assert _apply(ports, v2) == "accepted"
+    assert _apply(ports, order_event("o-1", status="placed", version=1)) == "stale"
+    assert _apply(ports, v2) == "duplicate"
+    assert _apply(ports, order_event("o-1", status="shipped", version=3)) == "accepted"
+    assert _apply(ports, v2) == "duplicate"  # a late redelivery is known by its id
+    order = ports.facts.stored_order("o-1")
+    assert order is not None and order.status == "shipped"
+    reused = "evt-reused"
+    assert _apply(ports, order_event("o-2", event_id=reused)) == "accepted"
+    for other in (
+        order_event("o-2", status="paid", version=2, event_id=reused),
+        order_event("o-3", status="paid", event_id=reused),
+        review_event("r-1", "o-2", rating=1, event_id=reused),
+    ):
+        assert _apply(ports, other) == "duplicate"  # whatever it says
+    assert ports.facts.order_facts("o-2").order.status == "placed"  # type: ignore[union-attr]
+    assert ports.facts.order_facts("o-2").reviews == ()
+    assert ports.facts.stored_order("o-3") is None
+
+
+def test_an_orders_partition_and_a_buyers_activity_window(ports: Ports) -> None:
+    for raw in (
+        order_event("o-1", status="paid", placed_at=T0 - timedelta(days=10)),
+        review_event("r-1", "o-1", rating=2, posted_at=T0 - timedelta(days=9)),
+        dispute_event("d-1", "o-1", opened_at=T0 - timedelta(days=8)),
+        message_event("m-1", "o-1", sender="seller", sent_at=T0),
+        order_event("o-old", placed_at=T0 - timedelta(days=200)),
+        order_event("o-s2", seller_id="s-2", placed_at=T0 - timedelta(days=3)),
+        order_event("o-b2", buyer_id="b-2", placed_at=T0 - timedelta(days=3)),
+    ):
+        assert _apply(ports, raw) == "accepted"
+    facts = ports.facts.order_facts("o-1")
+    assert facts.order is not None and facts.order.status == "paid"
+    assert [r.review_id for r in facts.reviews] == ["r-1"]
+    assert [d.dispute_id for d in facts.disputes] == ["d-1"]
+    assert [m.message_id for m in facts.messages] == ["m-1"]
+    assert ports.facts.order_facts("o-404").order is None
+    window = ports.facts.buyer_activity("b-1", T0 - timedelta(days=90), T0)
+    assert sorted(f"{type(x).__name__}:{x.order_id}" for x in window) == [
+        "DisputeData:o-1",
+        "OrderData:o-1",
+        "OrderData:o-s2",
+        "ReviewData:o-1",
+    ]
+    assert len(ports.facts.buyer_activity("b-1", T0 - timedelta(days=365), T0)) == 5
+    assert ports.facts.buyer_activity("b-1", T0 - timedelta(days=2), T0) == []
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _contribution(num: int, *, exempt: bool = False) -> Contribution:
+    kept = (0, 0) if exempt else (num, 1)
+    return Contribution(
+        unit="ORDER",
+        seller_id="s-1",
+        day=T0.date(),
+        raw={"cancellation_rate": (num, 1)},
+        kept={"cancellation_rate": kept},
+        exempt_by={"cancellation_rate": "c-1"} if exempt else {},
+    )
+
+
+def _partition(ports: Ports, order_id: str) -> Any:
+    return ports.metrics.partition_from_items(ports.facts.order_items(order_id))
+
+
+def test_contributions_move_the_day_counters_only_over_the_revision_read(ports: Ports) -> None:
+    _apply(ports, order_event("o-1", status="cancelled", cancelled_by="buyer"))
+    metrics, day = ports.metrics, T0.date()
+    first = _contribution(1)
+    metrics.write_contribution("o-1", None, first, counter_delta(None, first))
+    part = _partition(ports, "o-1")
+    assert part.facts.order is not None and part.facts.order.order_id == "o-1"
+    assert part.order_status_at == T0
+    assert part.contributions == {"ORDER": StoredContribution(first, 1)}
+    with pytest.raises(ContributionConflict):  # someone else wrote it first
+        metrics.write_contribution("o-1", None, first, counter_delta(None, first))
+    counters = metrics.day_counters("s-1", day, day)[day]
+    assert (counters["cancellation_rate.num"], counters["cancellation_rate.den"]) == (1, 1)
+    assert counters["dispute_rate.num"] == 0  # every counter of a stored day
+
+    exempted = _contribution(1, exempt=True)
+    record = ExemptionRecord("ORDER", "cancellation_rate", "c-1")
+    old = part.contributions["ORDER"]
+    delta = counter_delta(first, exempted)
+    metrics.write_contribution("o-1", old, exempted, delta, [record], T0)
+    with pytest.raises(ContributionConflict):  # a stale revision: nothing written
+        metrics.write_contribution("o-1", old, first, counter_delta(exempted, first))
+    part = _partition(ports, "o-1")
+    assert part.contributions == {"ORDER": StoredContribution(exempted, 2)}
+    assert part.exemptions == {("ORDER", "cancellation_rate"): "c-1"}
+    counters = metrics.day_counters("s-1", day, day)[day]
+    assert counters["cancellation_rate.num"] == 1 and counters["cancellation_rate.num_kept"] == 0
+    with pytest.raises(ContributionConflict):  # an exemption record: first wins
+        metrics.write_contribution(
+            "o-1", None, None, {}, [ExemptionRecord("ORDER", "cancellation_rate", "c-2")], T0
+        )
+    assert _partition(ports, "o-1").exemptions == {("ORDER", "cancellation_rate"): "c-1"}
+    assert metrics.day_counters("s-1", day + timedelta(days=1), day + timedelta(days=5)) == {}
+    assert metrics.day_counters("s-2", day, day) == {}
+
+
+def test_a_buyers_orders_at_a_seller_page_by_page(ports: Ports) -> None:
+    placed = T0 - timedelta(days=5)
+    orders = [f"o-{i}" for i in range(7)]
+    for i, order_id in enumerate(orders):  # in groups of three placed in the same second
+        _apply(ports, order_event(order_id, placed_at=placed + timedelta(seconds=i // 3)))
+    _apply(ports, order_event("o-s2", seller_id="s-2", placed_at=placed))
+    _apply(ports, review_event("r-1", "o-1", rating=1, posted_at=placed))
+    _apply(ports, order_event("o-old", placed_at=T0 - timedelta(days=100)))
+    seen: list[str | None] = []
+    after = None
+    for _ in range(20):
+        entries, more = ports.metrics.buyer_orders_page(
+            "b-1", "s-1", T0 - timedelta(days=90), T0, after, 3
+        )
+        assert len(entries) <= 3
+        seen += [e.order_id for e in entries]
+        if entries:
+            after = entries[-1].position
+        if not more:
+            break
+    assert sorted(o for o in seen if o is not None) == orders  # each once
+    assert seen.count(None) == 2  # the other seller's order and the review: no order of s-1
+
+
+def test_cleaning_periods_and_the_exemption_log(ports: Ports) -> None:
+    metrics = ports.metrics
+    window = CleaningWindow("c-1", T0, T0 + timedelta(days=90))
+    metrics.put_cleaning("s-1", "b-1", window)
+    metrics.put_cleaning("s-1", "b-1", window)  # again: the same period
+    assert metrics.cleaning_windows("s-1", "b-1") == [window]
+    assert metrics.cleaning_windows("s-1", "b-2") == []
+
+    entry = {"complaint_id": "c-1", "effective_at": to_iso(T0), "metrics_before": {"x": 0.5}}
+    assert metrics.start_exemption_log("s-1", "c-1", T0, entry) == entry
+    later = {**entry, "effective_at": to_iso(T0 + timedelta(hours=1)), "metrics_before": {}}
+    assert metrics.start_exemption_log("s-1", "c-1", T0, later) == entry  # the first stays
+    metrics.finish_exemption_log("s-1", "c-1", {**entry, "rows": [{"metric": "x"}]})
+    old = {"complaint_id": "c-0", "effective_at": to_iso(T0 - timedelta(days=300))}
+    metrics.start_exemption_log("s-1", "c-0", T0, old)
+    log = metrics.exemption_log("s-1", since=T0 - timedelta(days=180))
+    assert log == [{**entry, "rows": [{"metric": "x"}]}]
+    assert len(metrics.exemption_log("s-1", since=T0 - timedelta(days=365))) == 2
+    assert metrics.exemption_log("s-2", since=T0 - timedelta(days=365)) == []
+
+
+def test_ingested_facts_make_the_same_metrics(ports: Ports) -> None:
+    """The services over either implementation: facts in, metrics out."""
+    events = [
+        order_event("o-1", status="cancelled", cancelled_by="buyer"),
+        order_event("o-2", status="delivered"),
+        order_event("o-3", status="paid", version=2),
+        review_event("r-1", "o-2", rating=1),
+        order_event("o-3", status="placed", version=1),  # stale
+    ]
+    results = ingest_events(ports.facts, ports.metrics, [*events, events[0]], T0)
+    assert [r.status for r in results] == [*["accepted"] * 4, "stale", "duplicate"]
+    body = seller_metrics(ports.metrics, "s-1", T0)["metrics"]
+    assert body["cancellation_rate"]["raw"]["numerator"] == 1
+    assert body["cancellation_rate"]["raw"]["denominator"] == 3
+    assert body["negative_review_rate"]["raw"]["value"] == 1.0
+
+
+def test_a_complaint_read_back_equals_the_one_stored(ports: Ports) -> None:
+    """Round trip of every part of a complaint the services set."""
+    complaint = _add(ports, "o-1")
+    at = T0 + timedelta(hours=36)
+    escalated = escalate(complaint, at)
+    ports.complaints.save_escalation(escalated, {"event_id": "e"}, at)
+    decided = _decide(ports, escalated, 40)
+    assert ports.complaints.get(complaint.complaint_id) == replace(decided)
