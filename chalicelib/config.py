@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib.domain.complaints import (
-    CLEANING_DAYS,
+    CLEANING_PERIOD_DAYS,
     DECISION_HOURS,
     ESCALATION_HOURS,
     EXEMPTION_ALERT_HOURS,
@@ -63,13 +63,13 @@ class Settings(NamedTuple):
     thresholds: Thresholds = Thresholds()  # not changed after it is made: one shared default
     exemption_due_hours: int = EXEMPTION_DUE_HOURS
     exemption_alert_hours: int = EXEMPTION_ALERT_HOURS
-    cleaning_days: int = CLEANING_DAYS
+    cleaning_period_days: int = CLEANING_PERIOD_DAYS
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
         return ExemptionPolicy(
             window_days=self.thresholds.window_days,
-            cleaning_days=self.cleaning_days,
+            cleaning_period_days=self.cleaning_period_days,
             due_after=timedelta(hours=self.exemption_due_hours),
             alert_after=timedelta(hours=self.exemption_alert_hours),
         )
@@ -170,5 +170,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         thresholds=_thresholds(env.get("RULE_THRESHOLDS")),
         exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", EXEMPTION_DUE_HOURS),
         exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", EXEMPTION_ALERT_HOURS),
-        cleaning_days=_int(env, "CLEANING_DAYS", CLEANING_DAYS),
+        cleaning_period_days=_int(env, "CLEANING_PERIOD_DAYS", CLEANING_PERIOD_DAYS),
     )

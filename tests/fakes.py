@@ -45,7 +45,7 @@ from chalicelib.domain.facts import (
     ReviewData,
     payload_from_dict,
 )
-from chalicelib.domain.metrics import METRIC_CODES, CleaningWindow, Contribution
+from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ports import (
     NO_FILTER,
@@ -564,11 +564,6 @@ class InMemoryFacts(_Store):
         found = (_payload(i) for i in self.table.index("buyer_key", buyer_id, since, until))
         return [p for p in found if p is not None]
 
-    @counted
-    def seller_activity(self, seller_id: str, since: datetime, until: datetime) -> list[Any]:
-        found = (_payload(i) for i in self.table.index("seller_key", seller_id, since, until))
-        return [p for p in found if p is not None]
-
 
 # --------------------------------------------------------------------------- metrics
 
@@ -667,13 +662,14 @@ class InMemoryMetrics(_Store):
         return entries, len(entries) == limit
 
     @counted
-    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None:
-        key = (f"CLEAN#{seller_id}#{buyer_id}", f"CLEAN#{window.complaint_id}")
-        self.table.items[key] = Item(*key, type="cleaning", data={"window": window})
+    def put_cleaning_period(self, seller_id: str, buyer_id: str, window: CleaningPeriod) -> None:
+        key = (f"CLEANING_PERIOD#{seller_id}#{buyer_id}", f"CLEANING_PERIOD#{window.complaint_id}")
+        self.table.items[key] = Item(*key, type="cleaning_period", data={"window": window})
 
     @counted
-    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]:
-        return [i.data["window"] for i in self.table.partition(f"CLEAN#{seller_id}#{buyer_id}")]
+    def cleaning_periods(self, seller_id: str, buyer_id: str) -> list[CleaningPeriod]:
+        partition = f"CLEANING_PERIOD#{seller_id}#{buyer_id}"
+        return [i.data["window"] for i in self.table.partition(partition)]
 
     @counted
     def day_counters(self, seller_id: str, first: date, last: date) -> dict[date, dict[str, int]]:

@@ -164,10 +164,6 @@ class FactRepository:
         """A buyer's orders, disputes and reviews in [since, until]: one Query on by_buyer."""
         return self._activity(self.model.by_buyer, buyer_id, since, until)
 
-    def seller_activity(self, seller_id: str, since: datetime, until: datetime) -> list[Any]:
-        """A seller's orders, disputes and reviews in [since, until]: one Query on by_seller."""
-        return self._activity(self.model.by_seller, seller_id, since, until)
-
     def _activity(self, index: Any, key: str, since: datetime, until: datetime) -> list[Any]:
         condition = self.model.activity_key.between(f"{to_iso(since)}#", f"{to_iso(until)}#~")
         found = (_payload(item) for item in index.query(key, range_key_condition=condition))

@@ -31,7 +31,7 @@ from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import OrderFacts
-from chalicelib.domain.metrics import CleaningWindow, Contribution
+from chalicelib.domain.metrics import CleaningPeriod, Contribution
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
 
@@ -225,11 +225,11 @@ class MetricsRepository:
             entries.append(ActivityEntry(position, order_id))
         return entries, len(entries) == limit and found.last_evaluated_key is not None
 
-    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None:
+    def put_cleaning_period(self, seller_id: str, buyer_id: str, window: CleaningPeriod) -> None:
         self.facts(
-            f"CLEAN#{seller_id}#{buyer_id}",
-            f"CLEAN#{window.complaint_id}",
-            type="cleaning",
+            f"CLEANING_PERIOD#{seller_id}#{buyer_id}",
+            f"CLEANING_PERIOD#{window.complaint_id}",
+            type="cleaning_period",
             data={
                 "complaint_id": window.complaint_id,
                 "start": to_iso(window.start),
@@ -238,10 +238,10 @@ class MetricsRepository:
             expires_at=window.end + self.retention,
         ).save()
 
-    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]:
+    def cleaning_periods(self, seller_id: str, buyer_id: str) -> list[CleaningPeriod]:
         return [
-            CleaningWindow(d["complaint_id"], parse_iso(d["start"]), parse_iso(d["end"]))
-            for d in (i.data for i in self.facts.query(f"CLEAN#{seller_id}#{buyer_id}"))
+            CleaningPeriod(d["complaint_id"], parse_iso(d["start"]), parse_iso(d["end"]))
+            for d in (i.data for i in self.facts.query(f"CLEANING_PERIOD#{seller_id}#{buyer_id}"))
         ]
 
     # a seller's counters and exemption log -------------------------------------------

@@ -24,10 +24,9 @@ reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and ex
 (``EXEMPT#``); ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are event-id
 markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
 metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
-(``EXEMPTION#``); ``CLEAN#<seller>#<buyer>`` partitions hold cleaning periods)
+(``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods)
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
-  * ``by_seller``  seller_key + activity_key: the same for a seller.
 """
 
 from __future__ import annotations
@@ -169,15 +168,6 @@ class FactsByBuyer(GlobalSecondaryIndex[Any]):
     activity_key = UnicodeAttribute(range_key=True)
 
 
-class FactsBySeller(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "by_seller"
-        projection = AllProjection()
-
-    seller_key = UnicodeAttribute(hash_key=True)
-    activity_key = UnicodeAttribute(range_key=True)
-
-
 class FactModel(Model):
     class Meta:
         abstract = True
@@ -189,6 +179,7 @@ class FactModel(Model):
     event_id = UnicodeAttribute(null=True)
     data = DocumentMapAttribute(null=True)
     buyer_key = UnicodeAttribute(null=True)
+    #: the fact's seller (no index: it tells a buyer's orders at one seller apart)
     seller_key = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)
     recorded_at = UTCDateTimeAttribute(null=True)
@@ -196,7 +187,6 @@ class FactModel(Model):
     occurred_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_buyer = FactsByBuyer()
-    by_seller = FactsBySeller()
 
 
 #: Daily counters: for each metric, numerator/denominator raw and kept after exemptions.

@@ -25,7 +25,7 @@ ESCALATION_HOURS = 36  # still pending this long after submission: escalated to 
 SLA_MARGIN_MINUTES = 30  # the sweep decides this long before the deadline
 EXEMPTION_DUE_HOURS = 72  # an upheld complaint's exemption is applied within this
 EXEMPTION_ALERT_HOURS = 48  # still unapplied this long after the decision: one alert
-CLEANING_DAYS = 90  # the cleaning period after an upheld malicious dispute
+CLEANING_PERIOD_DAYS = 90  # the cleaning period after an upheld malicious dispute
 
 Status = Literal["pending", "upheld", "rejected"]
 Outcome = Literal["upheld", "rejected"]
@@ -163,7 +163,7 @@ class ExemptionPolicy(NamedTuple):
     """How an upheld complaint's exemption is scoped and watched (docs/product.md)."""
 
     window_days: int = WINDOW_DAYS  # W: malicious_ordering exempts the buyer's orders this far
-    cleaning_days: int = CLEANING_DAYS
+    cleaning_period_days: int = CLEANING_PERIOD_DAYS
     #: An upheld complaint's exemption is due this long after the decision (the promise).
     due_after: timedelta = timedelta(hours=EXEMPTION_DUE_HOURS)
     alert_after: timedelta = timedelta(hours=EXEMPTION_ALERT_HOURS)

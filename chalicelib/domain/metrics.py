@@ -111,7 +111,7 @@ def went_bad_at(
     return when
 
 
-class CleaningWindow(NamedTuple):
+class CleaningPeriod(NamedTuple):
     """After an upheld malicious_dispute, for ``[start, end)`` (docs/product.md: "every bad order
     this buyer causes at this seller for a cleaning period"): an order of this buyer at this
     seller leaves an order metric it counts against when it was *placed* in the period, or
@@ -154,7 +154,7 @@ class Contribution(NamedTuple):
 def contributions(
     facts: OrderFacts,
     exemptions: Mapping[tuple[str, str], str],
-    cleaning: Iterable[CleaningWindow] = (),
+    cleaning: Iterable[CleaningPeriod] = (),
     order_status_at: datetime | None = None,
 ) -> list[Contribution]:
     """The contributions of the units of one order: the order (once its own fact is known)
@@ -248,5 +248,7 @@ def metric_values(days: Mapping[date, Mapping[str, int]], now: datetime) -> dict
 ORDER = "order"  # the complaint's order
 BUYER_ORDERS = "buyer_orders"  # the buyer's orders at this seller within the window W
 REVIEWS = "reviews"  # the order's negative reviews by the buyer
-CLEANING = "cleaning"  # the buyer's bad orders at this seller during the cleaning period
-EXEMPTION_SCOPES = frozenset({ORDER, BUYER_ORDERS, REVIEWS, CLEANING})
+CLEANING_PERIOD = (
+    "cleaning_period"  # the buyer's bad orders at this seller during the cleaning period
+)
+EXEMPTION_SCOPES = frozenset({ORDER, BUYER_ORDERS, REVIEWS, CLEANING_PERIOD})

@@ -30,11 +30,11 @@ from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict, StorageError
 from chalicelib.domain.metrics import (
     BUYER_ORDERS,
-    CLEANING,
+    CLEANING_PERIOD,
     ORDER,
     ORDER_WINDOW,
     REVIEWS,
-    CleaningWindow,
+    CleaningPeriod,
 )
 from chalicelib.domain.notifications import EXEMPTION_APPLIED, complaint_event
 from chalicelib.domain.scenario import Exemption
@@ -127,7 +127,7 @@ def _start(adapters: Ports, complaint: Complaint, now: datetime) -> Progress:
 
 #: The scopes this job applies (``exemption_step``): a test keeps them equal to the domain's
 #: ``EXEMPTION_SCOPES``, which the scenario registry accepts.
-PAGED_SCOPES = frozenset({BUYER_ORDERS, CLEANING})
+PAGED_SCOPES = frozenset({BUYER_ORDERS, CLEANING_PERIOD})
 APPLIED_SCOPES = frozenset({ORDER, REVIEWS}) | PAGED_SCOPES
 
 
@@ -148,7 +148,7 @@ def _orders_range(
     if scope == BUYER_ORDERS:  # the buyer's orders within W before the decision
         return decided_at - timedelta(days=policy.window_days), decided_at
     # cleaning: orders placed in the period are counted out as their facts arrive, once it
-    # is stored; one placed before may have gone bad in it before that (see CleaningWindow).
+    # is stored; one placed before may have gone bad in it before that (see CleaningPeriod).
     # Refresh every order still in the order metrics' window, placed up to the latest time
     # the run that stored the period can have stored it.
     assert progress.until is not None
@@ -179,7 +179,7 @@ def exemption_step(
     p = start
     scopes = _scopes(complaint)
     complaint_id = complaint.complaint_id
-    cleaning = metrics.cleaning_windows(complaint.seller_id, complaint.buyer_id)
+    cleaning = metrics.cleaning_periods(complaint.seller_id, complaint.buyer_id)
     units = 0
 
     def go_on() -> bool:
@@ -207,15 +207,15 @@ def exemption_step(
                 for m in codes
             ]
             p, units = p.counted(scope, len(reviews)).next_scope(rows), units + len(reviews)
-        else:  # BUYER_ORDERS, CLEANING: the buyer's orders at the seller, page by page
+        else:  # BUYER_ORDERS, CLEANING_PERIOD: the buyer's orders at the seller, page by page
             assert scope in PAGED_SCOPES, scope
-            if scope == CLEANING and p.until is None:
-                window = CleaningWindow(
+            if scope == CLEANING_PERIOD and p.until is None:
+                window = CleaningPeriod(
                     complaint_id,
                     decision.decided_at,
-                    decision.decided_at + timedelta(days=policy.cleaning_days),
+                    decision.decided_at + timedelta(days=policy.cleaning_period_days),
                 )
-                metrics.put_cleaning(complaint.seller_id, complaint.buyer_id, window)
+                metrics.put_cleaning_period(complaint.seller_id, complaint.buyer_id, window)
                 cleaning = [*(w for w in cleaning if w.complaint_id != complaint_id), window]
                 p = p._replace(until=to_iso(now + RUN_LIMIT))
             since, until = _orders_range(scope, complaint, p, policy)
@@ -269,14 +269,14 @@ def _finish(
                 }
                 for m in codes
             ]
-        elif scope == CLEANING:
+        elif scope == CLEANING_PERIOD:
             rows += [
                 {
                     "metric": m,
                     "scope": "cleaning_period",
                     "buyer_id": complaint.buyer_id,
                     "from": to_iso(decided_at),
-                    "until": to_iso(decided_at + timedelta(days=policy.cleaning_days)),
+                    "until": to_iso(decided_at + timedelta(days=policy.cleaning_period_days)),
                 }
                 for m in codes
             ]

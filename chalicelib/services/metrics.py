@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.domain.errors import StorageUnavailable
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
-    CleaningWindow,
+    CleaningPeriod,
     contributions,
     counter_delta,
     metric_values,
@@ -30,7 +30,7 @@ def refresh_order(
     facts: OrderFactsReader,
     metrics: ContributionStore,
     order_id: str,
-    cleaning: list[CleaningWindow] | None = None,
+    cleaning: list[CleaningPeriod] | None = None,
     exempt: Mapping[tuple[str, str], str] | None = None,
     at: datetime | None = None,
 ) -> int:
@@ -51,7 +51,7 @@ def refresh_order(
         order = partition.facts.order
         windows = cleaning
         if windows is None:
-            windows = metrics.cleaning_windows(order.seller_id, order.buyer_id) if order else []
+            windows = metrics.cleaning_periods(order.seller_id, order.buyer_id) if order else []
         recording = [
             ExemptionRecord(unit, metric, complaint_id)
             for (unit, metric), complaint_id in (exempt or {}).items()

@@ -38,7 +38,7 @@ from chalicelib.adapters.metrics_repository import (
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
-from chalicelib.domain.metrics import CleaningWindow, Contribution
+from chalicelib.domain.metrics import CleaningPeriod, Contribution
 
 __all__ = [
     "NO_FILTER",
@@ -240,7 +240,7 @@ class FactStore(OrderFactsReader, BuyerActivityReader, FactLog, Protocol):
 
 
 class CleaningPeriods(Protocol):
-    def cleaning_windows(self, seller_id: str, buyer_id: str) -> list[CleaningWindow]: ...
+    def cleaning_periods(self, seller_id: str, buyer_id: str) -> list[CleaningPeriod]: ...
 
 
 class ContributionStore(CleaningPeriods, Protocol):
@@ -282,7 +282,9 @@ class ExemptionWork(Protocol):
         self, seller_id: str, complaint_id: str, entry: dict[str, Any]
     ) -> None: ...
 
-    def put_cleaning(self, seller_id: str, buyer_id: str, window: CleaningWindow) -> None: ...
+    def put_cleaning_period(
+        self, seller_id: str, buyer_id: str, window: CleaningPeriod
+    ) -> None: ...
 
     def buyer_orders_page(
         self,

@@ -22,7 +22,7 @@ from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate, new_complaint
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
-from chalicelib.domain.metrics import CleaningWindow, Contribution, counter_delta
+from chalicelib.domain.metrics import CleaningPeriod, Contribution, counter_delta
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
@@ -454,11 +454,11 @@ def test_a_buyers_orders_at_a_seller_page_by_page(ports: Ports) -> None:
 
 def test_cleaning_periods_and_the_exemption_log(ports: Ports) -> None:
     metrics = ports.metrics
-    window = CleaningWindow("c-1", T0, T0 + timedelta(days=90))
-    metrics.put_cleaning("s-1", "b-1", window)
-    metrics.put_cleaning("s-1", "b-1", window)  # again: the same period
-    assert metrics.cleaning_windows("s-1", "b-1") == [window]
-    assert metrics.cleaning_windows("s-1", "b-2") == []
+    window = CleaningPeriod("c-1", T0, T0 + timedelta(days=90))
+    metrics.put_cleaning_period("s-1", "b-1", window)
+    metrics.put_cleaning_period("s-1", "b-1", window)  # again: the same period
+    assert metrics.cleaning_periods("s-1", "b-1") == [window]
+    assert metrics.cleaning_periods("s-1", "b-2") == []
 
     entry = {"complaint_id": "c-1", "effective_at": to_iso(T0), "metrics_before": {"x": 0.5}}
     assert metrics.start_exemption_log("s-1", "c-1", T0, entry) == entry

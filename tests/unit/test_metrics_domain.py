@@ -4,7 +4,7 @@ from typing import Any
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.metrics import (
-    CleaningWindow,
+    CleaningPeriod,
     contributions,
     counter_delta,
     metric_values,
@@ -84,7 +84,7 @@ def test_an_exemption_removes_only_what_counts_against_the_seller() -> None:
 
 
 def test_cleaning_windows_cover_orders_placed_within_them() -> None:
-    window = CleaningWindow("c9", T0, T0 + timedelta(days=90))
+    window = CleaningPeriod("c9", T0, T0 + timedelta(days=90))
     inside = OrderFacts(
         order=_p(
             order_event(
@@ -104,7 +104,7 @@ def test_cleaning_windows_cover_orders_placed_within_them() -> None:
 
 
 def test_an_order_placed_before_the_cleaning_period_leaves_a_metric_it_goes_bad_in_it() -> None:
-    window = CleaningWindow("c9", T0, T0 + timedelta(days=90))
+    window = CleaningPeriod("c9", T0, T0 + timedelta(days=90))
     placed = T0 - timedelta(days=3)
 
     def kept(status_at: Any, *disputes: Any, **order: Any) -> dict[str, tuple[int, int]]:

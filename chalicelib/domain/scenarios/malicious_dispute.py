@@ -4,7 +4,7 @@ pattern, never on one dispute's wording (docs/product.md)."""
 from __future__ import annotations
 
 from chalicelib.domain.eligibility import has_dispute
-from chalicelib.domain.metrics import CLEANING, ORDER, ORDER_METRICS
+from chalicelib.domain.metrics import CLEANING_PERIOD, ORDER, ORDER_METRICS
 from chalicelib.domain.rules import Case, Criterion, Rule, at_least, fixed, path, ratio
 from chalicelib.domain.scenario import Exemption, Scenario
 from chalicelib.domain.text import Text
@@ -71,5 +71,5 @@ SCENARIO = Scenario(
             "The buyer's dispute behaviour is within the normal range",
         ),
     },
-    exemption=(Exemption(ORDER, ("dispute_rate",)), Exemption(CLEANING, ORDER_METRICS)),
+    exemption=(Exemption(ORDER, ("dispute_rate",)), Exemption(CLEANING_PERIOD, ORDER_METRICS)),
 )
