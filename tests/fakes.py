@@ -43,6 +43,7 @@ from chalicelib.domain.facts import (
     OrderData,
     OrderFacts,
     ReviewData,
+    order_facts,
     payload_from_dict,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
@@ -484,18 +485,7 @@ def _payload(item: Item) -> Any | None:
 
 
 def _facts_from_items(items: Sequence[Item]) -> OrderFacts:
-    found: dict[type[Any], list[Any]] = {kind: [] for kind in _PAYLOADS.values()}
-    for item in items:
-        payload = _payload(item)
-        if payload is not None:
-            found[type(payload)].append(payload)
-    orders = found[OrderData]
-    return OrderFacts(
-        order=orders[0] if orders else None,
-        disputes=tuple(found[DisputeData]),
-        reviews=tuple(found[ReviewData]),
-        messages=tuple(found[MessageData]),
-    )
+    return order_facts(_payload(item) for item in items)
 
 
 class InMemoryFacts(_Store):

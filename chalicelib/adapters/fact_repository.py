@@ -19,6 +19,7 @@ from chalicelib.domain.facts import (
     OrderData,
     OrderFacts,
     ReviewData,
+    order_facts,
     payload_from_dict,
 )
 from chalicelib.domain.timeutil import to_iso
@@ -43,18 +44,7 @@ def _payload(item: FactModel) -> Any | None:
 
 
 def facts_from_items(items: list[FactModel]) -> OrderFacts:
-    found: dict[type[Any], list[Any]] = {kind: [] for kind in _ORDER_PAYLOADS.values()}
-    for item in items:
-        payload = _payload(item)
-        if payload is not None:
-            found[type(payload)].append(payload)
-    orders = found[OrderData]
-    return OrderFacts(
-        order=orders[0] if orders else None,
-        disputes=tuple(found[DisputeData]),
-        reviews=tuple(found[ReviewData]),
-        messages=tuple(found[MessageData]),
-    )
+    return order_facts(_payload(item) for item in items)
 
 
 @translates_storage_errors

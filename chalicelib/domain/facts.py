@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, get_args, get_type_hints
 
@@ -244,3 +245,20 @@ class OrderFacts(NamedTuple):
     disputes: tuple[DisputeData, ...] = ()
     reviews: tuple[ReviewData, ...] = ()
     messages: tuple[MessageData, ...] = ()
+
+
+def order_facts(payloads: Iterable[Any]) -> OrderFacts:
+    """An order partition's facts, from its payloads in any order (other items: None)."""
+    found: dict[type[Any], list[Any]] = {
+        kind: [] for kind in (OrderData, DisputeData, ReviewData, MessageData)
+    }
+    for payload in payloads:
+        if payload is not None and type(payload) in found:
+            found[type(payload)].append(payload)
+    orders = found[OrderData]
+    return OrderFacts(
+        order=orders[0] if orders else None,
+        disputes=tuple(found[DisputeData]),
+        reviews=tuple(found[ReviewData]),
+        messages=tuple(found[MessageData]),
+    )

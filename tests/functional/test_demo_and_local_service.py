@@ -19,8 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from chalicelib.config import Settings, get_settings
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
 from scripts.local import free_port, service_environment
 from tests.builders import order_event, review_event
+from tests.concurrency import race
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -214,22 +214,6 @@ def _call(url: str, method: str, path: str, token: str, body: Any = None) -> tup
         return error.code, json.loads(error.read())
 
 
-def _race(*contenders: Callable[[], Any]) -> list[Any]:
-    """Run the contenders at once (each on its own connection); each one's result or
-    exception."""
-    barrier = threading.Barrier(len(contenders))
-
-    def run(contender: Callable[[], Any]) -> Any:
-        barrier.wait()
-        try:
-            return contender()
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
-        return list(pool.map(run, contenders))
-
-
 def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
     service = LocalService(LOCAL_JOB_INTERVAL_SECONDS="1")
     try:
@@ -379,7 +363,7 @@ def test_make_run_decides_a_complaint_once_among_twenty_simultaneous_decisions(
             path = f"/review/complaints/{complaint_id}/decision"
             return _call(service.url, "POST", path, _token(f"op-{reviewer}", "operator"), body)
 
-        replies = _race(*[lambda r=r: decide(r) for r in range(20)])
+        replies = race(*[lambda r=r: decide(r) for r in range(20)])
         statuses = Counter(r[0] if isinstance(r, tuple) else repr(r) for r in replies)
         assert statuses == {200: 1, 409: 19}, statuses
         told = next(body for status, body in replies if status == 200)
@@ -422,7 +406,7 @@ def test_make_run_counts_twenty_identical_event_batches_once(service: LocalServi
         def send(batch: list[dict[str, Any]] = batch) -> tuple[int, Any]:
             return _call(service.url, "POST", "/platform/events", system, {"events": batch})
 
-        replies = _race(*[send] * 20)
+        replies = race(*[send] * 20)
         assert Counter(r[0] if isinstance(r, tuple) else repr(r) for r in replies) == {200: 20}
         for event in batch:
             outcomes = Counter(

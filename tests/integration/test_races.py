@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event, review_event, submit
+from tests.concurrency import race
 
 # Races need a server that is safe for concurrent conditional writes: dynalite only
 # (the conftest's ``backend`` fixture, given just one of its parameters).
@@ -53,21 +53,6 @@ def _adapters(settings: Settings, publisher: Collecting) -> Adapters:
     )
 
 
-def _race(*contenders: Callable[[], Any]) -> list[Any]:
-    """Run the contenders at once; return each one's result or exception."""
-    barrier = threading.Barrier(len(contenders))
-
-    def run(contender: Callable[[], Any]) -> Any:
-        barrier.wait()
-        try:
-            return contender()
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
-        return list(pool.map(run, contenders))
-
-
 def _pending(settings: Settings, adapters: Adapters, order_id: str) -> Complaint:
     FactRepository(settings).apply(parse_event(order_event(order_id, status="delivered")), T0)
     return submit(adapters, settings, order_id)
@@ -81,7 +66,7 @@ def test_fifty_identical_submissions_make_exactly_one_complaint(settings: Settin
     def submit_once() -> Complaint:
         return submit(adapters, settings, "o-race", "malicious_harassment")
 
-    results = _race(*[submit_once] * 50)
+    results = race(*[submit_once] * 50)
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Complaint": 1, "DuplicateComplaint": 49}, kinds
     winner = next(r for r in results if isinstance(r, Complaint))
@@ -114,7 +99,7 @@ def test_fifty_identical_http_submissions_answer_one_201_and_49_409(
     def post() -> Any:
         return LocalGateway(app, Config()).handle_request("POST", "/complaints", headers, body)
 
-    replies = _race(*[post] * 50)
+    replies = race(*[post] * 50)
     assert Counter(r["statusCode"] for r in replies) == {201: 1, 409: 49}, replies[:3]
     created = json.loads(next(r for r in replies if r["statusCode"] == 201)["body"])
     refused = [json.loads(r["body"])["error"] for r in replies if r["statusCode"] == 409]
@@ -140,7 +125,7 @@ def test_two_reviewers_deciding_at_once_one_wins(settings: Settings, round_: int
             policy=settings.sla_policy,
         )
 
-    results = _race(
+    results = race(
         reviewer("upheld", "complaint_upheld", "op-1"),
         reviewer("rejected", "insufficient_evidence", "op-2"),
     )
@@ -162,7 +147,7 @@ def test_the_sweep_and_a_reviewer_at_once_make_one_decision(
     complaint = _pending(settings, adapters, f"o-sw-{round_}")
     at = T0 + timedelta(hours=47, minutes=45)  # past the escalation and decision points
 
-    results = _race(
+    results = race(
         lambda: process_due(
             adapters, complaint.complaint_id, at, settings.sla_policy, settings.thresholds
         ),
@@ -201,7 +186,7 @@ def _counters_after_refreshing(
         review_event(f"r-{order_id}", order_id, seller_id=seller_id, rating=1),
     ):
         facts.apply(parse_event(event), T0)
-    results = _race(*[lambda: refresh_order(facts, metrics, order_id)] * refreshers)
+    results = race(*[lambda: refresh_order(facts, metrics, order_id)] * refreshers)
     return metrics.day_counters(seller_id, placed.date(), T0.date()), results
 
 
