@@ -36,6 +36,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from chalicelib.config import get_settings
 from scripts.gateway_responses import GATEWAY_RESPONSES, GatewayResponse, error_body
 from scripts.local import ROOT, service_environment
 
@@ -72,7 +73,23 @@ class ApiRequestHandler(ChaliceRequestHandler):
             # no route defines OPTIONS or CORS: the deployed REST API has no such method
             self._send_gateway_response(GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"])
             return
+        refused = self._refused_body()
+        if refused is not None:
+            self.close_connection = True  # the body, if sent, is not read
+            self._send_gateway_response(refused)
+            return
         super()._generic_handle()
+
+    def _refused_body(self) -> GatewayResponse | None:
+        """A body refused before it is read, as API Gateway refuses one over its limit: over
+        the app's own ``MAX_BODY_BYTES`` (which the app would answer 413 — after ``chalice
+        local`` had read all of it into memory), or a ``Content-Length`` that is no length."""
+        declared = self.headers.get("content-length", "0").strip()
+        if not declared.isdigit():
+            return GATEWAY_RESPONSES["DEFAULT_4XX"]
+        if int(declared) > get_settings().max_body_bytes:
+            return GATEWAY_RESPONSES["REQUEST_TOO_LARGE"]
+        return None
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

@@ -61,7 +61,7 @@ class _Request(BaseModel):
 class SubmitComplaint(_Request):
     order_id: Id
     scenario: ScenarioCode
-    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    description: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
     reason: SubReasonCode | None = None
     evidence: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(max_length=10)

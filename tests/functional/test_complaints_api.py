@@ -123,6 +123,11 @@ def test_second_complaint_for_the_same_order_and_scenario_is_409_with_the_first_
             400,
             "invalid_request",
         ),
+        (  # a description of blanks says nothing
+            '{"order_id": "o-placed", "scenario": "malicious_ordering", "description": "   "}',
+            400,
+            "invalid_request",
+        ),
         (
             '{"order_id": "o-placed", "scenario": "malicious_ordering", "description": "x", '
             '"evidence": "not-a-list"}',

@@ -539,3 +539,22 @@ def test_ctrl_c_handed_to_another_thread_still_stops_make_run() -> None:
     )
     assert done.stdout.strip() == "interrupted", done.stderr
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "code"),
+    [
+        ("157286400", 413, "payload_too_large"),
+        ("99999999999", 413, "payload_too_large"),
+        ("abc", 400, "request_refused"),
+        ("-5", 400, "request_refused"),
+    ],
+)
+def test_make_run_refuses_a_body_before_reading_it(
+    service: LocalService, length: str, status: int, code: str
+) -> None:
+    """A declared 150 MB body is refused at once, not read into memory first; a
+    Content-Length that is no length is a 400, not a dropped connection."""
+    request = f"POST /complaints HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{"
+    got, _, body = _raw(service.port, request.encode())
+    assert (got, json.loads(body)["error"]["code"]) == (status, code)

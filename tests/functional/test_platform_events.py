@@ -319,3 +319,22 @@ def test_fuzzed_events_never_fail_their_batch(api: Api, settings: Settings) -> N
         assert stored is not None
 
     attempt()
+
+
+def test_facts_that_arrive_before_their_order_count_for_no_one_once_it_names_another_seller(
+    api: Api,
+) -> None:
+    """A review and a dispute naming s-1 arrive before their order, which names s-2: once
+    the order is known they count against neither seller (black-box finding)."""
+    api.events(
+        review_event("r-early", "o-late", rating=1, seller_id="s-1"),
+        dispute_event("d-early", "o-late", seller_id="s-1"),
+    )
+    first = api.call("GET", "/metrics", seller="s-1").body["metrics"]
+    assert first["negative_review_rate"]["raw"]["denominator"] == 1  # the order is unknown yet
+    [result] = api.events(order_event("o-late", seller_id="s-2", status="delivered"))
+    assert result["status"] == "accepted"
+    for seller in ("s-1", "s-2"):
+        shown = api.call("GET", "/metrics", seller=seller).body["metrics"]
+        assert shown["negative_review_rate"]["raw"]["denominator"] == 0, seller
+        assert shown["dispute_rate"]["raw"]["numerator"] == 0, seller
