@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -327,6 +328,20 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+#: prctl(2) option: the signal this process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """Stop (SIGTERM) when the process that started us dies — ``make``, when a supervisor
+    signals make's pid alone, which make does not pass on: without this the service
+    would go on listening with no one to stop it.  Linux only; elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     interval = float(os.environ.get("LOCAL_JOB_INTERVAL_SECONDS", "60"))
@@ -334,6 +349,7 @@ def main() -> int:
     # ignored (as it does for background commands).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    _stop_with_parent()
     status = 0
     try:
         with contextlib.ExitStack() as running:

@@ -30,7 +30,7 @@ from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.api.auth import mint_token
 from chalicelib.config import Settings, get_settings
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
-from scripts.local import free_port, service_environment
+from scripts.local import free_port, service_environment, wait_until_serving
 from tests.builders import order_event, review_event
 from tests.concurrency import race
 from tests.conftest import ROOT
@@ -558,3 +558,27 @@ def test_make_run_refuses_a_body_before_reading_it(
     request = f"POST /complaints HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{"
     got, _, body = _raw(service.port, request.encode())
     assert (got, json.loads(body)["error"]["code"]) == (status, code)
+
+
+def test_make_run_stops_when_make_alone_is_terminated() -> None:
+    """A supervisor that sends SIGTERM to make's pid alone (make does not pass it on) must
+    not leave the service running with nobody to stop it."""
+    port = free_port()
+    make = subprocess.Popen(
+        ["make", "-s", "run", f"PORT={port}", "LOCAL_JOB_INTERVAL_SECONDS=3600"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/health", timeout=90)
+        make.send_signal(signal.SIGTERM)  # to make only, not its process group
+        make.wait(timeout=20)
+        deadline = time.monotonic() + 30
+        while _listening(f"http://127.0.0.1:{port}") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _listening(f"http://127.0.0.1:{port}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(make.pid, signal.SIGKILL)
