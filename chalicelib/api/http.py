@@ -2,8 +2,9 @@
 
 * ``http_middleware(app)`` runs before Chalice routes a request: it verifies the bearer
   token for routes that need one (and checks the role), refuses oversized bodies, and gives
-  Chalice's own refusals (415, 405, 500) the project's error shape.  A refused request never
-  reaches a handler.
+  Chalice's own refusals (415, 405, 500) the project's error shape, and refuses query
+  parameters on a route that declares none (as routes with a query model refuse unknown
+  ones).  A refused request never reaches a handler.
 * ``@endpoint(*roles, response=..., request=..., query=...)`` declares a view's roles and
   models, maps ``DomainError`` to responses and validates the view's responses.  Models
   are named, not imported: they live in ``api.schemas`` and are loaded, with pydantic, on
@@ -127,6 +128,12 @@ def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Resp
             except DomainError as error:
                 return error_response(error)
             request.context[PRINCIPAL_KEY] = principal
+        if spec is not None and spec.query is None and request.query_params:
+            names = sorted(request.query_params)
+            refused = InvalidRequest(
+                "this route takes no query parameters", details={"parameters": names}
+            )
+            return error_response(refused)
         return reshape_chalice_error(get_response(request))
 
     return middleware

@@ -99,8 +99,7 @@ def build_document(app: Chalice) -> dict[str, Any]:
                     },
                 }
                 statuses |= {400, 415}
-            if spec.query is not None or entry.view_args:
-                statuses.add(400)
+            statuses.add(400)  # an unknown query parameter, on any route
             if spec.roles:
                 operation["security"] = [{"bearerAuth": []}]
                 operation["x-roles"] = list(spec.roles)

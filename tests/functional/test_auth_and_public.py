@@ -129,3 +129,21 @@ def test_an_authenticated_request_reads_its_configuration_once(
         reads.clear()
         assert api.call(method, path).status == 200
         assert len(reads) == 1, path
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/metrics?seller_id=s-2&foo=bar", "seller"),
+        ("/scenarios?x=1", "seller"),
+        ("/complaints/c_x?expand=all", "seller"),
+        ("/health?probe=1", "seller"),
+    ],
+)
+def test_a_route_without_query_parameters_refuses_them(api: Api, path: str, role: str) -> None:
+    """As routes with a query model refuse unknown ones (black-box finding)."""
+    reply = api.call("GET", path, role=role)
+    assert reply.status == 400
+    assert reply.body["error"]["details"]["parameters"]
+    no_token = api.call("GET", path, seller=None).status
+    assert no_token == (400 if path.startswith("/health") else 401)  # the token comes first
