@@ -37,14 +37,11 @@ from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, is_complaint_id
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
-    DisputeData,
     FactEvent,
-    MessageData,
     OrderData,
     OrderFacts,
-    ReviewData,
     order_facts,
-    payload_from_dict,
+    stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
 from chalicelib.domain.timeutil import to_iso
@@ -469,19 +466,8 @@ class FactsTable:
         )
 
 
-_PAYLOADS: dict[str, type[Any]] = {
-    "ORDER": OrderData,
-    "DISPUTE": DisputeData,
-    "REVIEW": ReviewData,
-    "MESSAGE": MessageData,
-}
-
-
 def _payload(item: Item) -> Any | None:
-    kind = _PAYLOADS.get(item.sk.split("#", 1)[0])
-    if kind is None:
-        return None
-    return payload_from_dict(kind, item.data)
+    return stored_payload(item.sk, item.data)
 
 
 def _facts_from_items(items: Sequence[Item]) -> OrderFacts:

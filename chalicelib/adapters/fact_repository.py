@@ -13,34 +13,19 @@ from chalicelib.adapters.models import FactModel, fact_model
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.facts import (
-    DisputeData,
     FactEvent,
-    MessageData,
     OrderData,
     OrderFacts,
-    ReviewData,
     order_facts,
-    payload_from_dict,
+    stored_payload,
 )
 from chalicelib.domain.timeutil import to_iso
 
 ApplyResult = Literal["accepted", "duplicate", "stale"]
 
-_ORDER_PAYLOADS: dict[str, type[Any]] = {
-    "ORDER": OrderData,
-    "DISPUTE": DisputeData,
-    "REVIEW": ReviewData,
-    "MESSAGE": MessageData,
-}
-
 
 def _payload(item: FactModel) -> Any | None:
-    """The fact an item stores (an order, dispute, review or message), else None (an
-    order partition also holds metric contributions and exemptions)."""
-    payload_type = _ORDER_PAYLOADS.get(item.sk.split("#", 1)[0])
-    if payload_type is None or item.data is None:
-        return None
-    return payload_from_dict(payload_type, item.data)
+    return stored_payload(item.sk, item.data)
 
 
 def facts_from_items(items: list[FactModel]) -> OrderFacts:

@@ -96,6 +96,14 @@ PAYLOADS: dict[str, type[Payload]] = {
     "message": MessageData,
 }
 
+#: The facts an order's partition stores, by the type in their sort key (``<TYPE>#<id>``).
+ORDER_PARTITION_PAYLOADS: dict[str, type[Payload]] = {
+    "ORDER": OrderData,
+    "DISPUTE": DisputeData,
+    "REVIEW": ReviewData,
+    "MESSAGE": MessageData,
+}
+
 
 #: Per payload class and field: ``datetime`` or ``Address`` to rebuild, or None (kept as is).
 #: Filled on first use from the type hints; the same for every invocation.
@@ -262,3 +270,12 @@ def order_facts(payloads: Iterable[Any]) -> OrderFacts:
         reviews=tuple(found[ReviewData]),
         messages=tuple(found[MessageData]),
     )
+
+
+def stored_payload(sort_key: str, data: dict[str, Any] | None) -> Any | None:
+    """The fact an item of an order's partition stores, from its sort key and stored data;
+    None for the partition's other items (metric contributions, exemptions)."""
+    payload_type = ORDER_PARTITION_PAYLOADS.get(sort_key.split("#", 1)[0])
+    if payload_type is None or data is None:
+        return None
+    return payload_from_dict(payload_type, data)
