@@ -16,7 +16,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
+from chalicelib.domain.facts import (
+    DisputeData,
+    OrderData,
+    OrderFacts,
+    ReviewData,
+    contradicted_parties,
+)
 from chalicelib.domain.text import Text
 
 
@@ -165,7 +171,7 @@ def contributions(
     windows = list(cleaning)
     order = facts.order
     if order is not None:
-        disputes = [d for d in facts.disputes if _of_order(d, order)]
+        disputes = [d for d in facts.disputes if not contradicted_parties(d, order)]
         raw = order_flags(order, disputes)
         exempt_by = {m: exemptions[("ORDER", m)] for m in raw if ("ORDER", m) in exemptions}
         bad_at = went_bad_at(order, disputes, order_status_at) if windows else {}
@@ -177,19 +183,15 @@ def contributions(
     for review in facts.reviews:
         unit = f"REVIEW#{review.review_id}"
         raw = review_flags(review)
-        if order is not None and not _of_order(review, order):
-            raw = {m: (0, 0) for m in raw}  # see _of_order
+        if contradicted_parties(review, order):
+            # Ingestion refuses a fact that contradicts a stored order, but one may arrive
+            # first, naming another seller, and its order then: from then on it counts for
+            # no one (counting it against the seller it names would charge them with
+            # another seller's order).
+            raw = {m: (0, 0) for m in raw}
         exempt_by = {m: exemptions[(unit, m)] for m in raw if (unit, m) in exemptions}
         made.append(_contribution(unit, review.seller_id, review.posted_at, raw, exempt_by))
     return made
-
-
-def _of_order(fact: DisputeData | ReviewData, order: OrderData) -> bool:
-    """Whether a dispute or review names its order's seller and buyer.  Ingestion refuses
-    one that contradicts a stored order, but one may arrive first, naming another seller,
-    and its order then: from then on it counts for no one (counting it against the seller
-    it names would charge a seller with another's order)."""
-    return fact.seller_id == order.seller_id and fact.buyer_id == order.buyer_id
 
 
 def _contribution(

@@ -36,10 +36,5 @@ def all_reasons() -> dict[str, Text]:
     return found
 
 
-def decision_reason_codes(outcome: str) -> frozenset[str]:
-    """Every code a decision with ``outcome`` may give, in any scenario."""
-    return frozenset(code for scenario in REGISTRY for code in scenario.decision_reasons()[outcome])
-
-
 def reason_text(code: str) -> Text:
     return REGISTRY.reason_text(code) or ELIGIBILITY_REASONS.get(code) or Text(code, code)

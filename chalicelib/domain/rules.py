@@ -35,9 +35,6 @@ class Thresholds:
     def __getitem__(self, name: str) -> float:
         return self._values[name]
 
-    def overrides(self) -> dict[str, float]:
-        return dict(self._values)
-
     def with_defaults(self, defaults: Mapping[str, float]) -> Thresholds:
         """These thresholds over ``defaults`` (a rule's own)."""
         return Thresholds(self.window_days, **{**defaults, **self._values})

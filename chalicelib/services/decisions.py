@@ -13,12 +13,13 @@ from chalicelib.domain.complaints import (
     decide_as_assessed,
     escalate,
 )
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
 from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.services.assessment import assess_order
 from chalicelib.services.ports import Ports
+from chalicelib.services.review import complaint_for_review
 
 
 def deliver(
@@ -52,9 +53,7 @@ def decide_by_operator(
     now: datetime,
     policy: SlaPolicy,
 ) -> Complaint:
-    complaint = adapters.complaints.get(complaint_id)
-    if complaint is None:
-        raise NotFound("complaint not found")
+    complaint = complaint_for_review(adapters.complaints, complaint_id)
     scenario = get_scenario(complaint.scenario)
     if scenario is None:  # a complaint of a scenario no longer registered
         raise InvalidRequest(f"unknown scenario {complaint.scenario!r}", code="unknown_scenario")

@@ -135,8 +135,8 @@ def _scopes(complaint: Complaint) -> tuple[Exemption, ...]:
     """What the complaint's scenario exempts (its record; the registry checked that the
     job knows every scope)."""
     scenario = get_scenario(complaint.scenario)
-    if scenario is None:  # a scenario since removed: fail this complaint alone (retried)
-        raise Conflict(f"no scenario {complaint.scenario!r} is registered", code="unknown_scenario")
+    if scenario is None:  # a scenario since removed: a failing step (counted, then alerted)
+        raise KeyError(f"no scenario {complaint.scenario!r} is registered")
     return scenario.exemption
 
 

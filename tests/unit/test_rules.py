@@ -8,7 +8,7 @@ import pytest
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.domain.address import ISO_COUNTRIES, address_problems
 from chalicelib.domain.facts import Address, OrderFacts
-from chalicelib.domain.reasons import all_reasons, decision_reason_codes
+from chalicelib.domain.reasons import all_reasons
 from chalicelib.domain.rules import BuyerActivity, Case, Thresholds, shown_value
 from chalicelib.domain.scenarios import REGISTRY
 from chalicelib.domain.scenarios import assess_case as assess
@@ -17,6 +17,11 @@ from tests.builders import T0, dispute_event, message_event, order_event, review
 NOW = T0
 SELLER = "s-1"
 RULES = [rule for scenario in REGISTRY for rule in scenario.rules()]
+
+
+def decision_reason_codes(outcome: str) -> frozenset[str]:
+    """Every code a decision with ``outcome`` may give, in any scenario."""
+    return frozenset(code for s in REGISTRY for code in s.decision_reasons()[outcome])
 
 
 def _decision_reasons(scenario: str, reason: str | None = None) -> dict[str, tuple[str, ...]]:
