@@ -14,7 +14,7 @@ from chalicelib.config import Settings
 
 
 @contextmanager
-def _hooks(settings: Settings, hooks: dict[str, Callable[..., None]]) -> Iterator[None]:
+def dynamodb_hooks(settings: Settings, hooks: dict[str, Callable[..., None]]) -> Iterator[None]:
     clients = {
         id(c): c for c in (m._get_connection().connection.client for m in all_models(settings))
     }
@@ -39,7 +39,7 @@ def count_dynamodb_calls(settings: Settings) -> Iterator[Counter[str]]:
     def count(model: Any, **_: Any) -> None:
         calls[model.name] += 1
 
-    with _hooks(settings, {"before-call.dynamodb.*": count}):
+    with dynamodb_hooks(settings, {"before-call.dynamodb.*": count}):
         yield calls
 
 
@@ -60,7 +60,7 @@ def time_dynamodb_calls(settings: Settings) -> Iterator[list[float]]:
     def stop(context: dict[str, Any], **_: Any) -> None:
         durations.append((time.perf_counter() - context["bench_started"]) * 1000)
 
-    with _hooks(
+    with dynamodb_hooks(
         settings, {"provide-client-params.dynamodb.*": start, "after-call.dynamodb.*": stop}
     ):
         yield durations

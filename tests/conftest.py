@@ -18,19 +18,23 @@ from tests.builders import T0
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Developer configuration kept out of the tests (and of the services they start).
+ISOLATED_ENV = (
+    "AWS_PROFILE",
+    "DYNAMODB_ENDPOINT",
+    "AUTH_JWT_KEY",
+    "AUTH_JWT_SECRET",
+    "AUTH_JWT_ALGORITHM",
+    "CURSOR_SECRET",
+    "COMPLAINTS_TABLE",
+    "FACTS_TABLE",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real AWS, no developer configuration leaking into tests."""
-    for name in (
-        "AWS_PROFILE",
-        "DYNAMODB_ENDPOINT",
-        "AUTH_JWT_KEY",
-        "AUTH_JWT_SECRET",
-        "AUTH_JWT_ALGORITHM",
-        "CURSOR_SECRET",
-        "COMPLAINTS_TABLE",
-        "FACTS_TABLE",
-    ):
+    for name in ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import Complaint, is_complaint_id
+from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
     FactEvent,
@@ -103,10 +102,6 @@ def counted(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
             return method(self, *args, **kwargs)
 
     return call
-
-
-def _shard(key: str, shards: int) -> str:
-    return str(zlib.crc32(key.encode()) % shards)
 
 
 # --------------------------------------------------------------------------- complaints
@@ -179,7 +174,7 @@ class InMemoryComplaints(_Store):
         row = _Row(
             complaint,
             copy.deepcopy(outbox or {}),
-            _shard(complaint.complaint_id, self.shards),
+            shard_of(complaint.complaint_id, self.shards),
             exempt_due=self._exempt_due(complaint),
         )
         self._set_sweep(row, sweep_at)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from chalicelib.adapters.models import all_models
+from bench.dynamo_calls import dynamodb_hooks
 from chalicelib.config import Settings
 
 
@@ -51,13 +51,5 @@ class Budget:
 def lambda_budget(settings: Settings, run_ms: float, ms_per_request: float) -> Iterator[Budget]:
     """A ``Budget`` spent by the requests of the app's own DynamoDB clients."""
     budget = Budget(run_ms, ms_per_request)
-    clients = {
-        id(c): c for c in (m._get_connection().connection.client for m in all_models(settings))
-    }
-    for client in clients.values():
-        client.meta.events.register("before-call.dynamodb.*", budget.spend, unique_id="budget")
-    try:
+    with dynamodb_hooks(settings, {"before-call.dynamodb.*": budget.spend}):
         yield budget
-    finally:
-        for client in clients.values():
-            client.meta.events.unregister("before-call.dynamodb.*", unique_id="budget")

@@ -6,7 +6,6 @@ Items are written with PynamoDB's own model (``save``, ``update``)."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,11 +23,6 @@ CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
 def conditional_failed(error: PutError | UpdateError) -> bool:
     return error.cause_response_code == CONDITIONAL_FAILED
-
-
-def shard_of(key: str, shards: int) -> str:
-    """A stable shard number for write-sharded index partitions."""
-    return str(zlib.crc32(key.encode()) % shards)
 
 
 def _iso_utc(text: str) -> datetime | None:

@@ -28,7 +28,6 @@ from chalicelib.adapters.codecs import (
     item_decoder,
     query_items,
     query_values,
-    shard_of,
 )
 from chalicelib.adapters.complaint_items import (
     assessment_value,
@@ -42,7 +41,7 @@ from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.sla_reads import DecidedRecord
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import Complaint, is_complaint_id
+from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.timeutil import to_iso
 

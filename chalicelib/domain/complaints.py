@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -37,6 +38,11 @@ def complaint_id_for(order_id: str, scenario: str) -> str:
     "each scenario once per order" with a single conditional put."""
     digest = hashlib.sha256(f"{order_id}\n{scenario}".encode()).digest()
     return "c_" + base64.b32encode(digest).decode("ascii").rstrip("=").lower()[:26]
+
+
+def shard_of(key: str, shards: int) -> str:
+    """A stable shard number for a complaint's entries in write-sharded indexes."""
+    return str(zlib.crc32(key.encode()) % shards)
 
 
 _COMPLAINT_ID = re.compile(r"c_[a-z2-7]{26}")

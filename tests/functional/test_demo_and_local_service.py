@@ -33,7 +33,7 @@ from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, loa
 from scripts.local import free_port, service_environment, wait_until_serving
 from tests.builders import order_event, review_event
 from tests.concurrency import race
-from tests.conftest import ROOT
+from tests.conftest import ISOLATED_ENV, ROOT
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -82,16 +82,7 @@ def test_service_settings_are_the_stage_config_under_the_shell() -> None:
 
 #: Kept out of the service's environment as the autouse fixture keeps them out of the
 #: tests' own, so the tokens minted here are the ones the service accepts.
-_NOT_INHERITED = (
-    "AWS_PROFILE",
-    "DYNAMODB_ENDPOINT",
-    "AUTH_JWT_KEY",
-    "AUTH_JWT_SECRET",
-    "AUTH_JWT_ALGORITHM",
-    "CURSOR_SECRET",
-    "COMPLAINTS_TABLE",
-    "FACTS_TABLE",
-)
+_NOT_INHERITED = ISOLATED_ENV
 
 
 class LocalService:
