@@ -24,10 +24,12 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 from chalicelib.domain.complaints import Complaint, ExemptionPolicy, SlaPolicy
 from chalicelib.domain.errors import Conflict, StorageError
+from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.metrics import (
     BUYER_ORDERS,
     CLEANING_PERIOD,
@@ -140,6 +142,24 @@ def _scopes(complaint: Complaint) -> tuple[Exemption, ...]:
     return scenario.exemption
 
 
+def _negative_reviews(
+    order: OrderFacts, *, complaint: Complaint, codes: tuple[str, ...], found: list[str]
+) -> dict[tuple[str, str], str]:
+    """The REVIEWS scope's exemptions: the order's reviews rated 1-2 by the complaint's
+    buyer, each from ``codes`` (their ids also go to ``found``, for the log)."""
+    found[:] = [
+        r.review_id for r in order.reviews if r.rating <= 2 and r.buyer_id == complaint.buyer_id
+    ]
+    return {(f"REVIEW#{r}", m): complaint.complaint_id for r in found for m in codes}
+
+
+def _cleaning_period(complaint: Complaint, policy: ExemptionPolicy) -> CleaningPeriod:
+    """The cleaning period an upheld malicious dispute starts at its decision."""
+    decided_at = complaint.decision.decided_at  # type: ignore[union-attr]
+    end = decided_at + timedelta(days=policy.cleaning_period_days)
+    return CleaningPeriod(complaint.complaint_id, decided_at, end)
+
+
 def _orders_range(
     scope: str, complaint: Complaint, progress: Progress, policy: ExemptionPolicy
 ) -> tuple[datetime, datetime]:
@@ -193,14 +213,9 @@ def exemption_step(
             rows = [{"metric": m, "scope": "order", "order_id": complaint.order_id} for m in codes]
             p, units = p.counted(scope, 1).next_scope(rows), units + 1
         elif scope == REVIEWS:
-            reviews = [
-                r.review_id
-                for r in facts.order_facts(complaint.order_id).reviews
-                if r.rating <= 2 and r.buyer_id == complaint.buyer_id
-            ]
-            exempt = {(f"REVIEW#{r}", m): complaint_id for r in reviews for m in codes}
-            if exempt:
-                refresh_order(facts, metrics, complaint.order_id, cleaning, exempt, now)
+            reviews: list[str] = []  # filled from the order's facts, read once by the refresh
+            negative = partial(_negative_reviews, complaint=complaint, codes=codes, found=reviews)
+            refresh_order(facts, metrics, complaint.order_id, cleaning, negative, now)
             rows = [
                 {"metric": m, "scope": "review", "order_id": complaint.order_id, "review_id": r}
                 for r in reviews
@@ -210,11 +225,7 @@ def exemption_step(
         else:  # BUYER_ORDERS, CLEANING_PERIOD: the buyer's orders at the seller, page by page
             assert scope in PAGED_SCOPES, scope
             if scope == CLEANING_PERIOD and p.until is None:
-                window = CleaningPeriod(
-                    complaint_id,
-                    decision.decided_at,
-                    decision.decided_at + timedelta(days=policy.cleaning_period_days),
-                )
+                window = _cleaning_period(complaint, policy)
                 metrics.put_cleaning_period(complaint.seller_id, complaint.buyer_id, window)
                 cleaning = [*(w for w in cleaning if w.complaint_id != complaint_id), window]
                 p = p._replace(until=to_iso(now + RUN_LIMIT))
@@ -237,7 +248,7 @@ def exemption_step(
             if whole_page and not more_pages:
                 p = p.next_scope()
     if p.scope == len(scopes):
-        return Step(p, units, _finish(adapters, complaint, p, now, policy, sla))
+        return Step(p, units, _finish(adapters, complaint, scopes, p, now, policy, sla))
     if p != start or progress is None:
         adapters.complaints.save_exemption_progress(complaint_id, p.as_dict())
         p = p._replace(rev=p.rev + 1)
@@ -247,36 +258,37 @@ def exemption_step(
 def _finish(
     adapters: Ports,
     complaint: Complaint,
+    scopes: tuple[Exemption, ...],
     progress: Progress,
     now: datetime,
     policy: ExemptionPolicy,
     sla: SlaPolicy,
 ) -> Complaint:
-    decided_at = complaint.decision.decided_at  # type: ignore[union-attr]
     rows = list(progress.rows)
-    for scope, codes in _scopes(complaint):
+    for scope, codes in scopes:
         if scope == BUYER_ORDERS:  # one row per metric: a buyer may have 10,000 orders
-            since = decided_at - timedelta(days=policy.window_days)
+            since, until = _orders_range(scope, complaint, progress, policy)
             orders = (progress.counts or {}).get(scope, 0)
             rows += [
                 {
                     "metric": m,
-                    "scope": "buyer_orders",
+                    "scope": BUYER_ORDERS,
                     "buyer_id": complaint.buyer_id,
                     "from": to_iso(since),
-                    "until": to_iso(decided_at),
+                    "until": to_iso(until),
                     "orders": orders,
                 }
                 for m in codes
             ]
         elif scope == CLEANING_PERIOD:
+            period = _cleaning_period(complaint, policy)
             rows += [
                 {
                     "metric": m,
-                    "scope": "cleaning_period",
+                    "scope": CLEANING_PERIOD,
                     "buyer_id": complaint.buyer_id,
-                    "from": to_iso(decided_at),
-                    "until": to_iso(decided_at + timedelta(days=policy.cleaning_period_days)),
+                    "from": to_iso(period.start),
+                    "until": to_iso(period.end),
                 }
                 for m in codes
             ]

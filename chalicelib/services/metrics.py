@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import StorageUnavailable
+from chalicelib.domain.facts import OrderFacts
 from chalicelib.domain.metrics import (
     LONGEST_WINDOW,
     CleaningPeriod,
@@ -26,20 +27,26 @@ from chalicelib.services.ports import (
 ATTEMPTS = 3
 
 
+#: Exemptions to record: (unit, metric) -> complaint id, or a function of the order's facts
+#: that gives them.
+Exempt = Mapping[tuple[str, str], str] | Callable[[OrderFacts], Mapping[tuple[str, str], str]]
+
+
 def refresh_order(
     facts: OrderFactsReader,
     metrics: ContributionStore,
     order_id: str,
     cleaning: list[CleaningPeriod] | None = None,
-    exempt: Mapping[tuple[str, str], str] | None = None,
+    exempt: Exempt | None = None,
     at: datetime | None = None,
 ) -> int:
     """Recompute the contributions of an order's units (the order, its reviews) from its
     facts, exemptions and the buyer's cleaning periods; write only what changed.
 
-    ``exempt`` maps (unit, metric) to a complaint id: exemptions to record first (at
-    ``at``), each only if that unit and metric has none yet (first wins); they are written
-    in the same transaction as the unit's new contribution.
+    ``exempt`` maps (unit, metric) to a complaint id — or, when which units depends on the
+    order's facts, is a function of the facts read here giving that map: exemptions to
+    record first (at ``at``), each only if that unit and metric has none yet (first wins);
+    they are written in the same transaction as the unit's new contribution.
 
     Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
     one Query of the order partition, one of the cleaning periods (unless the caller, which
@@ -52,9 +59,10 @@ def refresh_order(
         windows = cleaning
         if windows is None:
             windows = metrics.cleaning_periods(order.seller_id, order.buyer_id) if order else []
+        wanted = exempt(partition.facts) if callable(exempt) else (exempt or {})
         recording = [
             ExemptionRecord(unit, metric, complaint_id)
-            for (unit, metric), complaint_id in (exempt or {}).items()
+            for (unit, metric), complaint_id in wanted.items()
             if (unit, metric) not in partition.exemptions
         ]
         exemptions = {
