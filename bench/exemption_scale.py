@@ -12,8 +12,8 @@ itself, which costs it the same two requests per order as on counted orders.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -27,25 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def _dynalite() -> Iterator[str]:
-    from scripts.local import free_port, wait_until_serving
+    """``DYNALITE_ENDPOINT``, else a dynalite of its own — the one ``make run`` starts."""
+    from scripts.local import start_dynalite
 
     given = os.environ.get("DYNALITE_ENDPOINT")
     if given:
         yield given
         return
-    port = free_port()
-    process = subprocess.Popen(
-        ["node", str(ROOT / "tools" / "dynalite" / "server.js"), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(endpoint, process, timeout=10)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with contextlib.ExitStack() as running:
+        yield start_dynalite(running)
 
 
 def main(orders: int, run_seconds: float) -> None:

@@ -102,7 +102,7 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _start_dynalite(running: contextlib.ExitStack) -> str:
+def start_dynalite(running: contextlib.ExitStack) -> str:
     """dynalite in memory on ``DYNALITE_PORT`` (free by default); returns its URL."""
     if shutil.which("node") is None or not DYNALITE_PACKAGE.is_dir():
         raise SystemExit(
@@ -293,7 +293,7 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     messaging = None
     if not os.environ.get("DYNAMODB_ENDPOINT"):
-        os.environ["DYNAMODB_ENDPOINT"] = _start_dynalite(running)
+        os.environ["DYNAMODB_ENDPOINT"] = start_dynalite(running)
         messaging = _start_messaging(running)
 
     from chalicelib.adapters.models import create_tables
