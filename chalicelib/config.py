@@ -64,6 +64,9 @@ class Settings(NamedTuple):
     exemption_due_hours: int = EXEMPTION_DUE_HOURS
     exemption_alert_hours: int = EXEMPTION_ALERT_HOURS
     cleaning_period_days: int = CLEANING_PERIOD_DAYS
+    #: the private bucket of evidence files (``attachments/``) and exports (``exports/``)
+    files_bucket: str = "seller-report-center-dev-files"
+    attachment_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -171,4 +174,6 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", EXEMPTION_DUE_HOURS),
         exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", EXEMPTION_ALERT_HOURS),
         cleaning_period_days=_int(env, "CLEANING_PERIOD_DAYS", CLEANING_PERIOD_DAYS),
+        files_bucket=env.get("FILES_BUCKET", f"seller-report-center-{stage}-files"),
+        attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     )

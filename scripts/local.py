@@ -7,8 +7,10 @@
 2. DynamoDB: the URL in ``DYNAMODB_ENDPOINT``, or, when unset, an embedded dynalite
    (``tools/dynalite/server.js``, in memory) on ``DYNALITE_PORT`` (default: a free port),
    which, like DynamoDB, applies each conditional write and transaction atomically.
-   With the embedded DynamoDB come SNS (the complaint events topic) and SQS (the sweep's
-   fan-out queue) from an embedded moto server on ``MOTO_PORT`` (default: a free port).
+   With the embedded DynamoDB come SNS (the complaint events topic), SQS (the sweep's
+   fan-out queue) and S3 (the files bucket) from an embedded moto server on ``MOTO_PORT``
+   (default: a free port); ``AWS_ENDPOINT_URL_S3`` points the app, and so its presigned
+   URLs, at it.
 3. Tables created from the app's own PynamoDB definitions; the demo data set loaded
    (idempotent: re-running against a persistent endpoint adds nothing twice).
 4. The HTTP API on ``PORT`` (default 8000), served in its own process as ``chalice local``
@@ -127,9 +129,10 @@ def start_dynalite(running: contextlib.ExitStack) -> str:
     return url
 
 
-def _start_messaging(running: contextlib.ExitStack) -> str:
-    """SNS and SQS from a moto server on ``MOTO_PORT`` (free by default), with the events
-    topic and the sweep queue; returns its URL."""
+def _start_messaging(running: contextlib.ExitStack, api_port: int) -> str:
+    """SNS, SQS and S3 from a moto server on ``MOTO_PORT`` (free by default), with the events
+    topic, the sweep queue and the files bucket (CORS open to the API's own origin, so the
+    pages can upload through presigned POSTs); returns its URL."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -142,7 +145,10 @@ def _start_messaging(running: contextlib.ExitStack) -> str:
     url = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL_SNS"] = url
     os.environ["AWS_ENDPOINT_URL_SQS"] = url
+    os.environ["AWS_ENDPOINT_URL_S3"] = url
     import boto3
+
+    from chalicelib.config import get_settings
 
     region = os.environ["AWS_DEFAULT_REGION"]
     topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
@@ -151,6 +157,23 @@ def _start_messaging(running: contextlib.ExitStack) -> str:
     )
     os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
     os.environ.setdefault("SWEEP_QUEUE_URL", queue["QueueUrl"])
+    s3 = boto3.client("s3", region_name=region)
+    bucket = get_settings().files_bucket
+    s3.create_bucket(Bucket=bucket)
+    origins = [f"http://{host}:{api_port}" for host in ("127.0.0.1", "localhost")]
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": origins,
+                    "AllowedMethods": ["GET", "POST"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
     return url
 
 
@@ -264,6 +287,10 @@ def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> No
     if embedded_messaging:
         lines.append(f"DynamoDB: {dynamodb} (embedded dynalite, in memory)")
         lines.append(f"SNS, SQS: {embedded_messaging} (embedded moto)")
+        lines.append(
+            f"S3 files: {embedded_messaging}/{settings.files_bucket} (embedded moto, in memory; "
+            "presigned upload and download URLs point here)"
+        )
     else:
         lines.append(f"DynamoDB: {dynamodb}")
     lines.append("Tokens (valid 12 h; mint more with scripts/token.py):")
@@ -294,7 +321,7 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     messaging = None
     if not os.environ.get("DYNAMODB_ENDPOINT"):
         os.environ["DYNAMODB_ENDPOINT"] = start_dynalite(running)
-        messaging = _start_messaging(running)
+        messaging = _start_messaging(running, port)
 
     from chalicelib.adapters.models import create_tables
     from chalicelib.config import get_settings

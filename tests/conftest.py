@@ -28,6 +28,11 @@ ISOLATED_ENV = (
     "CURSOR_SECRET",
     "COMPLAINTS_TABLE",
     "FACTS_TABLE",
+    "FILES_BUCKET",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SNS",
+    "AWS_ENDPOINT_URL_SQS",
 )
 
 
@@ -52,6 +57,9 @@ def settings() -> Settings:
 def aws(settings: Settings) -> Iterator[None]:
     with mock_aws():
         create_tables(settings)
+        import boto3
+
+        boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.files_bucket)
         yield
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
@@ -235,6 +236,17 @@ def test_make_run_serves_the_api_with_demo_data_and_stops_on_ctrl_c() -> None:
         assert lowered, f"{metrics['metrics']['cancellation_rate']}\n" + service.output
         servers = re.findall(r"^(?:DynamoDB|SNS, SQS): (\S+)", service.output, re.M)
         assert len(servers) == 2, service.output
+        # The files bucket is served by the embedded moto, at the URL the banner prints.
+        bucket_url = re.search(r"^S3 files: (\S+)/(\S+) ", service.output, re.M)
+        assert bucket_url is not None and bucket_url.group(1) == servers[1], service.output
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=bucket_url.group(1),
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        s3.head_bucket(Bucket=bucket_url.group(2))
         children = service.children()
         assert children, "the runner started no server processes"
     except BaseException:
