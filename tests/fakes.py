@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
@@ -51,6 +51,7 @@ from chalicelib.services.ports import (
     ContributionConflict,
     DecidedRecord,
     ExemptionRecord,
+    ExportPage,
     ListFilter,
     OrderPartition,
     Page,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import (
         ComplaintStore,
         EventPublisher,
+        ExportFiles,
         FactStore,
         MetricsStore,
         Ports,
@@ -341,6 +343,29 @@ class InMemoryComplaints(_Store):
         items = [row.complaint for row in found[:limit]]
         last_key = found[limit - 1].list_key if len(found) > limit else None
         return Page(items=items, last_key=last_key)
+
+    #: complaints per ``export_page`` (DynamoDB's page is 1 MB of items)
+    export_page_size = 100
+
+    @counted
+    def export_page(
+        self, seller_id: str, *, since: datetime, until: datetime, start: Any = None
+    ) -> ExportPage:
+        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        found = sorted(
+            (
+                row
+                for row in self.rows.values()
+                if row.complaint.seller_id == seller_id
+                and lower <= row.list_key <= upper
+                and (start is None or row.list_key < start)  # after the previous page
+            ),
+            key=lambda row: row.list_key,
+            reverse=True,
+        )
+        page = found[: self.export_page_size]
+        more = len(found) > self.export_page_size
+        return ExportPage([row.complaint for row in page], page[-1].list_key if more else None)
 
     @counted
     def upheld_against_buyer(
@@ -711,6 +736,23 @@ class RecordingQueue(_Store):
         self.ids.extend(complaint_ids)
 
 
+class InMemoryExportFiles(_Store):
+    """``ExportFiles``: keeps each saved file (bytes, content type) by key; a link is
+    ``memory://<key>?filename=...&expires_in=<seconds>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    @counted
+    def save_export(self, key: str, body: IO[bytes], *, content_type: str) -> None:
+        self.files[key] = (body.read(), content_type)
+
+    def export_link(self, key: str, *, filename: str, expires_in: timedelta) -> str:
+        # signed locally by the S3 adapter: no request, not counted
+        return f"memory://{key}?filename={filename}&expires_in={int(expires_in.total_seconds())}"
+
+
 # --------------------------------------------------------------------------- the bundle
 
 
@@ -758,4 +800,5 @@ if TYPE_CHECKING:  # the fakes satisfy the services' interfaces (checked by mypy
     _metrics: MetricsStore = InMemoryMetrics()
     _publisher: EventPublisher = RecordingPublisher()
     _queue: WorkQueue = RecordingQueue()
+    _exports: ExportFiles = InMemoryExportFiles()
     _ports: Ports = InMemoryPorts.create()

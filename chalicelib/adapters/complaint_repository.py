@@ -50,6 +50,7 @@ __all__ = [
     "NO_FILTER",
     "ComplaintRepository",
     "DecidedRecord",
+    "ExportPage",
     "ListFilter",
     "Page",
     "StoredComplaint",
@@ -70,6 +71,12 @@ NO_FILTER = ListFilter()
 class Page(NamedTuple):
     items: list[Complaint]
     last_key: str | None  # position of the last item when more items follow
+
+
+class ExportPage(NamedTuple):
+    items: list[Complaint]
+    #: where the next page starts (opaque; None: this was the last page)
+    next_start: Any
 
 
 class StoredComplaint(NamedTuple):
@@ -387,6 +394,25 @@ class ComplaintRepository:
             last = items[-1]
             return Page(items=items, last_key=list_key(last.submitted_at, last.complaint_id))
         return Page(items=items, last_key=None)
+
+    def export_page(
+        self, seller_id: str, *, since: datetime, until: datetime, start: Any = None
+    ) -> ExportPage:
+        """One Query on ``by_seller``: the seller's complaints submitted in [since, until],
+        newest first, as many as DynamoDB returns in one response (1 MB of items — the index
+        projects whole items); ``start``: the previous page's ``next_start``.  The export
+        reads a seller's window page by page, holding one page at a time."""
+        raw = self.model._get_connection().query(
+            seller_id,
+            index_name=self.model.by_seller.Meta.index_name,
+            range_key_condition=self.model.list_key.between(
+                f"{to_iso(since)}#", f"{to_iso(until)}#~"
+            ),
+            scan_index_forward=False,
+            exclusive_start_key=start,
+        )
+        items = [complaint_from_values(self.decode(item)) for item in raw.get("Items", ())]
+        return ExportPage(items, raw.get("LastEvaluatedKey"))
 
     def upheld_against_buyer(
         self, buyer_id: str, *, since: datetime, excluding_seller: str

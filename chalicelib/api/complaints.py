@@ -1,20 +1,24 @@
-"""Seller routes: file, list and open complaints."""
+"""Seller routes: file, list, export and open complaints."""
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib import clock
+from chalicelib.adapters.export_files import S3ExportFiles
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view
+from chalicelib.domain.timeutil import to_iso
 from chalicelib.observability import count
 from chalicelib.services import complaints as service
+from chalicelib.services.export import export_complaints
 from chalicelib.services.ports import ListFilter
 
 if TYPE_CHECKING:
-    from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
+    from chalicelib.api.schemas import ExportQuery, ListComplaintsQuery, SubmitComplaint
 
 bp = Blueprint(__name__)
 
@@ -78,6 +82,37 @@ def list_complaints() -> dict[str, Any]:
     next_cursor = cursor_for(settings.cursor_secret, page.last_key, owner=seller_id, query=bound_to)
     due = settings.exemption_policy.due_after
     return {"items": [complaint_view(c, due) for c in page.items], "next_cursor": next_cursor}
+
+
+# A static path: API Gateway (and Chalice's local routing) match it before the
+# ``{complaint_id}`` route below, which would otherwise take "export" for an id.
+@bp.route("/complaints/export", methods=["GET"])
+@endpoint("seller", query="ExportQuery", response="ExportOut")
+def export_complaints_file() -> dict[str, Any]:
+    """The seller's complaints of the window as a CSV or JSON Lines file in the files
+    bucket, answered with a short-lived download link (services/export.py)."""
+    request = bp.current_request
+    params: ExportQuery = query(request)
+    settings = request_settings(request)
+    result = export_complaints(
+        Adapters.from_settings(settings).complaints,
+        S3ExportFiles(settings),
+        seller_id=principal(request).subject,
+        export_id=uuid.uuid4().hex,
+        fmt=params.format,
+        now=clock.now(),
+        months=settings.listing_months,
+        submitted_from=params.submitted_from,
+        submitted_to=params.submitted_to,
+        exemption_due=settings.exemption_policy.due_after,
+    )
+    count("ComplaintExports")
+    return {
+        "format": result.format,
+        "rows": result.rows,
+        "url": result.url,
+        "expires_at": to_iso(result.expires_at),
+    }
 
 
 @bp.route("/complaints/{complaint_id}", methods=["GET"])

@@ -86,6 +86,17 @@ class ListComplaintsQuery(BaseModel):
         return self.model_dump(mode="json", exclude={"cursor", "limit"}, by_alias=True)
 
 
+class ExportQuery(BaseModel):
+    """``GET /complaints/export``: ``format`` defaults to ``csv``; ``from``/``to`` narrow
+    the six months as in ``GET /complaints``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+
+    format: Literal["csv", "jsonl"] = "csv"
+    submitted_from: QueryTime | None = Field(default=None, alias="from")
+    submitted_to: QueryTime | None = Field(default=None, alias="to")
+
+
 class PlatformEventBatch(_Request):
     events: Annotated[list[Any], Field(min_length=1, max_length=100)]
 
@@ -231,6 +242,15 @@ class ComplaintOut(_Out):
 class ComplaintPageOut(_Out):
     items: list[ComplaintOut]
     next_cursor: str | None
+
+
+class ExportOut(_Out):
+    format: Literal["csv", "jsonl"]
+    #: complaints in the file
+    rows: int
+    #: a presigned GET of the file, valid until ``expires_at`` (at most 5 minutes)
+    url: str
+    expires_at: str
 
 
 class RecommendationOut(_Out):

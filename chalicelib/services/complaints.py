@@ -87,6 +87,18 @@ def listing_window_start(now: datetime, months: int) -> datetime:
     return months_before(now, months)
 
 
+def seller_window(
+    now: datetime, months: int, submitted_from: datetime | None, submitted_to: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """[since, until] a seller may read (list, export): the last ``months`` months up to
+    ``now``, narrowed by the request's ``from``/``to``; None when nothing is left."""
+    since = listing_window_start(now, months)
+    if submitted_from is not None and submitted_from > since:
+        since = submitted_from
+    until = now if submitted_to is None else min(submitted_to, now)
+    return None if until < since else (since, until)
+
+
 def get_complaint(
     complaints: ComplaintLookup,
     *,
@@ -119,12 +131,10 @@ def list_complaints(
     limit: int,
     after_key: str | None,
 ) -> Page:
-    since = listing_window_start(now, months)
-    if submitted_from is not None and submitted_from > since:
-        since = submitted_from
-    until = now if submitted_to is None else min(submitted_to, now)
-    if until < since:
+    window = seller_window(now, months, submitted_from, submitted_to)
+    if window is None:
         return Page(items=[], last_key=None)
+    since, until = window
     return complaints.list_for_seller(
         seller_id, since=since, until=until, limit=limit, after_key=after_key, filters=filters
     )

@@ -18,12 +18,13 @@ and ``ContributionConflict`` are defined with the DynamoDB adapters and re-expor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import IO, Any, Protocol
 
 from chalicelib.adapters.complaint_repository import (
     NO_FILTER,
     DecidedRecord,
+    ExportPage,
     ListFilter,
     Page,
     StoredComplaint,
@@ -57,6 +58,8 @@ __all__ = [
     "ExemptionQueue",
     "ExemptionRecord",
     "ExemptionWork",
+    "ExportFiles",
+    "ExportPage",
     "FactLog",
     "FactStore",
     "ListFilter",
@@ -71,6 +74,7 @@ __all__ = [
     "Ports",
     "ReviewQueue",
     "SellerComplaints",
+    "SellerExport",
     "SlaFigures",
     "StoredComplaint",
     "StoredContribution",
@@ -118,6 +122,15 @@ class SellerComplaints(Protocol):
         after_key: str | None = None,
         filters: ListFilter = NO_FILTER,
     ) -> Page: ...
+
+
+class SellerExport(Protocol):
+    """All of a seller's complaints submitted in [since, until], newest first, one storage
+    request per page (``start``: the previous page's ``next_start``)."""
+
+    def export_page(
+        self, seller_id: str, *, since: datetime, until: datetime, start: Any = None
+    ) -> ExportPage: ...
 
 
 class UpheldElsewhere(Protocol):
@@ -196,6 +209,7 @@ class ExemptionQueue(Outbox, Protocol):
 class ComplaintStore(
     NewComplaints,
     SellerComplaints,
+    SellerExport,
     DecisionStore,
     DueIndex,
     ReviewQueue,
@@ -314,6 +328,18 @@ class WorkQueue(Protocol):
     """Complaint ids the sweep hands to its workers."""
 
     def enqueue(self, complaint_ids: list[str]) -> None: ...
+
+
+# --------------------------------------------------------------------------- files
+
+
+class ExportFiles(Protocol):
+    """Export files in the private files bucket: stored once, then fetched only through a
+    short-lived link (presigned GET) that downloads them under ``filename``."""
+
+    def save_export(self, key: str, body: IO[bytes], *, content_type: str) -> None: ...
+
+    def export_link(self, key: str, *, filename: str, expires_in: timedelta) -> str: ...
 
 
 # --------------------------------------------------------------------------- the bundle
