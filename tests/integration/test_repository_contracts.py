@@ -35,7 +35,7 @@ from chalicelib.services.ports import (
     StoredContribution,
 )
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
-from tests.fakes import InMemoryPorts, RecordingPublisher
+from tests.fakes import InMemoryComplaints, InMemoryPorts, RecordingPublisher
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "moto", "dynalite"], indirect=True)
 POLICY = SlaPolicy()
@@ -193,6 +193,43 @@ def test_a_sellers_list_is_newest_first_paged_windowed_and_filtered(ports: Ports
     assert listed(10, filters=ListFilter(order_id="o-3")) == (["o-3", "o-3"], 1)
     window = listed(10, since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4))
     assert window == (["o-4", "o-3", "o-3", "o-2"], 1)
+
+
+def test_a_sellers_export_pages_through_the_whole_window_newest_first(ports: Ports) -> None:
+    """Pages of 1 MB on DynamoDB: 700 complaints with 2 000-character Chinese descriptions
+    (6 KB of UTF-8 each) need several (dynalite sizes them differently, but pages too)."""
+    if isinstance(ports.complaints, InMemoryComplaints):
+        ports.complaints.export_page_size = 300
+    for i in range(700):
+        complaint = new_complaint(
+            seller_id="s-1",
+            order_id=f"o-{i:03d}",
+            buyer_id="b-1",
+            scenario="malicious_ordering",
+            reason=None,
+            description="长" * 2000,
+            evidence=(),
+            now=T0 + timedelta(minutes=i),
+        )
+        ports.complaints.add(complaint, sweep_at=None)
+    _add(ports, "o-other", seller="s-2", hours=1)
+
+    def exported(since: datetime, until: datetime) -> tuple[list[str], int]:
+        seen: list[str] = []
+        start, pages = None, 0
+        while True:
+            page = ports.complaints.export_page("s-1", since=since, until=until, start=start)
+            seen += [c.order_id for c in page.items]
+            pages, start = pages + 1, page.next_start
+            if start is None:
+                return seen, pages
+
+    everything, pages = exported(T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert everything == [f"o-{i:03d}" for i in reversed(range(700))]
+    assert pages >= 2
+    window, _ = exported(T0 + timedelta(minutes=10), T0 + timedelta(minutes=12))
+    assert window == ["o-012", "o-011", "o-010"]
+    assert exported(T0 - timedelta(days=2), T0 - timedelta(days=1)) == ([], 1)
 
 
 def test_the_review_queue_is_pending_earliest_deadline_first_with_its_counts(
