@@ -31,6 +31,7 @@ BUDGETS: dict[str, int] = {
     "submit (pending)": 4,
     "submit (upheld by the rules)": 5,
     "list page": 1,
+    "export, per 1 MB of complaints": 1,
     "get": 1,
     "decide": 3,
     "ingest one event": 6,
@@ -190,6 +191,10 @@ def measure(harness: Harness, start: datetime) -> dict[str, int]:
     for order_id in ("o-1", "o-2"):
         submit(order_id)
     counts["list page"] = h.counted(lambda: h.http("GET", "/complaints?limit=2"))
+    # one Query per 1 MB page of the seller's complaints (here one page), then the upload
+    counts["export, per 1 MB of complaints"] = h.counted(
+        lambda: h.http("GET", "/complaints/export")
+    )
     counts["get"] = h.counted(lambda: h.http("GET", f"/complaints/{ids[0]}"))
     counts["decide"] = h.counted(
         lambda: h.http(

@@ -12,6 +12,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 API_TARGET, COLD_START_TARGET, PACKAGE_TARGET_MB = 1.5, 1.3, 20
+#: API Gateway's integration timeout and Lambda's response payload limit
+GATEWAY_SECONDS, LAMBDA_RESPONSE_MB = 29, 6
 
 
 def _verdict(value: float, target: float) -> str:
@@ -81,7 +83,32 @@ def render(results: dict[str, Any]) -> str:
         + _failures(results["throughput"].get("failed_requests", {}))
         + ".",
     ]
+    if "export" in results:
+        lines += ["", *_export(results["export"])]
     return "\n".join(lines)
+
+
+def _export(export: dict[str, Any]) -> list[str]:
+    """``GET /complaints/export`` for one seller's six months (bench/run.py, section 6)."""
+    count = export["seller_complaints"]
+    lines = [
+        f"**Export** of a seller with {count:,} complaints in six months (measured "
+        f"{export['measured_at'][:10]}; dynalite, S3 on moto's server; the file goes to S3 and "
+        f"the response is a link, so Lambda's {LAMBDA_RESPONSE_MB} MB response limit does not "
+        "apply):",
+        "",
+        "| format | DynamoDB requests (per 1,000 rows) | ms per 1,000 rows (DynamoDB) "
+        f"| whole export | file | within API Gateway's {GATEWAY_SECONDS} s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for fmt, row in export["formats"].items():
+        verdict = "yes" if row["total_s"] < GATEWAY_SECONDS else "**no**"
+        lines.append(
+            f"| {fmt} | {row['dynamodb_requests']} ({row['requests_per_1000_rows']}) "
+            f"| {row['ms_per_1000_rows']} ({row['dynamodb_ms_per_1000_rows']}) "
+            f"| {row['total_s']} s | {row['object_mb']} MB | {verdict} |"
+        )
+    return lines
 
 
 def _failures(failed: dict[str, int]) -> str:

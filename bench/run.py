@@ -14,6 +14,11 @@ table, which would hide the app's own overhead behind a slow server.
 4. Cold start: importing ``app.py`` against importing chalice + pynamodb alone, and the
    zipped deployment package size.
 5. Submissions per second with 1, 4 and 16 concurrent clients through ``chalice local``.
+6. Export: ``GET /complaints/export``'s service for a seller with ``BENCH_EXPORT``
+   (10 000) complaints in six months — DynamoDB requests and time per 1 000 rows, the
+   file's size and the whole export's time against API Gateway's 29 s (S3 is moto's
+   server on a free port, as under ``make run``).  ``python -m bench.run export`` measures
+   this section alone (and the request budgets), merged into ``bench/results.json``.
 
 Figures are printed (the same Markdown ``bench/readme.py`` puts in the README), never
 asserted: times depend on the machine.
@@ -439,6 +444,152 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
     return overhead, {"submissions_per_second": throughput, "failed_requests": failed}
 
 
+# ------------------------------------------------------------------ 6. export
+def start_s3(bucket: str) -> Any:
+    """moto's S3 on a free port (``AWS_ENDPOINT_URL_S3``) with the files bucket."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.adapters.export_files import s3_client
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port())
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
+    s3_client.cache_clear()
+    boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"]).create_bucket(Bucket=bucket)
+    return server
+
+
+def _exported_complaint(i: int) -> Any:
+    """A decided complaint as a seller's record looks after its life: assessed, decided by a
+    reviewer with criteria, upheld ones exempted with before/after values."""
+    from chalicelib.domain.complaints import decide, new_complaint
+
+    submitted = NOW - timedelta(minutes=25 * i + 1)  # 10 000 fit in ~174 days
+    complaint = new_complaint(
+        seller_id="s-export",
+        order_id=f"o-{i:06d}",
+        buyer_id=f"b-{i % 700}",
+        scenario="malicious_ordering",
+        reason=None,
+        description="买家多次恶意下单后取消，影响店铺指标 / repeated orders cancelled by the buyer",
+        evidence=("https://img.example/1.png",),
+        now=submitted,
+    )
+    criteria = tuple(
+        {
+            "name": name,
+            "alternative": "flood",
+            "observed": 4,
+            "threshold": 3,
+            "comparison": ">=",
+            "met": True,
+        }
+        for name in ("cancelled_orders_7d", "orders_7d", "account_age_days", "other_sellers")
+    )
+    upheld = i % 2 == 0
+    decided = decide(
+        complaint,
+        outcome="upheld" if upheld else "rejected",
+        reason_code="malicious_ordering_confirmed" if upheld else "not_malicious_competition",
+        decided_by="operator",
+        actor="operator:op-1",
+        now=submitted + timedelta(hours=20),
+        note="checked the buyer's orders",
+        criteria=criteria,
+    )
+    if not upheld:
+        return decided
+    metrics = (
+        {"metric": "cancellation_rate", "before": 0.0412, "after": 0.0388},
+        {"metric": "dispute_rate", "before": 0.0105, "after": 0.0101},
+    )
+    return decided.with_exemption(submitted + timedelta(hours=40), metrics)
+
+
+def _seed_export(settings: Any, size: int) -> None:
+    """``size`` complaints of one seller, written as the repository writes them (its item
+    mapping, ``BatchWriteItem`` for speed)."""
+    from chalicelib.adapters.complaint_items import new_item_values
+    from chalicelib.adapters.models import complaint_model
+    from chalicelib.domain.timeutil import to_iso
+
+    model = complaint_model(settings)
+    with model.batch_write() as batch:
+        for i in range(size):
+            complaint = _exported_complaint(i)
+            values = new_item_values(
+                complaint,
+                shard="0",
+                sweep_at=None,
+                outbox={},
+                retention=timedelta(days=settings.retention_days),
+                exemption_due=settings.exemption_policy.due_after,
+            )
+            for applied in ("exempt_shard", "exempt_due"):  # not in the job's queue
+                values.pop(applied, None)
+            if complaint.exemption_applied_at is not None:
+                values["exemption"] = {
+                    "applied_at": to_iso(complaint.exemption_applied_at),
+                    "metrics": [dict(m) for m in complaint.exemption_metrics],
+                }
+            batch.save(model(**values))
+
+
+def export_figures(endpoint: str) -> dict[str, Any]:
+    from bench.dynamo_calls import count_dynamodb_calls, time_dynamodb_calls
+    from chalicelib.adapters.complaint_repository import ComplaintRepository
+    from chalicelib.adapters.export_files import S3ExportFiles
+    from chalicelib.domain.export import FORMATS, ExportFormat
+    from chalicelib.services.export import export_complaints
+
+    size = int(os.environ.get("BENCH_EXPORT", "10000"))
+    settings = _fresh_tables(f"export-{uuid.uuid4().hex[:6]}", endpoint)
+    seeding = time.perf_counter()
+    _seed_export(settings, size)
+    seeded_s = time.perf_counter() - seeding
+    repository, files = ComplaintRepository(settings), S3ExportFiles(settings)
+    formats: dict[str, Any] = {}
+    fmt: ExportFormat
+    for fmt in FORMATS:
+        runs = []
+        for _ in range(int(os.environ.get("BENCH_EXPORT_RUNS", "3"))):
+            with count_dynamodb_calls(settings) as calls, time_dynamodb_calls(settings) as ms:
+                start = time.perf_counter()
+                result = export_complaints(
+                    repository,
+                    files,
+                    seller_id="s-export",
+                    export_id=uuid.uuid4().hex,
+                    fmt=fmt,
+                    now=NOW,
+                    months=settings.listing_months,
+                    submitted_from=None,
+                    submitted_to=None,
+                    exemption_due=settings.exemption_policy.due_after,
+                )
+                total_ms = (time.perf_counter() - start) * 1000
+            assert result.rows == size, (result.rows, size)
+            runs.append((total_ms, sum(calls.values()), sum(ms), result.size))
+        total_ms, requests, dynamo_ms, size_bytes = sorted(runs)[len(runs) // 2]  # median
+        formats[fmt] = {
+            "rows": size,
+            "dynamodb_requests": requests,
+            "requests_per_1000_rows": round(requests * 1000 / size, 2),
+            "total_s": round(total_ms / 1000, 2),
+            "ms_per_1000_rows": round(total_ms * 1000 / size, 1),
+            "dynamodb_ms_per_1000_rows": round(dynamo_ms * 1000 / size, 1),
+            "object_mb": round(size_bytes / 2**20, 2),
+        }
+    return {
+        "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "seller_complaints": size,
+        "seeded_s": round(seeded_s, 1),
+        "formats": formats,
+    }
+
+
 # ------------------------------------------------------------------ 4. cold start, package size
 def cold_start() -> dict[str, Any]:
     """Import times measured on what Lambda imports: the unpacked deployment package, with
@@ -507,21 +658,36 @@ def cold_start() -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main(sections: list[str]) -> int:
+    """Every section; ``export``: only the request budgets and the export, merged into the
+    committed results."""
     dynalite = os.environ.get("DYNALITE_ENDPOINT")
     if not dynalite:
         print("DYNALITE_ENDPOINT is not set: run `make bench`", file=sys.stderr)
         return 2
     wait_until_serving(dynalite)
-    results: dict[str, Any] = {
-        "measured_at": NOW.isoformat(),
-        "machine": os.uname().machine,
-        "cpus": os.cpu_count(),
-    }
-    results["requests_per_operation"] = requests_per_operation(dynalite)
-    results["cost_against_size"] = cost_against_size(dynalite)
-    results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
-    results["cold_start"] = cold_start()
+    from chalicelib.config import get_settings
+
+    _env(STAGE_TABLES)
+    s3 = start_s3(get_settings().files_bucket)
+    try:
+        if sections == ["export"]:
+            results = json.loads(RESULTS.read_text())
+            results["requests_per_operation"] = requests_per_operation(dynalite)
+            results["export"] = export_figures(dynalite)
+        else:
+            results = {
+                "measured_at": NOW.isoformat(),
+                "machine": os.uname().machine,
+                "cpus": os.cpu_count(),
+            }
+            results["requests_per_operation"] = requests_per_operation(dynalite)
+            results["cost_against_size"] = cost_against_size(dynalite)
+            results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
+            results["cold_start"] = cold_start()
+            results["export"] = export_figures(dynalite)
+    finally:
+        s3.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     from bench.readme import render
 
@@ -531,4 +697,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
+from chalicelib.adapters.export_files import S3ExportFiles
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
 from chalicelib.adapters.metrics_repository import MetricsRepository
@@ -37,3 +38,8 @@ class Adapters(NamedTuple):
             publisher=publisher,
             sweep_queue=queue,
         )
+
+
+def export_files(settings: Settings) -> S3ExportFiles:
+    """Where ``GET /complaints/export`` writes its files (only that route needs them)."""
+    return S3ExportFiles(settings)

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib import clock
-from chalicelib.adapters.export_files import S3ExportFiles
-from chalicelib.adapters.wiring import Adapters
+from chalicelib.adapters.wiring import Adapters, export_files
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view
@@ -89,14 +88,16 @@ def list_complaints() -> dict[str, Any]:
 @bp.route("/complaints/export", methods=["GET"])
 @endpoint("seller", query="ExportQuery", response="ExportOut")
 def export_complaints_file() -> dict[str, Any]:
-    """The seller's complaints of the window as a CSV or JSON Lines file in the files
-    bucket, answered with a short-lived download link (services/export.py)."""
+    """Export the seller's complaints (CSV or JSON Lines) and answer a download link.
+
+    The file is written to the files bucket and linked by a presigned GET valid for five
+    minutes (services/export.py)."""
     request = bp.current_request
     params: ExportQuery = query(request)
     settings = request_settings(request)
     result = export_complaints(
         Adapters.from_settings(settings).complaints,
-        S3ExportFiles(settings),
+        export_files(settings),
         seller_id=principal(request).subject,
         export_id=uuid.uuid4().hex,
         fmt=params.format,

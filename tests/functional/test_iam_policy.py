@@ -13,6 +13,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib.adapters.export_files import s3_client
 from chalicelib.adapters.messaging import _client
 from chalicelib.adapters.models import all_models
 from chalicelib.config import Settings
@@ -34,6 +35,10 @@ USED_BY_LAMBDA_SERVICE = {
 ACTIONS = {
     "TransactWriteItems": ("dynamodb:PutItem", "dynamodb:UpdateItem"),
     "SendMessageBatch": ("sqs:SendMessage",),
+    # the export's upload: one PutObject, or a multipart upload for a large file
+    "CreateMultipartUpload": ("s3:PutObject",),
+    "UploadPart": ("s3:PutObject",),
+    "CompleteMultipartUpload": ("s3:PutObject",),
 }
 
 
@@ -49,6 +54,8 @@ def _resources(service: str, params: dict[str, Any]) -> list[str]:
     if service == "sqs":
         name = params["QueueUrl"].rsplit("/", 1)[-1]
         return [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"]
+    if service == "s3":  # a presigned GET is recorded too: it is signed with the role
+        return [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]
     raise AssertionError(f"unexpected service {service}")
 
 
@@ -57,7 +64,7 @@ def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
     """(IAM action, resource ARN) of every call made through the app's own clients."""
     calls: list[tuple[str, str]] = []
     clients = [m._get_connection().connection.client for m in all_models(settings)]
-    clients += [_client("sns", REGION), _client("sqs", REGION)]
+    clients += [_client("sns", REGION), _client("sqs", REGION), s3_client(REGION)]
     clients = list({id(c): c for c in clients}.values())
 
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -116,7 +123,13 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     api.submit("o-2", "malicious_dispute")
     api.submit("o-3", "malicious_ordering")
     api.submit("o-f0", "malicious_ordering")  # upheld by the rules
-    for path in ("/scenarios", "/complaints", f"/complaints/{review['complaint_id']}", "/metrics"):
+    for path in (
+        "/scenarios",
+        "/complaints",
+        f"/complaints/{review['complaint_id']}",
+        "/metrics",
+        "/complaints/export",
+    ):
         assert api.call("GET", path).status == 200
     assert api.call("GET", "/openapi.json", seller=None).status == 200
     for path in ("/review/queue", f"/review/complaints/{review['complaint_id']}", "/review/sla"):
@@ -172,6 +185,8 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
         "dynamodb:Query",
         "sns:Publish",
         "sqs:SendMessage",
+        "s3:PutObject",
+        "s3:GetObject",
     }
     granted = {
         a
@@ -198,3 +213,8 @@ def test_a_call_outside_the_policy_is_detected() -> None:
         policy, "dynamodb:Query", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"
     )
     assert not _allowed(policy, "dynamodb:GetItem", table.replace("-dev-", "-prod-"))
+    files = "arn:aws:s3:::seller-report-center-dev-files"
+    assert _allowed(policy, "s3:PutObject", f"{files}/exports/s-1/e.csv")
+    assert _allowed(policy, "s3:GetObject", f"{files}/exports/s-1/e.csv")
+    assert not _allowed(policy, "s3:PutObject", f"{files}/other/e.csv")
+    assert not _allowed(policy, "s3:DeleteObject", f"{files}/exports/s-1/e.csv")

@@ -36,3 +36,14 @@ def test_failed_throughput_requests_are_shown() -> None:
     assert "16 clients: 110.0 (failed requests, not counted: 3 at 16 clients)." in text
     results["throughput"]["failed_requests"]["16"] = 0
     assert "failed" not in render(results)
+
+
+def test_the_export_figures_are_shown_with_the_gateway_verdict() -> None:
+    results = _results()
+    assert "export" in results  # make bench measures it (bench/run.py, section 6)
+    text = render(results)
+    assert "**Export** of a seller with " in text
+    slow = {**results["export"]}
+    slow["formats"] = {"csv": {**results["export"]["formats"]["csv"], "total_s": 31.0}}
+    text = render({**results, "export": slow})
+    assert "| 31.0 s |" in text and "| **no** |" in text
