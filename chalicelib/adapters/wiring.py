@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.files import S3Files
 from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
@@ -37,3 +38,9 @@ class Adapters(NamedTuple):
             publisher=publisher,
             sweep_queue=queue,
         )
+
+
+def files_from_settings(settings: Settings) -> S3Files:
+    """The files bucket (attachments): kept out of ``Adapters`` so the routes that need it
+    alone build it (building it makes no request)."""
+    return S3Files(settings)
