@@ -11,6 +11,7 @@ signed locally.  A lost race is retried after reading the complaint again.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.attachments import (
     DOWNLOAD_TTL,
@@ -68,7 +69,7 @@ def start_upload(
     months: int,
     max_bytes: int,
     random_bytes: bytes,
-) -> tuple[Attachment, dict[str, object]]:
+) -> tuple[Attachment, dict[str, Any]]:
     """Announce a file: ``(the awaiting_upload attachment, {"url", "fields"})``.
 
     The type and size are checked first (nothing read); the complaint must be the seller's
