@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import complaints, metrics, platform, public, review
+from chalicelib.api import attachments, complaints, metrics, platform, public, review
 from chalicelib.api.http import http_middleware
 from chalicelib.jobs import exemptions, facts_queue, sla_sweep
 from chalicelib.observability import observability_middleware
@@ -12,6 +12,7 @@ app.register_middleware(observability_middleware, "all")
 app.register_middleware(http_middleware(app), "http")
 app.register_blueprint(public.bp)
 app.register_blueprint(complaints.bp)
+app.register_blueprint(attachments.bp)
 app.register_blueprint(platform.bp)
 app.register_blueprint(review.bp)
 app.register_blueprint(metrics.bp)

@@ -67,6 +67,8 @@ class Settings(NamedTuple):
     #: the private bucket of evidence files (``attachments/``) and exports (``exports/``)
     files_bucket: str = "seller-report-center-dev-files"
     attachment_max_bytes: int = 10 * 1024 * 1024
+    #: boto3's own ``AWS_ENDPOINT_URL_S3`` (``make run``: its local server; unset on AWS)
+    files_endpoint: str | None = None
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -176,4 +178,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         cleaning_period_days=_int(env, "CLEANING_PERIOD_DAYS", CLEANING_PERIOD_DAYS),
         files_bucket=env.get("FILES_BUCKET", f"seller-report-center-{stage}-files"),
         attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        files_endpoint=env.get("AWS_ENDPOINT_URL_S3") or None,
     )

@@ -8,15 +8,17 @@ queue use, so it is idempotent: loading it twice changes nothing.
 
 from __future__ import annotations
 
+import base64
 import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.wiring import Adapters
+from chalicelib.adapters.wiring import Adapters, files_from_settings
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import complaint_id_for
 from chalicelib.domain.errors import DuplicateComplaint
 from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.attachments import complete_upload, start_upload
 from chalicelib.services.complaints import submit_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.ingest import ingest_events
@@ -215,10 +217,50 @@ DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...]
 DEMO_REASON = {"upheld": "complaint_upheld", "rejected": "insufficient_evidence"}
 
 
+#: A 1x1 PNG: the demo's evidence file, attached to the first pending demo complaint.
+DEMO_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def _attach_demo_png(settings: Settings, adapters: Adapters, complaint: Any, now: datetime) -> None:
+    """Announce, upload (as a browser would: the bytes put at the form's key) and complete
+    a small verified PNG, through the same service as the API."""
+    import boto3
+
+    files = files_from_settings(settings)
+    attachment, form = start_upload(
+        adapters.complaints,
+        files,
+        seller_id=complaint.seller_id,
+        complaint_id=complaint.complaint_id,
+        filename="聊天截图 chat.png",
+        content_type="image/png",
+        size=len(DEMO_PNG),
+        now=now,
+        months=settings.listing_months,
+        max_bytes=settings.attachment_max_bytes,
+        random_bytes=complaint.complaint_id.encode()[-16:].ljust(16, b"0"),
+    )
+    boto3.client(
+        "s3", region_name=settings.region, endpoint_url=settings.files_endpoint
+    ).put_object(Bucket=settings.files_bucket, Key=form["fields"]["key"], Body=DEMO_PNG)
+    complete_upload(
+        adapters.complaints,
+        files,
+        seller_id=complaint.seller_id,
+        complaint_id=complaint.complaint_id,
+        attachment_id=attachment.attachment_id,
+        now=now,
+        months=settings.listing_months,
+        max_bytes=settings.attachment_max_bytes,
+    )
+
+
 def load_demo_data(settings: Settings, now: datetime) -> str:
     adapters = Adapters.from_settings(settings)
     results = ingest_events(adapters.facts, adapters.metrics, demo_events(now), now)
-    created = 0
+    created, attached = 0, False
     for seller, order_id, scenario, reason, hours, outcome in DEMO_COMPLAINTS:
         submitted = now - timedelta(hours=hours)
         try:
@@ -238,6 +280,9 @@ def load_demo_data(settings: Settings, now: datetime) -> str:
         except DuplicateComplaint:
             continue
         created += 1
+        if outcome is None and complaint.is_pending and not attached:
+            _attach_demo_png(settings, adapters, complaint, now)
+            attached = True
         if outcome in ("upheld", "rejected") and complaint.is_pending:
             decide_by_operator(
                 adapters,

@@ -12,6 +12,10 @@ API and the event sources; this adds everything else the app needs, and wires it
   dead-letter queue depth and overdue exemptions;
 * API Gateway stage throttling, and gateway responses (unknown route, throttling, 4XX,
   5XX, ...) in the app's error shape, with CORS headers (``scripts.gateway_responses``);
+* the private files bucket (evidence files under ``attachments/``, exports under
+  ``exports/``): encrypted, public access blocked, TLS only, versioning off, CORS for the
+  pages' origin only, lifecycle rules (uploads never verified gone after a day, verified
+  files kept as long as complaints, exports after a day);
 * every function's environment wired to the real resource names.
 
 Usage: ``python -m scripts.infra <stage> <output.json>``.
@@ -133,6 +137,100 @@ def _queue_depth(queue: str) -> dict[str, Any]:
     }
 
 
+#: Days an export (``exports/``) and an upload never verified (tagged ``upload=pending``)
+#: are kept.
+SHORT_LIVED_DAYS = 1
+
+
+def _files_bucket(name: str, retention_days: int) -> dict[str, Any]:
+    """The private bucket behind the attachments' presigned URLs (and the exports)."""
+    return {
+        "FilesBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": name,
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+                    ]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Suspended"},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "unverified-uploads",
+                            "Status": "Enabled",
+                            "Prefix": "attachments/",
+                            "TagFilters": [{"Key": "upload", "Value": "pending"}],
+                            "ExpirationInDays": SHORT_LIVED_DAYS,
+                        },
+                        {
+                            "Id": "attachments-retention",
+                            "Status": "Enabled",
+                            "Prefix": "attachments/",
+                            "ExpirationInDays": retention_days,
+                        },
+                        {
+                            "Id": "exports",
+                            "Status": "Enabled",
+                            "Prefix": "exports/",
+                            "ExpirationInDays": SHORT_LIVED_DAYS,
+                        },
+                        {
+                            "Id": "incomplete-multipart",
+                            "Status": "Enabled",
+                            "AbortIncompleteMultipartUpload": {
+                                "DaysAfterInitiation": SHORT_LIVED_DAYS
+                            },
+                        },
+                    ]
+                },
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "AllowedOrigins": [{"Ref": "CorsAllowOrigin"}],
+                            "AllowedMethods": ["GET", "POST"],
+                            "AllowedHeaders": ["*"],
+                            "MaxAge": 600,
+                        }
+                    ]
+                },
+            },
+        },
+        "FilesBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "FilesBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["FilesBucket", "Arn"]},
+                                {"Fn::Sub": "${FilesBucket.Arn}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     settings = get_settings(
         {
@@ -150,12 +248,14 @@ def merge_template(stage: str) -> dict[str, Any]:
         "AUTH_JWT_KEY": {"Ref": "AuthJwtKey"},
         "AUTH_JWT_ALGORITHM": {"Ref": "AuthJwtAlgorithm"},
         "CURSOR_SECRET": {"Ref": "CursorSecret"},
+        "FILES_BUCKET": {"Ref": "FilesBucket"},
         "METRICS_NAMESPACE": NAMESPACE,
         "AWS_RETRY_MODE": "standard",
     }
     resources: dict[str, Any] = {
         **_table(complaint_model(settings), "ComplaintsTable"),
         **_table(fact_model(settings), "FactsTable"),
+        **_files_bucket(settings.files_bucket, settings.retention_days),
         **_queue("FactsQueue", FACTS_QUEUE, visibility=360),
         **_queue("SweepQueue", SWEEP_QUEUE, visibility=360),
         "ComplaintEventsTopic": {

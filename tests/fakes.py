@@ -24,6 +24,7 @@ module: the fakes must satisfy the same Protocols as the adapters.
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from functools import wraps
 from typing import IO, TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from chalicelib.config import Settings
+from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
@@ -57,6 +59,7 @@ from chalicelib.services.ports import (
     Page,
     StoredComplaint,
     StoredContribution,
+    StoredFile,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
         EventPublisher,
         ExportFiles,
         FactStore,
+        FileStore,
         MetricsStore,
         Ports,
         WorkQueue,
@@ -293,6 +297,47 @@ class InMemoryComplaints(_Store):
         row = self.rows.get(complaint.complaint_id)
         if row is not None and row.complaint.status == complaint.status:
             self._set_sweep(row, at)
+
+    # attachments ---------------------------------------------------------------------
+    @counted
+    def add_attachment(
+        self, complaint: Complaint, attachment: Attachment, *, replacing: list[str]
+    ) -> None:
+        row = self.rows.get(complaint.complaint_id)
+        if row is None or not row.complaint.is_pending:
+            raise Conflict("the complaint changed meanwhile", code="not_pending")
+        stored = {a.attachment_id: a for a in row.complaint.attachments}
+        read = {a.attachment_id for a in complaint.attachments}
+        if (
+            (not read and stored)
+            or (read and not stored)
+            or len(stored) >= MAX_PER_COMPLAINT + len(replacing)
+            or any(i not in stored or stored[i].status != "awaiting_upload" for i in replacing)
+        ):
+            raise Conflict("the attachments changed meanwhile", code="attachments_changed")
+        for stale in replacing:
+            del stored[stale]
+        stored[attachment.attachment_id] = attachment
+        ordered = sorted(stored.values(), key=lambda a: (a.created_at, a.attachment_id))
+        row.complaint = replace(row.complaint, attachments=tuple(ordered))
+
+    @counted
+    def verify_attachment(self, complaint_id: str, verified: Attachment) -> None:
+        row = self.rows.get(complaint_id)
+        if row is None or not row.complaint.is_pending:
+            raise Conflict("the complaint changed meanwhile", code="not_pending")
+        found = {a.attachment_id: a for a in row.complaint.attachments}
+        now = found.get(verified.attachment_id)
+        if now is None or now.status != "awaiting_upload":
+            code = "attachment_verified" if now is not None else "attachment_gone"
+            raise Conflict("the attachment changed meanwhile", code=code)
+        row.complaint = replace(
+            row.complaint,
+            attachments=tuple(
+                verified if a.attachment_id == verified.attachment_id else a
+                for a in row.complaint.attachments
+            ),
+        )
 
     # reads ---------------------------------------------------------------------------
     @counted
@@ -756,6 +801,53 @@ class InMemoryExportFiles(_Store):
 # --------------------------------------------------------------------------- the bundle
 
 
+# --------------------------------------------------------------------------- files
+
+
+class InMemoryFiles(_Store):
+    """``FileStore`` in a dict: objects by key with their ``upload`` tag.  Forms and links
+    are ``memory://`` addresses; tests put uploads with ``put``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects: dict[str, bytes] = {}
+        self.tags: dict[str, str] = {}
+
+    def put(self, key: str, data: bytes) -> None:
+        """What a browser's upload through the form does (not a service call)."""
+        self.objects[key] = data
+        self.tags[key] = "pending"
+
+    @counted
+    def upload_form(
+        self, key: str, content_type: str, size: int, expires_in: int
+    ) -> dict[str, Any]:
+        fields = {"key": key, "Content-Type": content_type, "size": str(size)}
+        return {"url": f"memory://files?expires_in={expires_in}", "fields": fields}
+
+    @counted
+    def read(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None:
+        data = self.objects.get(key)
+        if data is None:
+            return None
+        if len(data) > max_bytes:
+            return StoredFile(len(data), b"", "")
+        return StoredFile(len(data), data[:head_bytes], hashlib.sha256(data).hexdigest())
+
+    @counted
+    def mark_verified(self, key: str) -> None:
+        self.tags[key] = "verified"
+
+    @counted
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+        self.tags.pop(key, None)
+
+    @counted
+    def download_url(self, key: str, content_type: str, expires_in: int) -> str:
+        return f"memory://files/{key}?expires_in={expires_in}&type={content_type}"
+
+
 class InMemoryPorts(NamedTuple):
     """A ``Ports`` of fakes: complaints, facts and metrics (sharing one facts table), a
     recording publisher and, optionally, a recording sweep queue."""
@@ -802,3 +894,4 @@ if TYPE_CHECKING:  # the fakes satisfy the services' interfaces (checked by mypy
     _queue: WorkQueue = RecordingQueue()
     _exports: ExportFiles = InMemoryExportFiles()
     _ports: Ports = InMemoryPorts.create()
+    _files: FileStore = InMemoryFiles()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
 from chalicelib.domain.rules import Assessment, Criterion
 from chalicelib.domain.timeutil import parse_iso, to_iso
@@ -156,6 +157,12 @@ def _history_entry(raw: dict[str, Any]) -> HistoryEntry:
     )
 
 
+def attachments_from_value(raw: dict[str, Any] | None) -> tuple[Attachment, ...]:
+    """The ``attachments`` map (by id) as a tuple, oldest first."""
+    found = (Attachment.from_dict(a) for a in (raw or {}).values())
+    return tuple(sorted(found, key=lambda a: (a.created_at, a.attachment_id)))
+
+
 def complaint_from_values(v: dict[str, Any]) -> Complaint:
     """A complaint from its item's attribute values by name (``ItemDecoder``)."""
     decision, assessment, exemption = v["decision"], v["assessment"], v["exemption"]
@@ -177,4 +184,5 @@ def complaint_from_values(v: dict[str, Any]) -> Complaint:
         escalated_at=v["escalated_at"],
         exemption_applied_at=parse_iso(exemption["applied_at"]) if exemption else None,
         exemption_metrics=tuple(exemption.get("metrics") or ()) if exemption else (),
+        attachments=attachments_from_value(v.get("attachments")),
     )

@@ -41,6 +41,7 @@ from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.sla_reads import DecidedRecord
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
+from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.timeutil import to_iso
@@ -96,6 +97,9 @@ CONFLICTS = {
     "already_escalated": "the complaint was already escalated",
     "exemption_already_applied": "the complaint's exemption was already applied",
     "exemption_progress_changed": "another run saved the exemption's progress meanwhile",
+    "attachments_changed": "another upload changed the complaint's attachments meanwhile",
+    "attachment_verified": "the attachment was already verified",
+    "attachment_gone": "the attachment is no longer awaiting its upload",
 }
 
 #: Names what conflicted: a code of ``CONFLICTS`` — or a function of the complaint as stored
@@ -323,6 +327,68 @@ class ComplaintRepository:
             self._sweep_actions(complaint.complaint_id, at),
             self.model.status == complaint.status,
             None,
+        )
+
+    # attachments (domain/attachments.py) ----------------------------------------------
+    def add_attachment(
+        self, complaint: Complaint, attachment: Attachment, *, replacing: list[str]
+    ) -> None:
+        """Add an ``awaiting_upload`` entry to the complaint's ``attachments`` map in one
+        conditional UpdateItem: only while pending, and only while the map holds fewer
+        than ``MAX_PER_COMPLAINT`` entries once the stale ones in ``replacing`` (still
+        awaiting their upload) are removed — ``attachment_count`` moves by ADD in the same
+        write, so concurrent uploads cannot exceed the limit.  ``complaint`` is the
+        complaint as read: without attachments, the map is created (and must not exist).
+        ``Conflict``: ``not_pending``, or ``attachments_changed`` (read again and retry)."""
+        m = self.model
+        value = attachment.as_dict()
+        condition = m.status == "pending"
+        actions: list[Action]
+        if not complaint.attachments:
+            condition &= m.attachments.does_not_exist()
+            actions = [
+                m.attachments.set({attachment.attachment_id: value}),
+                m.attachment_count.set(1),
+            ]
+        else:
+            condition &= m.attachments.exists() & (
+                m.attachment_count < MAX_PER_COMPLAINT + len(replacing)
+            )
+            actions = []
+            for stale in replacing:
+                condition &= m.attachments[stale]["status"] == "awaiting_upload"
+                actions.append(m.attachments[stale].remove())
+            actions += [
+                m.attachments[attachment.attachment_id].set(value),
+                m.attachment_count.add(1 - len(replacing)),
+            ]
+
+        def conflict(stored: StoredComplaint | None) -> str:
+            if stored is None or not stored.complaint.is_pending:
+                return "not_pending"
+            return "attachments_changed"
+
+        self._update_if(complaint.complaint_id, actions, condition, conflict)
+
+    def verify_attachment(self, complaint_id: str, verified: Attachment) -> None:
+        """Store an attachment as verified (its SHA-256, when), only while the complaint is
+        pending and the entry still awaits its upload.  ``Conflict``: ``not_pending``,
+        ``attachment_verified`` (verified meanwhile) or ``attachment_gone`` (replaced)."""
+        m = self.model
+        entry = m.attachments[verified.attachment_id]
+
+        def conflict(stored: StoredComplaint | None) -> str:
+            if stored is None or not stored.complaint.is_pending:
+                return "not_pending"
+            found = {a.attachment_id: a for a in stored.complaint.attachments}
+            now = found.get(verified.attachment_id)
+            return "attachment_verified" if now and now.status == "verified" else "attachment_gone"
+
+        self._update_if(
+            complaint_id,
+            [entry.set(verified.as_dict())],
+            (m.status == "pending") & (entry["status"] == "awaiting_upload"),
+            conflict,
         )
 
     # reads ---------------------------------------------------------------------------

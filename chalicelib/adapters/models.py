@@ -151,6 +151,11 @@ class ComplaintModel(Model):
     #: events written with a state change and not yet confirmed published, by kind
     outbox = DocumentMapAttribute(default=dict)
     expires_at = TTLAttribute(null=True)
+    #: evidence files by attachment id (``domain.attachments.Attachment.as_dict``), and how
+    #: many entries the map holds — kept by ADD in the same conditional write, so "at most
+    #: 10" holds however many uploads race
+    attachments = DocumentMapAttribute(null=True)
+    attachment_count = NumberAttribute(null=True)
     by_seller = ComplaintsBySeller()
     by_buyer = ComplaintsByBuyer()
     due = ComplaintsDue()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository
-from chalicelib.adapters.export_files import S3ExportFiles
 from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.files import S3Files
 from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
@@ -40,6 +40,7 @@ class Adapters(NamedTuple):
         )
 
 
-def export_files(settings: Settings) -> S3ExportFiles:
-    """Where ``GET /complaints/export`` writes its files (only that route needs them)."""
-    return S3ExportFiles(settings)
+def files_from_settings(settings: Settings) -> S3Files:
+    """The files bucket (attachments and exports): kept out of ``Adapters`` so the routes
+    that need it alone build it (building it makes no request)."""
+    return S3Files(settings)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib import clock
-from chalicelib.adapters.wiring import Adapters, export_files
+from chalicelib.adapters.wiring import Adapters, files_from_settings
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import complaint_view
@@ -97,7 +97,7 @@ def export_complaints_file() -> dict[str, Any]:
     settings = request_settings(request)
     result = export_complaints(
         Adapters.from_settings(settings).complaints,
-        export_files(settings),
+        files_from_settings(settings),
         seller_id=principal(request).subject,
         export_id=uuid.uuid4().hex,
         fmt=params.format,

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
     NotEligible,
     NotFound,
     StorageUnavailable,
+    TooLarge,
 )
 
 
@@ -45,6 +46,7 @@ STATUS_BY_TYPE: dict[type[DomainError], int] = {
     DuplicateComplaint: 409,
     Conflict: 409,
     PayloadTooLarge: 413,
+    TooLarge: 413,
     NotEligible: 422,
     StorageUnavailable: 503,
 }

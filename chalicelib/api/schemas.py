@@ -114,6 +114,15 @@ class DecisionRequest(_Request):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class NewAttachment(_Request):
+    """An evidence file announced before its upload (its type and size are checked in the
+    domain: 422 ``unsupported_type``, 413 ``attachment_too_large``)."""
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1, le=2**53)]
+
+
 class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -221,6 +230,38 @@ class HistoryOut(_Out):
     actor: str
 
 
+class AttachmentOut(_Out):
+    attachment_id: str
+    filename: str
+    content_type: Literal["image/png", "image/jpeg", "image/webp", "application/pdf"]
+    size: int
+    #: hex SHA-256 of the stored bytes, once verified
+    sha256: str | None
+    status: Literal["awaiting_upload", "verified"]
+    uploaded_at: str | None
+
+
+class UploadFormOut(_Out):
+    """An S3 presigned POST: send a multipart form with ``fields`` and then ``file``."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class NewAttachmentOut(_Out):
+    attachment_id: str
+    upload: UploadFormOut
+    #: when the upload form stops working
+    expires_at: str
+
+
+class DownloadOut(_Out):
+    """A presigned GET of the file, valid until ``expires_at`` (at most 5 minutes)."""
+
+    url: str
+    expires_at: str
+
+
 class ComplaintOut(_Out):
     complaint_id: str
     order_id: str
@@ -237,6 +278,7 @@ class ComplaintOut(_Out):
     decision: DecisionOut | None
     exemption: ExemptionOut
     history: list[HistoryOut]
+    attachments: list[AttachmentOut] = []
 
 
 class ComplaintPageOut(_Out):

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.reasons import reason_text
 from chalicelib.domain.rules import Assessment, met_alternative, unmet_names
@@ -36,6 +37,19 @@ def _criterion(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A decision's criterion as stored; ``alternative`` is None in decisions stored before
     criteria named their rule path."""
     return {**stored, "alternative": stored.get("alternative") or None}
+
+
+def attachment_view(attachment: Attachment) -> dict[str, Any]:
+    """An evidence file as sellers and reviewers see it (its storage key is never shown)."""
+    return {
+        "attachment_id": attachment.attachment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "status": attachment.status,
+        "uploaded_at": to_iso(attachment.uploaded_at) if attachment.uploaded_at else None,
+    }
 
 
 def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
@@ -74,6 +88,7 @@ def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, 
             {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
             for h in complaint.history
         ],
+        "attachments": [attachment_view(a) for a in complaint.attachments],
     }
 
 

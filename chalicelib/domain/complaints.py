@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.rules import WINDOW_DAYS, Assessment
 from chalicelib.domain.timeutil import parse_iso, to_iso
@@ -98,6 +99,8 @@ class Complaint:
     escalated_at: datetime | None = None
     exemption_applied_at: datetime | None = None
     exemption_metrics: tuple[dict[str, Any], ...] = ()
+    #: evidence files, oldest first (``domain/attachments.py``)
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def is_pending(self) -> bool:

@@ -51,6 +51,12 @@ class DuplicateComplaint(DomainError):
         self.complaint_id = complaint_id
 
 
+class TooLarge(DomainError):
+    """Well-formed, but bigger than allowed (an announced attachment over the limit)."""
+
+    code = "too_large"
+
+
 class Conflict(DomainError):
     """The state changed under the caller; ``code`` says what conflicted (e.g.
     ``already_decided``: another reviewer decided the complaint first)."""

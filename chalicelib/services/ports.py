@@ -30,12 +30,14 @@ from chalicelib.adapters.complaint_repository import (
     StoredComplaint,
 )
 from chalicelib.adapters.fact_repository import ApplyResult
+from chalicelib.adapters.files import StoredFile
 from chalicelib.adapters.metrics_repository import (
     ActivityEntry,
     ExemptionRecord,
     OrderPartition,
     StoredContribution,
 )
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
@@ -45,6 +47,7 @@ __all__ = [
     "NO_FILTER",
     "ActivityEntry",
     "ApplyResult",
+    "AttachmentStore",
     "BuyerActivityReader",
     "CleaningPeriods",
     "ComplaintLookup",
@@ -62,6 +65,7 @@ __all__ = [
     "ExportPage",
     "FactLog",
     "FactStore",
+    "FileStore",
     "ListFilter",
     "MetricsReader",
     "MetricsStore",
@@ -78,6 +82,7 @@ __all__ = [
     "SlaFigures",
     "StoredComplaint",
     "StoredContribution",
+    "StoredFile",
     "UpheldElsewhere",
     "WorkQueue",
 ]
@@ -206,8 +211,23 @@ class ExemptionQueue(Outbox, Protocol):
     ) -> None: ...
 
 
+class AttachmentStore(ComplaintLookup, Protocol):
+    """A complaint's evidence files (``domain/attachments.py``), each change conditional:
+    ``add_attachment`` only while pending and with room (removing the stale entries
+    ``replacing`` names), ``verify_attachment`` only while the entry awaits its upload;
+    else ``Conflict`` (``not_pending``, ``attachments_changed``, ``attachment_verified``,
+    ``attachment_gone``)."""
+
+    def add_attachment(
+        self, complaint: Complaint, attachment: Attachment, *, replacing: list[str]
+    ) -> None: ...
+
+    def verify_attachment(self, complaint_id: str, verified: Attachment) -> None: ...
+
+
 class ComplaintStore(
     NewComplaints,
+    AttachmentStore,
     SellerComplaints,
     SellerExport,
     DecisionStore,
@@ -313,6 +333,26 @@ class ExemptionWork(Protocol):
 
 class MetricsStore(ContributionStore, MetricsReader, ExemptionWork, Protocol):
     """Every role of the metrics storage (``Ports.metrics``)."""
+
+
+# --------------------------------------------------------------------------- files
+
+
+class FileStore(Protocol):
+    """The files bucket: presigned uploads and downloads (signed locally, no request), and
+    the service's own reads, tags and deletes of uploads."""
+
+    def upload_form(
+        self, key: str, content_type: str, size: int, expires_in: int
+    ) -> dict[str, Any]: ...
+
+    def read(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None: ...
+
+    def mark_verified(self, key: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def download_url(self, key: str, content_type: str, expires_in: int) -> str: ...
 
 
 # --------------------------------------------------------------------------- messaging

@@ -187,6 +187,10 @@ ID_ROUTES = [
     ("GET", "/complaints/{}", "seller"),
     ("GET", "/review/complaints/{}", "operator"),
     ("POST", "/review/complaints/{}/decision", "operator"),
+    # attachments (issue 14)
+    ("GET", "/complaints/{}/attachments/a_" + "0" * 32, "seller"),
+    ("GET", "/review/complaints/{}/attachments/a_" + "0" * 32, "operator"),
+    ("POST", "/complaints/{}/attachments/a_" + "0" * 32 + "/complete", "seller"),
 ]
 
 

@@ -46,6 +46,8 @@ def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None
     assert "0 complaints created" in load_demo_data(settings, NOW)  # idempotent
     complaints = [ComplaintRepository(settings).get(cid) for cid in demo_complaint_ids()]
     assert {c.status for c in complaints if c} == {"pending", "upheld", "rejected"}
+    (attached,) = [a for c in complaints if c for a in c.attachments]  # a verified PNG
+    assert attached.status == "verified" and attached.content_type == "image/png"
     assert len({c.seller_id for c in complaints if c}) >= 2
     pending_ages = [
         (NOW - c.submitted_at).total_seconds() / 3600 for c in complaints if c and c.is_pending

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib.adapters.export_files import s3_client
+from chalicelib.adapters.files import s3_client as files_client
 from chalicelib.adapters.messaging import _client
 from chalicelib.adapters.models import all_models
 from chalicelib.config import Settings
@@ -30,6 +30,10 @@ USED_BY_LAMBDA_SERVICE = {
     "sqs:ReceiveMessage": "the SQS event source mapping polls the queues for the consumers",
     "sqs:DeleteMessage": "the SQS event source mapping deletes processed messages",
     "sqs:GetQueueAttributes": "the SQS event source mapping reads the queue's settings",
+}
+#: Granted for requests the app signs but a browser sends (presigned), so never called here.
+SIGNED_FOR_BROWSERS = {
+    "s3:PutObject": "a seller's upload through the presigned POST is authorised by the role",
 }
 #: API operation -> the IAM actions it needs
 ACTIONS = {
@@ -55,6 +59,8 @@ def _resources(service: str, params: dict[str, Any]) -> list[str]:
         name = params["QueueUrl"].rsplit("/", 1)[-1]
         return [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"]
     if service == "s3":  # a presigned GET is recorded too: it is signed with the role
+        if "Key" not in params:  # a presigned POST's signing: its key is in the form
+            return []
         return [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]
     raise AssertionError(f"unexpected service {service}")
 
@@ -64,7 +70,8 @@ def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
     """(IAM action, resource ARN) of every call made through the app's own clients."""
     calls: list[tuple[str, str]] = []
     clients = [m._get_connection().connection.client for m in all_models(settings)]
-    clients += [_client("sns", REGION), _client("sqs", REGION), s3_client(REGION)]
+    clients += [_client("sns", REGION), _client("sqs", REGION)]
+    clients += [files_client(REGION, settings.files_endpoint)]
     clients = list({id(c): c for c in clients}.values())
 
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -104,6 +111,28 @@ def _policy(stage: str) -> dict[str, Any]:
     return json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
 
 
+def _attachments(api: Api, complaint_id: str) -> None:
+    """Announce, upload (as the browser would), complete and open an attachment; and one
+    refused (deleted)."""
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    s3 = boto3.client("s3", region_name=REGION)
+    for data in (png, b"<html></html>"):
+        body = {"filename": "a.png", "content_type": "image/png", "size": len(data)}
+        reply = api.call("POST", f"/complaints/{complaint_id}/attachments", body)
+        assert reply.status == 201, reply.body
+        announced = reply.body
+        fields = announced["upload"]["fields"]
+        s3.put_object(Bucket="seller-report-center-dev-files", Key=fields["key"], Body=data)
+        path = f"/complaints/{complaint_id}/attachments/{announced['attachment_id']}"
+        api.call("POST", f"{path}/complete")
+    assert api.call("GET", path).status == 409  # the refused one
+    listed = api.call("GET", f"/complaints/{complaint_id}").body["attachments"]
+    (verified,) = [a for a in listed if a["status"] == "verified"]
+    path = f"/complaints/{complaint_id}/attachments/{verified['attachment_id']}"
+    assert api.call("GET", path).status == 200
+    assert api.call("GET", f"/review{path}", seller="op", role="operator").status == 200
+
+
 def _run_everything(api: Api, client: Client, clock: Any) -> None:
     """Every route and every job, once."""
 
@@ -120,6 +149,7 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     )
     client.lambda_.invoke("on_fact_messages", sqs_event)
     review = api.submit("o-1", "malicious_review").body
+    _attachments(api, review["complaint_id"])
     api.submit("o-2", "malicious_dispute")
     api.submit("o-3", "malicious_ordering")
     api.submit("o-f0", "malicious_ordering")  # upheld by the rules
@@ -187,13 +217,15 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
         "sqs:SendMessage",
         "s3:PutObject",
         "s3:GetObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObject",
     }
     granted = {
         a
         for s in policy["Statement"]
         for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
     }
-    unused = granted - used - set(USED_BY_LAMBDA_SERVICE)
+    unused = granted - used - set(USED_BY_LAMBDA_SERVICE) - set(SIGNED_FOR_BROWSERS)
     assert unused == set(), f"granted but never used: {unused}"
     assert not any(fnmatch.fnmatchcase(a, "*:*") and "*" in a for a in granted)
 
@@ -218,3 +250,8 @@ def test_a_call_outside_the_policy_is_detected() -> None:
     assert _allowed(policy, "s3:GetObject", f"{files}/exports/s-1/e.csv")
     assert not _allowed(policy, "s3:PutObject", f"{files}/other/e.csv")
     assert not _allowed(policy, "s3:DeleteObject", f"{files}/exports/s-1/e.csv")
+    assert _allowed(policy, "s3:GetObject", f"{files}/attachments/s-1/c_x/a_1")
+    assert _allowed(policy, "s3:DeleteObject", f"{files}/attachments/s-1/c_x/a_1")
+    assert not _allowed(policy, "s3:GetObject", f"{files}/elsewhere/x")
+    assert not _allowed(policy, "s3:ListBucket", files)
+    assert not _allowed(policy, "s3:GetObject", f"{files.replace('-dev-', '-prod-')}/attachments/x")

@@ -3,6 +3,7 @@ Request counts are deterministic, so they are asserted exactly; times are not as
 
 from typing import Any
 
+import boto3
 from chalice.test import Client
 
 from bench.operations import BUDGETS, Harness, measure
@@ -16,5 +17,10 @@ def test_every_operation_costs_exactly_its_budget(
     def set_now(when: Any) -> None:
         clock.current = when
 
-    measured = measure(Harness(client, settings, set_now), T0)
+    def upload(key: str, data: bytes) -> None:
+        boto3.client("s3", region_name=settings.region).put_object(
+            Bucket=settings.files_bucket, Key=key, Body=data
+        )
+
+    measured = measure(Harness(client, settings, set_now), T0, upload)
     assert measured == BUDGETS

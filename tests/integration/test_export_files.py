@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from chalicelib.adapters import export_files
-from chalicelib.adapters.export_files import S3ExportFiles
+from chalicelib.adapters import files as files_adapter
+from chalicelib.adapters.files import S3Files
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.complaints import new_complaint
 from chalicelib.services.export import export_complaints
@@ -37,12 +37,12 @@ def s3_endpoint(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
-    export_files.s3_client.cache_clear()  # a client made before knows no endpoint
+    files_adapter.s3_client.cache_clear()  # a client made before knows no endpoint
     try:
         boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.files_bucket)
         yield endpoint
     finally:
-        export_files.s3_client.cache_clear()
+        files_adapter.s3_client.cache_clear()
         server.stop()
 
 
@@ -69,7 +69,7 @@ def test_the_presigned_link_downloads_exactly_the_file(
             ),
             sweep_at=None,
         )
-    files = S3ExportFiles(settings)
+    files = S3Files(settings)
     result = export_complaints(
         complaints,
         files,
@@ -97,9 +97,9 @@ def test_the_presigned_link_downloads_exactly_the_file(
 def test_a_large_file_is_uploaded_in_parts(
     settings: Settings, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export_files, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)  # S3's minimum
+    monkeypatch.setattr(files_adapter, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)  # S3's minimum
     data = bytes(range(256)) * (45 * 1024)  # 11.25 MiB: three parts
-    files = S3ExportFiles(settings)
+    files = S3Files(settings)
     files.save_export("exports/s-1/big.jsonl", io.BytesIO(data), content_type="text/plain")
     head = boto3.client("s3", region_name=settings.region).head_object(
         Bucket=settings.files_bucket, Key="exports/s-1/big.jsonl"

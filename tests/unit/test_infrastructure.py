@@ -82,3 +82,26 @@ def test_alarms_watch_sla_breaches_dead_letters_and_overdue_exemptions() -> None
         a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold"
         for a in alarms.values()
     )
+
+
+def test_the_files_bucket_is_private_encrypted_tls_only_with_lifecycle_and_cors() -> None:
+    bucket = RESOURCES["FilesBucket"]["Properties"]
+    assert bucket["BucketName"] == "seller-report-center-prod-files"
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["unverified-uploads"]["TagFilters"] == [{"Key": "upload", "Value": "pending"}]
+    assert rules["unverified-uploads"]["ExpirationInDays"] == 1
+    assert rules["attachments-retention"]["Prefix"] == "attachments/"
+    assert rules["attachments-retention"]["ExpirationInDays"] == 730  # RETENTION_DAYS
+    assert (rules["exports"]["Prefix"], rules["exports"]["ExpirationInDays"]) == ("exports/", 1)
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == [{"Ref": "CorsAllowOrigin"}]
+    assert set(cors["AllowedMethods"]) == {"GET", "POST"}
+    (tls,) = RESOURCES["FilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (tls["Effect"], tls["Action"]) == ("Deny", "s3:*")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    for function in FUNCTIONS:
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables["FILES_BUCKET"] == {"Ref": "FilesBucket"}

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 CHALICELIB = ROOT / "chalicelib"
 #: The port bundle's fields: a repository or messaging adapter
-PORT_FIELDS = frozenset({"complaints", "facts", "metrics", "publisher", "sweep_queue"})
+PORT_FIELDS = frozenset({"complaints", "facts", "metrics", "publisher", "sweep_queue", "files"})
 
 
 def _imports(path: Path) -> Iterator[str]:
