@@ -23,12 +23,13 @@ from typing import Any, Protocol
 
 from chalicelib.adapters.complaint_repository import (
     NO_FILTER,
+    ComplaintRef,
     DecidedRecord,
     ListFilter,
     Page,
     StoredComplaint,
 )
-from chalicelib.adapters.fact_repository import ApplyResult
+from chalicelib.adapters.fact_repository import ApplyResult, OrderPage
 from chalicelib.adapters.metrics_repository import (
     ActivityEntry,
     ExemptionRecord,
@@ -47,6 +48,8 @@ __all__ = [
     "BuyerActivityReader",
     "CleaningPeriods",
     "ComplaintLookup",
+    "ComplaintRef",
+    "ComplaintRefs",
     "ComplaintStore",
     "ContributionConflict",
     "ContributionStore",
@@ -64,6 +67,7 @@ __all__ = [
     "MetricsStore",
     "NewComplaints",
     "OrderFactsReader",
+    "OrderPage",
     "OrderPartition",
     "Outbox",
     "Page",
@@ -71,6 +75,7 @@ __all__ = [
     "Ports",
     "ReviewQueue",
     "SellerComplaints",
+    "SellerOrders",
     "SlaFigures",
     "StoredComplaint",
     "StoredContribution",
@@ -91,6 +96,13 @@ class ComplaintLookup(Protocol):
     """One complaint by id (None when missing or not an id's shape)."""
 
     def get(self, complaint_id: str) -> Complaint | None: ...
+
+
+class ComplaintRefs(Protocol):
+    """Which of some complaint ids (at most 100) are stored, and whose (one BatchGetItem):
+    e.g. the complaints of one order in each scenario, by ``complaint_id_for``."""
+
+    def refs(self, complaint_ids: Sequence[str]) -> list[ComplaintRef]: ...
 
 
 class NewComplaints(Protocol):
@@ -195,6 +207,7 @@ class ExemptionQueue(Outbox, Protocol):
 
 class ComplaintStore(
     NewComplaints,
+    ComplaintRefs,
     SellerComplaints,
     DecisionStore,
     DueIndex,
@@ -217,6 +230,20 @@ class OrderFactsReader(Protocol):
     def order_items(self, order_id: str) -> PartitionItems: ...
 
 
+class SellerOrders(Protocol):
+    """A seller's orders placed in [since, until], newest first, paged by key (one Query)."""
+
+    def orders_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+    ) -> OrderPage: ...
+
+
 class BuyerActivityReader(Protocol):
     """A buyer's orders, disputes and reviews in [since, until] (by their activity time)."""
 
@@ -232,7 +259,7 @@ class FactLog(Protocol):
     def stored_order(self, order_id: str) -> OrderData | None: ...
 
 
-class FactStore(OrderFactsReader, BuyerActivityReader, FactLog, Protocol):
+class FactStore(OrderFactsReader, SellerOrders, BuyerActivityReader, FactLog, Protocol):
     """Every role of the facts the services read and write (``Ports.facts``)."""
 
 
