@@ -82,3 +82,17 @@ def test_alarms_watch_sla_breaches_dead_letters_and_overdue_exemptions() -> None
         a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold"
         for a in alarms.values()
     )
+
+
+def test_the_sellers_order_index_is_sparse_and_projects_only_what_the_list_shows() -> None:
+    table = RESOURCES["FactsTable"]["Properties"]
+    (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "seller_orders"]
+    assert {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]} == {
+        "seller_key": "HASH",
+        "order_key": "RANGE",  # set on order items only: the index holds nothing else
+    }
+    assert index["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["buyer_key", "order_status"],
+    }
+    assert {"AttributeName": "order_key", "AttributeType": "S"} in table["AttributeDefinitions"]
