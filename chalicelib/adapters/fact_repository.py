@@ -76,10 +76,11 @@ class FactRepository:
         # this very event, stored before its marker expired (EVENT_MARKER_DAYS): a redelivery
         return "duplicate" if stored.event_id == event.event_id else "stale"
 
-    def _store(self, event: FactEvent, now: datetime) -> bool:
-        """Write the entity unless a version as new is stored: whether it was written."""
+    def item_for(self, event: FactEvent, now: datetime) -> FactModel:
+        """The item that stores ``event``'s entity, with the attributes of the indexes it
+        belongs to: ``by_buyer`` (orders, disputes, reviews) and ``seller_orders`` (orders)."""
         activity = event.activity_key
-        item = self.model(
+        return self.model(
             event.partition,
             event.sort_key,
             type=event.type,
@@ -95,6 +96,10 @@ class FactRepository:
             occurred_at=event.occurred_at,
             expires_at=(event.activity_time or event.occurred_at) + self.retention,
         )
+
+    def _store(self, event: FactEvent, now: datetime) -> bool:
+        """Write the entity unless a version as new is stored: whether it was written."""
+        item = self.item_for(event, now)
         try:
             item.save(
                 condition=self.model.pk.does_not_exist() | (self.model.version < event.version)
