@@ -79,21 +79,7 @@ def _run(orders: int, run_seconds: float) -> None:
                         placed_at=T0 - timedelta(days=60) + timedelta(seconds=i * 30),
                     )
                 )
-                batch.save(
-                    facts(
-                        event.partition,
-                        event.sort_key,
-                        type=event.type,
-                        version=event.version,
-                        event_id=event.event_id,
-                        data=event.data,
-                        buyer_key=event.buyer_id,
-                        seller_key=event.seller_id,
-                        activity_key=event.activity_key,
-                        recorded_at=T0,
-                        occurred_at=event.occurred_at,
-                    )
-                )
+                batch.save(adapters.facts.item_for(event, T0))  # as ingestion stores it
         complaint = submit(adapters, settings, "o-00000", "malicious_ordering")
         if complaint.status != "upheld":
             decide_by_operator(

@@ -36,6 +36,8 @@ BUDGETS: dict[str, int] = {
     "decide": 3,
     "ingest one event": 6,
     "metrics read": 2,
+    "orders page": 1,
+    "order eligibility": 2,
     "sweep, per due complaint (escalate)": 3,
     "sweep, per due complaint (decide)": 6,
     "exemption, per complaint (one order)": 10,
@@ -228,6 +230,8 @@ def measure(
         )
     )
     counts["metrics read"] = h.counted(lambda: h.http("GET", "/metrics"))
+    counts["orders page"] = h.counted(lambda: h.http("GET", "/orders?limit=5"))
+    counts["order eligibility"] = h.counted(lambda: h.http("GET", "/orders/o-0/eligibility"))
     shards = h.settings.due_shards
     h.set_now(start + timedelta(hours=ESCALATION_HOURS, minutes=1))
     escalating = h.counted(lambda: h.job("sla_sweep"))  # ids[2], ids[3] escalate

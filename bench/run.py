@@ -5,7 +5,8 @@ queries in time that does not depend on table size, as DynamoDB does, where moto
 table, which would hide the app's own overhead behind a slow server.
 
 1. DynamoDB requests per business operation (the budgets of ``bench/operations.py``).
-2. Cost against data size: sweep, metrics read, buyer assessment and list page with
+2. Cost against data size: sweep, metrics read, buyer assessment, list page, a seller's
+   orders page and an order's eligibility with
    ``BENCH_SMALL`` (1 000) and ``BENCH_LARGE`` (100 000) complaints and orders.
 3. API overhead: latency through ``chalice local`` over the time the same operation's
    DynamoDB requests take against the same server in the same run (timed by a botocore hook
@@ -159,40 +160,25 @@ def requests_per_operation(endpoint: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ 2. cost against data size
-def _delivered_order(facts: Any, order_id: str, seller: str, buyer: str, placed: datetime) -> Any:
-    """A stored order fact, written directly (as ingestion would store it)."""
-    from chalicelib.domain.timeutil import to_iso
+def _delivered_order(repo: Any, order_id: str, seller: str, buyer: str, placed: datetime) -> Any:
+    """A stored order fact, written directly (the item ingestion would store)."""
+    from chalicelib.domain.facts import FactEvent, OrderData
 
-    data = {
-        "order_id": order_id,
-        "seller_id": seller,
-        "buyer_id": buyer,
-        "status": "delivered",
-        "placed_at": to_iso(placed),
-        "paid_at": to_iso(placed),
-        "custom_item": False,
-    }
-    return facts(
-        f"ORDER#{order_id}",
-        "ORDER#",
-        type="order",
-        version=1,
-        event_id=f"e-{order_id}",
-        data=data,
-        buyer_key=buyer,
-        seller_key=seller,
-        activity_key=f"{to_iso(placed)}#ORDER#",
-    )
+    order = OrderData(order_id, seller, buyer, "delivered", placed, paid_at=placed)
+    return repo.item_for(FactEvent(f"e-{order_id}", "order", 1, placed, order), NOW)
 
 
 def _seed(settings: Any, size: int) -> None:
     """``size`` complaints of one seller (decided, so not due) plus one due complaint, and
     ``size`` orders of one buyer — all but 50 older than the 90-day window."""
+    from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import complaint_model, fact_model
     from chalicelib.domain.complaints import DECISION_HOURS
+    from chalicelib.domain.facts import FactEvent, OrderData
     from chalicelib.domain.timeutil import to_iso
 
     complaints, facts = complaint_model(settings), fact_model(settings)
+    repo = FactRepository(settings)
     with complaints.batch_write() as batch:
         for i in range(size):
             submitted = NOW - timedelta(minutes=i * 3)
@@ -238,29 +224,18 @@ def _seed(settings: Any, size: int) -> None:
     with facts.batch_write() as batch:
         for i in range(size):
             placed = NOW - (timedelta(days=i % 80) if i < 50 else timedelta(days=100 + i % 800))
-            batch.save(_delivered_order(facts, f"bo-{i}", f"s-{i % 7}", "b-big", placed))
-    facts(
-        "ORDER#o-due",
-        "ORDER#",
-        type="order",
-        version=1,
-        event_id="e-due",
-        data={
-            "order_id": "o-due",
-            "seller_id": "s-big",
-            "buyer_id": "b-big",
-            "status": "placed",
-            "placed_at": to_iso(NOW - timedelta(days=3)),
-            "custom_item": False,
-        },
-    ).save()
+            batch.save(_delivered_order(repo, f"bo-{i}", f"s-{i % 7}", "b-big", placed))
+    due_order = OrderData("o-due", "s-big", "b-big", "placed", NOW - timedelta(days=3))
+    repo.item_for(FactEvent("e-due", "order", 1, due_order.placed_at, due_order), NOW).save()
 
 
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
     from chalicelib.adapters.wiring import Adapters
     from chalicelib.services.assessment import assess_order
+    from chalicelib.services.eligibility import order_eligibility
     from chalicelib.services.metrics import seller_metrics
+    from chalicelib.services.orders import list_orders
     from chalicelib.services.sweep import run_sweep
 
     settings = _fresh_tables(f"scale{size}-{uuid.uuid4().hex[:6]}", endpoint)
@@ -290,6 +265,13 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
             thresholds=settings.thresholds,
         ),
         "list page (20)": lambda: _first_page(adapters, "s-big", NOW),
+        # s-0 holds a seventh of the orders, all but a few placed before the 90-day window
+        "orders page (20)": lambda: list_orders(
+            adapters.facts, seller_id="s-0", now=NOW, limit=20, after_key=None
+        ),
+        "order eligibility": lambda: order_eligibility(
+            adapters.facts, adapters.complaints, seller_id="s-big", order_id="o-due"
+        ),
     }
     figures = {}
     for name, action in operations.items():
@@ -361,13 +343,14 @@ class LocalApi:
 
 
 def _seed_orders(settings: Any, count: int, prefix: str) -> None:
+    from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import fact_model
 
-    facts = fact_model(settings)
+    repo = FactRepository(settings)
     placed = NOW - timedelta(days=2)
-    with facts.batch_write() as batch:
+    with fact_model(settings).batch_write() as batch:
         for i in range(count):
-            batch.save(_delivered_order(facts, f"{prefix}{i}", "s-api", f"b-{i}", placed))
+            batch.save(_delivered_order(repo, f"{prefix}{i}", "s-api", f"b-{i}", placed))
 
 
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -41,6 +41,7 @@ from chalicelib.domain.facts import (
     FactEvent,
     OrderData,
     OrderFacts,
+    OrderSummary,
     order_facts,
     stored_payload,
 )
@@ -50,11 +51,13 @@ from chalicelib.services.ports import (
     NO_FILTER,
     ActivityEntry,
     ApplyResult,
+    ComplaintRef,
     ContributionConflict,
     DecidedRecord,
     ExemptionRecord,
     ExportPage,
     ListFilter,
+    OrderPage,
     OrderPartition,
     Page,
     StoredComplaint,
@@ -358,6 +361,15 @@ class InMemoryComplaints(_Store):
         return row.complaint if row else None
 
     @counted
+    def refs(self, complaint_ids: Sequence[str]) -> list[ComplaintRef]:
+        wanted = {i for i in complaint_ids if is_complaint_id(i)}
+        assert len(wanted) <= 100, "BatchGetItem takes at most 100 keys"
+        return sorted(
+            ComplaintRef(c.complaint_id, c.seller_id, c.order_id, c.scenario)
+            for c in (self.rows[i].complaint for i in wanted if i in self.rows)
+        )
+
+    @counted
     def list_for_seller(
         self,
         seller_id: str,
@@ -497,8 +509,10 @@ class Item:
     version: int = 0
     event_id: str | None = None
     buyer_key: str | None = None  # ``by_buyer`` index, with ``activity_key``
-    seller_key: str | None = None  # ``by_seller`` index
+    seller_key: str | None = None  # ``seller_orders`` index, with ``order_key``
     activity_key: str | None = None
+    order_key: str | None = None  # orders only
+    order_status: str | None = None
     recorded_at: datetime | None = None
     occurred_at: datetime | None = None
     contribution: Contribution | None = None
@@ -581,6 +595,8 @@ class InMemoryFacts(_Store):
             buyer_key=event.buyer_id if activity else None,
             seller_key=event.seller_id if activity else None,
             activity_key=activity,
+            order_key=event.seller_order_key,
+            order_status=getattr(event.payload, "status", None) if event.type == "order" else None,
             recorded_at=now,
             occurred_at=event.occurred_at,
         )
@@ -599,6 +615,43 @@ class InMemoryFacts(_Store):
     @counted
     def order_facts(self, order_id: str) -> OrderFacts:
         return _facts_from_items(self.table.partition(f"ORDER#{order_id}"))
+
+    @counted
+    def orders_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+    ) -> OrderPage:
+        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        if after_key is not None:
+            upper = min(upper, after_key)
+        found = sorted(
+            (
+                i
+                for i in self.table.items.values()
+                if i.seller_key == seller_id
+                and i.order_key is not None
+                and lower <= i.order_key <= upper
+                and i.order_key != after_key
+            ),
+            key=lambda i: str(i.order_key),
+            reverse=True,
+        )
+        items = [
+            OrderSummary(
+                i.pk.removeprefix("ORDER#"),
+                i.buyer_key or "",
+                i.order_status or "",
+                datetime.fromisoformat(str(i.order_key).split("#", 1)[0]),
+            )
+            for i in found[:limit]
+        ]
+        last_key = found[limit - 1].order_key if len(found) > limit else None
+        return OrderPage(items=items, last_key=last_key)
 
     @counted
     def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:

@@ -13,7 +13,7 @@ callers as domain errors (``adapters/storage_errors.py``).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
@@ -49,6 +49,7 @@ from chalicelib.domain.timeutil import to_iso
 __all__ = [
     "CONFLICTS",
     "NO_FILTER",
+    "ComplaintRef",
     "ComplaintRepository",
     "DecidedRecord",
     "ExportPage",
@@ -80,6 +81,15 @@ class ExportPage(NamedTuple):
     next_start: Any
 
 
+class ComplaintRef(NamedTuple):
+    """Who filed a stored complaint, on which order, in which scenario (no content)."""
+
+    complaint_id: str
+    seller_id: str
+    order_id: str
+    scenario: str
+
+
 class StoredComplaint(NamedTuple):
     """A complaint with the events still waiting in its outbox, and the exemption job's
     state: its saved progress (with its revision, ``rev``) and failed steps."""
@@ -89,6 +99,9 @@ class StoredComplaint(NamedTuple):
     exemption_progress: dict[str, Any] | None = None
     exemption_failures: int = 0
 
+
+#: BatchGetItem's most keys per request.
+BATCH_GET_LIMIT = 100
 
 #: What a conditional write that lost means, by its ``Conflict``'s code.
 CONFLICTS = {
@@ -415,6 +428,24 @@ class ComplaintRepository:
     def get(self, complaint_id: str) -> Complaint | None:
         stored = self.get_stored(complaint_id)
         return stored.complaint if stored else None
+
+    def refs(self, complaint_ids: Sequence[str]) -> list[ComplaintRef]:
+        """Which of ``complaint_ids`` (at most 100) are stored, and whose they are: one
+        BatchGetItem reading four small attributes per complaint found (more requests only
+        if DynamoDB leaves keys unprocessed under throttling).  Ids not of the shape ids are
+        made in are not asked for."""
+        wanted = sorted({i for i in complaint_ids if is_complaint_id(i)})
+        if not wanted:
+            return []
+        if len(wanted) > BATCH_GET_LIMIT:
+            raise ValueError(f"at most {BATCH_GET_LIMIT} ids at once")
+        m = self.model
+        found = m.batch_get(
+            wanted,
+            attributes_to_get=["complaint_id", "seller_id", "order_id", "scenario"],
+        )
+        refs = [ComplaintRef(i.complaint_id, i.seller_id, i.order_id, i.scenario) for i in found]
+        return sorted(refs)
 
     def list_for_seller(
         self,

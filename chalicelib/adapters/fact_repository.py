@@ -4,7 +4,8 @@ Storage failures reach the callers as domain errors (``adapters/storage_errors.p
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from itertools import islice
+from typing import Any, Literal, NamedTuple
 
 from pynamodb.exceptions import PutError
 
@@ -16,12 +17,18 @@ from chalicelib.domain.facts import (
     FactEvent,
     OrderData,
     OrderFacts,
+    OrderSummary,
     order_facts,
     stored_payload,
 )
 from chalicelib.domain.timeutil import to_iso
 
 ApplyResult = Literal["accepted", "duplicate", "stale"]
+
+
+class OrderPage(NamedTuple):
+    items: list[OrderSummary]
+    last_key: str | None  # position (``seller_order_key``) of the last item when more follow
 
 
 def _payload(item: FactModel) -> Any | None:
@@ -69,10 +76,11 @@ class FactRepository:
         # this very event, stored before its marker expired (EVENT_MARKER_DAYS): a redelivery
         return "duplicate" if stored.event_id == event.event_id else "stale"
 
-    def _store(self, event: FactEvent, now: datetime) -> bool:
-        """Write the entity unless a version as new is stored: whether it was written."""
+    def item_for(self, event: FactEvent, now: datetime) -> FactModel:
+        """The item that stores ``event``'s entity, with the attributes of the indexes it
+        belongs to: ``by_buyer`` (orders, disputes, reviews) and ``seller_orders`` (orders)."""
         activity = event.activity_key
-        item = self.model(
+        return self.model(
             event.partition,
             event.sort_key,
             type=event.type,
@@ -82,10 +90,16 @@ class FactRepository:
             buyer_key=event.buyer_id if activity else None,
             seller_key=event.seller_id if activity else None,
             activity_key=activity,
+            order_key=event.seller_order_key,
+            order_status=getattr(event.payload, "status", None) if event.type == "order" else None,
             recorded_at=now,
             occurred_at=event.occurred_at,
             expires_at=(event.activity_time or event.occurred_at) + self.retention,
         )
+
+    def _store(self, event: FactEvent, now: datetime) -> bool:
+        """Write the entity unless a version as new is stored: whether it was written."""
+        item = self.item_for(event, now)
         try:
             item.save(
                 condition=self.model.pk.does_not_exist() | (self.model.version < event.version)
@@ -134,6 +148,43 @@ class FactRepository:
     def order_facts(self, order_id: str) -> OrderFacts:
         """The order and its disputes, reviews and messages: one Query."""
         return facts_from_items(self.order_items(order_id))
+
+    def orders_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+    ) -> OrderPage:
+        """The seller's orders placed in [since, until], newest first: one Query on the
+        sparse ``seller_orders`` index, reading ``limit + 1`` items (plus the cursor's own)
+        to know whether another page follows — whatever the seller's volume."""
+        upper = f"{to_iso(until)}#~"
+        if after_key is not None:
+            upper = min(upper, after_key)
+        # The range is inclusive, so after a cursor the cursor's own item comes back first.
+        wanted = limit + 1 + (1 if after_key is not None else 0)
+        found = self.model.seller_orders.query(
+            seller_id,
+            range_key_condition=self.model.order_key.between(f"{to_iso(since)}#", upper),
+            scan_index_forward=False,
+            limit=wanted,
+            page_size=wanted,
+        )
+        page = list(islice((i for i in found if i.order_key != after_key), limit + 1))
+        items = [
+            OrderSummary(
+                order_id=item.pk.removeprefix("ORDER#"),
+                buyer_id=item.buyer_key or "",
+                status=item.order_status or "",
+                placed_at=datetime.fromisoformat(str(item.order_key).split("#", 1)[0]),
+            )
+            for item in page[:limit]
+        ]
+        last_key = page[limit - 1].order_key if len(page) > limit else None
+        return OrderPage(items=items, last_key=last_key)
 
     def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
         """A buyer's orders, disputes and reviews in [since, until]: one Query on by_buyer."""

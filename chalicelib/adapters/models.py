@@ -27,6 +27,11 @@ metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
 (``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods)
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
+  * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders
+    by when they were placed (``GET /orders``) — sparse: ``order_key`` is set on order items
+    only, so disputes, reviews, messages and metric items are not in it.  It projects what
+    the list shows besides its keys (``buyer_key``, ``order_status``).  Orders stored before
+    the index existed enter it when they are ingested again (any newer version).
 """
 
 from __future__ import annotations
@@ -173,6 +178,15 @@ class FactsByBuyer(GlobalSecondaryIndex[Any]):
     activity_key = UnicodeAttribute(range_key=True)
 
 
+class FactsSellerOrders(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "seller_orders"
+        projection = IncludeProjection(["buyer_key", "order_status"])
+
+    seller_key = UnicodeAttribute(hash_key=True)
+    order_key = UnicodeAttribute(range_key=True)
+
+
 class FactModel(Model):
     class Meta:
         abstract = True
@@ -184,14 +198,19 @@ class FactModel(Model):
     event_id = UnicodeAttribute(null=True)
     data = DocumentMapAttribute(null=True)
     buyer_key = UnicodeAttribute(null=True)
-    #: the fact's seller (no index: it tells a buyer's orders at one seller apart)
+    #: the fact's seller: tells a buyer's orders at one seller apart, and is the hash key of
+    #: ``seller_orders`` (with ``order_key``, which only orders have)
     seller_key = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)
+    #: orders only: ``<placed_at>#<order_id>`` and the order's status, for ``seller_orders``
+    order_key = UnicodeAttribute(null=True)
+    order_status = UnicodeAttribute(null=True)
     recorded_at = UTCDateTimeAttribute(null=True)
     #: the stored version's event ``occurred_at`` (facts stored before it was kept: absent)
     occurred_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_buyer = FactsByBuyer()
+    seller_orders = FactsSellerOrders()
 
 
 #: Daily counters: for each metric, numerator/denominator raw and kept after exemptions.

@@ -409,6 +409,45 @@ class EventResultsOut(_Out):
     results: list[EventResultOut]
 
 
+class OrderOut(_Out):
+    order_id: str
+    buyer_id: str
+    status: Literal["placed", "paid", "shipped", "delivered", "cancelled", "closed_unshipped"]
+    placed_at: str
+
+
+class OrderPageOut(_Out):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class SubReasonEligibilityOut(_Out):
+    code: str
+    name: TextOut
+    #: a submission with this sub-reason passes the eligibility check
+    eligible: bool
+    #: what such a submission is refused with (422), and its text
+    reason_code: str | None
+    reason: TextOut | None
+
+
+class ScenarioEligibilityOut(_Out):
+    scenario: str
+    scenario_name: TextOut
+    #: the order passes the scenario's eligibility check (with at least one sub-reason,
+    #: when the scenario has them); filing needs this and no ``complaint_id``
+    eligible: bool
+    reason_code: str | None
+    reason: TextOut | None
+    sub_reasons: list[SubReasonEligibilityOut]
+    #: the complaint already filed for (order, scenario): filing again is a 409
+    complaint_id: str | None
+
+
+class OrderEligibilityOut(OrderOut):
+    scenarios: list[ScenarioEligibilityOut]
+
+
 class OpenApiOut(BaseModel):
     model_config = ConfigDict(extra="allow", defer_build=True)
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.facts import OrderData, OrderSummary
 from chalicelib.domain.reasons import reason_text
 from chalicelib.domain.rules import Assessment, met_alternative, unmet_names
 from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.eligibility import ScenarioEligibility
 
 
 def _role(actor: str) -> str:
@@ -105,3 +107,51 @@ def review_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any
         view["decision"]["actor"] = complaint.decision.actor
     view["history"] = [h.as_dict() for h in complaint.history]
     return view
+
+
+def order_view(order: OrderSummary | OrderData) -> dict[str, Any]:
+    """One of the seller's orders, as the filing form lists it."""
+    return {
+        "order_id": order.order_id,
+        "buyer_id": order.buyer_id,
+        "status": order.status,
+        "placed_at": to_iso(order.placed_at),
+    }
+
+
+def _refusal(code: str | None) -> dict[str, Any] | None:
+    return None if code is None else reason_text(code).as_dict()
+
+
+def _sub_reason_name(answer: ScenarioEligibility, code: str) -> dict[str, str]:
+    return next(r.name.as_dict() for r in answer.scenario.sub_reasons if r.code == code)
+
+
+def eligibility_view(order: OrderData, answers: list[ScenarioEligibility]) -> dict[str, Any]:
+    """The order and, per scenario, whether the seller may file it (with the refusal's
+    code and text in 中文/English when not), per sub-reason, and the complaint already
+    filed."""
+    return {
+        **order_view(order),
+        "scenarios": [
+            {
+                "scenario": a.scenario.code,
+                "scenario_name": a.scenario.name.as_dict(),
+                "eligible": a.eligible,
+                "reason_code": a.reason_code,
+                "reason": _refusal(a.reason_code),
+                "sub_reasons": [
+                    {
+                        "code": sub.code,
+                        "name": _sub_reason_name(a, sub.code),
+                        "eligible": sub.eligible,
+                        "reason_code": sub.reason_code,
+                        "reason": _refusal(sub.reason_code),
+                    }
+                    for sub in a.sub_reasons
+                ],
+                "complaint_id": a.complaint_id,
+            }
+            for a in answers
+        ],
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, get_args, get_type_hints
@@ -225,12 +226,46 @@ class FactEvent(NamedTuple):
         return f"{to_iso(when)}#{self.sort_key}"
 
     @property
+    def seller_order_key(self) -> str | None:
+        """Range key of the sparse ``seller_orders`` index: set on orders only (None for
+        every other fact), so a seller's order list reads no dispute, review or message."""
+        payload = self.payload
+        if isinstance(payload, OrderData):
+            return seller_order_key(payload.placed_at, payload.order_id)
+        return None
+
+    @property
     def buyer_id(self) -> str | None:
         return getattr(self.payload, "buyer_id", None)
 
     @property
     def seller_id(self) -> str | None:
         return getattr(self.payload, "seller_id", None)
+
+
+#: The shape of an entity id in a fact (the event schema's ``Id``).
+_FACT_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
+
+
+def is_fact_id(text: str) -> bool:
+    """Whether ``text`` can be an order's (or another entity's) id: anything else names no
+    order, and a path with it is a 404 before any storage request."""
+    return _FACT_ID.fullmatch(text) is not None
+
+
+def seller_order_key(placed_at: datetime, order_id: str) -> str:
+    """``<placed_at>#<order_id>``: a seller's orders sort by when they were placed (newest
+    first when read backwards), and the key is unique per seller."""
+    return f"{to_iso(placed_at)}#{order_id}"
+
+
+class OrderSummary(NamedTuple):
+    """One line of a seller's order list (``GET /orders``): what the filing form shows."""
+
+    order_id: str
+    buyer_id: str
+    status: str
+    placed_at: datetime
 
 
 def contradicted_parties(payload: Any, stored_order: OrderData | None) -> list[str]:

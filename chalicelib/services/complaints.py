@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.complaints import Complaint, SlaPolicy, decide_as_assessed, new_complaint
-from chalicelib.domain.eligibility import check_eligibility
-from chalicelib.domain.errors import NotEligible, NotFound
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.notifications import DECIDED, complaint_event
 from chalicelib.domain.rules import Thresholds
-from chalicelib.domain.scenarios import get_scenario
 from chalicelib.domain.timeutil import months_before
 from chalicelib.services.assessment import assess_order
 from chalicelib.services.decisions import deliver
+from chalicelib.services.eligibility import eligible_order
 from chalicelib.services.ports import (
     ComplaintLookup,
     ListFilter,
@@ -36,7 +35,9 @@ def submit_complaint(
     thresholds: Thresholds,
     policy: SlaPolicy,
 ) -> Complaint:
-    """File a complaint: the order must be the seller's and the scenario eligible.
+    """File a complaint: the order must be the seller's and the scenario eligible
+    (``services.eligibility.eligible_order``, the check ``GET /orders/{id}/eligibility``
+    answers with).
 
     The complaint is assessed at once.  A conclusive uphold decides it immediately
     (``decided_by: rules``); otherwise it stays pending with the recommendation attached.
@@ -44,11 +45,8 @@ def submit_complaint(
     each) and one conditional PutItem — plus, after an immediate decision, delivering its
     event.  The buyer is taken from the order, never from the seller.
     """
-    definition = get_scenario(scenario)
-    if definition is None:
-        raise NotEligible(f"unknown scenario {scenario!r}", code="unknown_scenario")
     facts = adapters.facts.order_facts(order_id)
-    order = check_eligibility(definition, seller_id, facts, reason)
+    definition, order = eligible_order(seller_id, facts, scenario, reason)
     assessment = assess_order(
         adapters.complaints,
         adapters.facts,

@@ -23,13 +23,14 @@ from typing import IO, Any, Protocol
 
 from chalicelib.adapters.complaint_repository import (
     NO_FILTER,
+    ComplaintRef,
     DecidedRecord,
     ExportPage,
     ListFilter,
     Page,
     StoredComplaint,
 )
-from chalicelib.adapters.fact_repository import ApplyResult
+from chalicelib.adapters.fact_repository import ApplyResult, OrderPage
 from chalicelib.adapters.files import StoredFile
 from chalicelib.adapters.metrics_repository import (
     ActivityEntry,
@@ -51,6 +52,8 @@ __all__ = [
     "BuyerActivityReader",
     "CleaningPeriods",
     "ComplaintLookup",
+    "ComplaintRef",
+    "ComplaintRefs",
     "ComplaintStore",
     "ContributionConflict",
     "ContributionStore",
@@ -71,6 +74,7 @@ __all__ = [
     "MetricsStore",
     "NewComplaints",
     "OrderFactsReader",
+    "OrderPage",
     "OrderPartition",
     "Outbox",
     "Page",
@@ -79,6 +83,7 @@ __all__ = [
     "ReviewQueue",
     "SellerComplaints",
     "SellerExport",
+    "SellerOrders",
     "SlaFigures",
     "StoredComplaint",
     "StoredContribution",
@@ -100,6 +105,13 @@ class ComplaintLookup(Protocol):
     """One complaint by id (None when missing or not an id's shape)."""
 
     def get(self, complaint_id: str) -> Complaint | None: ...
+
+
+class ComplaintRefs(Protocol):
+    """Which of some complaint ids (at most 100) are stored, and whose (one BatchGetItem):
+    e.g. the complaints of one order in each scenario, by ``complaint_id_for``."""
+
+    def refs(self, complaint_ids: Sequence[str]) -> list[ComplaintRef]: ...
 
 
 class NewComplaints(Protocol):
@@ -228,6 +240,7 @@ class AttachmentStore(ComplaintLookup, Protocol):
 class ComplaintStore(
     NewComplaints,
     AttachmentStore,
+    ComplaintRefs,
     SellerComplaints,
     SellerExport,
     DecisionStore,
@@ -251,6 +264,20 @@ class OrderFactsReader(Protocol):
     def order_items(self, order_id: str) -> PartitionItems: ...
 
 
+class SellerOrders(Protocol):
+    """A seller's orders placed in [since, until], newest first, paged by key (one Query)."""
+
+    def orders_for_seller(
+        self,
+        seller_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        after_key: str | None = None,
+    ) -> OrderPage: ...
+
+
 class BuyerActivityReader(Protocol):
     """A buyer's orders, disputes and reviews in [since, until] (by their activity time)."""
 
@@ -266,7 +293,7 @@ class FactLog(Protocol):
     def stored_order(self, order_id: str) -> OrderData | None: ...
 
 
-class FactStore(OrderFactsReader, BuyerActivityReader, FactLog, Protocol):
+class FactStore(OrderFactsReader, SellerOrders, BuyerActivityReader, FactLog, Protocol):
     """Every role of the facts the services read and write (``Ports.facts``)."""
 
 

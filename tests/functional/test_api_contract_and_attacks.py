@@ -117,6 +117,8 @@ def test_the_committed_document_is_current_and_served(api: Api) -> None:
         "/metrics",
         "/platform/events",
         "/scenarios",
+        "/orders",
+        "/orders/{order_id}/eligibility",
     }
     submit = DOCUMENT["paths"]["/complaints"]["post"]
     assert submit["x-roles"] == ["seller"] and {"201", "409", "422"} <= set(submit["responses"])
@@ -151,7 +153,7 @@ def test_fuzzed_bodies_never_break_the_server_or_the_document(
 
 
 @pytest.mark.usefixtures("world")
-@pytest.mark.parametrize("path", ["/complaints", "/review/queue", "/review/sla"])
+@pytest.mark.parametrize("path", ["/complaints", "/review/queue", "/review/sla", "/orders"])
 def test_fuzzed_queries_never_break_the_server_or_the_document(api: Api, path: str) -> None:
     names = [p["name"] for p in DOCUMENT["paths"][path]["get"]["parameters"]]
 
@@ -181,6 +183,39 @@ def test_fuzzed_ids_in_paths(api: Api) -> None:
         check_documented("get", "/complaints/{complaint_id}", reply.status, reply.body)
 
     attempt()
+
+
+@pytest.mark.usefixtures("world")
+def test_fuzzed_order_ids_in_paths(api: Api) -> None:
+    @FUZZ
+    @given(
+        order_id=st.one_of(
+            st.text(min_size=1, max_size=60),
+            st.sampled_from(["o-a", "o-b", "o-x"]),
+            st.text(alphabet="ab-", min_size=1000, max_size=3000),  # past the key limit
+        )
+    )
+    def attempt(order_id: str) -> None:
+        quoted = urllib.parse.quote(order_id, safe="")
+        reply = api.call("GET", f"/orders/{quoted}/eligibility", seller="s-a")
+        check_documented("get", "/orders/{order_id}/eligibility", reply.status, reply.body)
+        assert reply.status in (200, 404)
+        assert (reply.status == 200) is (order_id == "o-a")
+
+    attempt()
+
+
+@pytest.mark.parametrize("bad_id", ["x" * 129, "x" * 2049, "é" * 1100, "o a", "o\u0000", "ö-a"])
+def test_ids_that_name_no_order_are_404_before_any_storage_request(
+    api: Api, settings: Settings, bad_id: str
+) -> None:
+    from bench.dynamo_calls import count_dynamodb_calls
+
+    path = f"/orders/{urllib.parse.quote(bad_id, safe='')}/eligibility"
+    with count_dynamodb_calls(settings) as calls:
+        reply = api.call("GET", path, seller="s-a")
+    assert (reply.status, reply.body["error"]["code"]) == (404, "not_found")
+    assert sum(calls.values()) == 0
 
 
 ID_ROUTES = [
@@ -252,6 +287,9 @@ def test_broken_object_level_authorisation_is_refused_everywhere(
         ),
         ("POST", "/platform/events", {"events": []}, "operator", 403),
         ("GET", "/metrics", None, "operator", 403),
+        ("GET", "/orders/o-b/eligibility", None, "seller", 404),
+        ("GET", "/orders/o-a/eligibility", None, "operator", 403),
+        ("GET", "/orders", None, "system", 403),
         (
             "POST",
             "/complaints",
@@ -299,6 +337,8 @@ def test_forged_and_misused_tokens_are_refused(
     for name, token in forged.items():
         for method, path in [
             ("GET", "/complaints"),
+            ("GET", "/orders"),
+            ("GET", "/orders/o-a/eligibility"),
             ("GET", f"/complaints/{world['a']}"),
             ("POST", f"/review/complaints/{world['a']}/decision"),
         ]:

@@ -463,6 +463,26 @@ def test_make_run_gives_demo_data_and_api_the_same_settings(service: LocalServic
     assert hours_to_decide(filed) == 72
 
 
+def test_make_run_serves_the_filing_form_its_orders_and_their_eligibility(
+    service: LocalService,
+) -> None:
+    """The demo seller's orders of 90 days, newest first, through the sparse index on the
+    embedded DynamoDB; and the eligibility of the demo's order with a bad address."""
+    seller = _token(DEMO_SELLERS[0])
+    status, listed = _call(service.url, "GET", "/orders?limit=100", seller)
+    assert status == 200, listed
+    ids = [o["order_id"] for o in listed["items"]]
+    assert {"o-badaddr", "o-custom", "o-flood-0"} <= set(ids)
+    placed = [o["placed_at"] for o in listed["items"]]
+    assert placed == sorted(placed, reverse=True)
+    status, answer = _call(service.url, "GET", "/orders/o-badaddr/eligibility", seller)
+    assert status == 200, answer
+    protection = {a["scenario"]: a for a in answer["scenarios"]}["non_fulfillment_protection"]
+    assert protection["eligible"] is True
+    status, theirs = _call(service.url, "GET", "/orders/o-badaddr/eligibility", _token("s-x"))
+    assert status == 404, theirs
+
+
 def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
     """One raw HTTP exchange (a request ``urllib`` would not send), read to the end."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:

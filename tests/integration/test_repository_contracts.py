@@ -20,17 +20,27 @@ from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate, new_complaint
+from chalicelib.domain.complaints import (
+    Complaint,
+    SlaPolicy,
+    complaint_id_for,
+    decide,
+    escalate,
+    new_complaint,
+)
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.facts import OrderSummary
 from chalicelib.domain.metrics import CleaningPeriod, Contribution, counter_delta
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
 from chalicelib.services.ports import (
     NO_FILTER,
+    ComplaintRef,
     ContributionConflict,
     ExemptionRecord,
     ListFilter,
+    OrderPage,
     Ports,
     StoredContribution,
 )
@@ -119,6 +129,29 @@ def test_add_get_and_one_complaint_per_order_and_scenario(ports: Ports) -> None:
     assert ports.complaints.get(first.complaint_id) == first  # the first one is untouched
     other = _add(ports, "o-1", scenario="malicious_harassment")  # another scenario is fine
     assert other.complaint_id != first.complaint_id
+
+
+def test_refs_say_which_ids_are_stored_and_whose(ports: Ports) -> None:
+    first = _add(ports, "o-1")
+    other = _add(ports, "o-1", scenario="malicious_harassment", seller="s-1")
+    _add(ports, "o-9", seller="s-2", buyer="b-9")
+    asked = [
+        complaint_id_for("o-1", scenario)
+        for scenario in ("malicious_ordering", "malicious_review", "malicious_harassment")
+    ]
+    assert ports.complaints.refs([*asked, "not-an-id", "c_" + "a" * 26]) == sorted(
+        [
+            ComplaintRef(first.complaint_id, "s-1", "o-1", "malicious_ordering"),
+            ComplaintRef(other.complaint_id, "s-1", "o-1", "malicious_harassment"),
+        ]
+    )
+    assert ports.complaints.refs([complaint_id_for("o-9", "malicious_ordering")]) == [
+        ComplaintRef(
+            complaint_id_for("o-9", "malicious_ordering"), "s-2", "o-9", "malicious_ordering"
+        )
+    ]
+    assert ports.complaints.refs([]) == []
+    assert ports.complaints.refs(["not-an-id"]) == []
 
 
 def test_a_decision_is_saved_only_while_pending(ports: Ports) -> None:
@@ -408,6 +441,51 @@ def test_an_orders_partition_and_a_buyers_activity_window(ports: Ports) -> None:
     ]
     assert len(ports.facts.buyer_activity("b-1", T0 - timedelta(days=365), T0)) == 5
     assert ports.facts.buyer_activity("b-1", T0 - timedelta(days=2), T0) == []
+
+
+def test_a_sellers_orders_newest_first_in_a_window_paged(ports: Ports) -> None:
+    for raw in (
+        *[order_event(f"o-{i}", placed_at=T0 - timedelta(days=i)) for i in range(5)],
+        order_event("o-tie", placed_at=T0 - timedelta(days=2)),  # same second as o-2
+        order_event("o-old", placed_at=T0 - timedelta(days=100)),
+        order_event("o-s2", seller_id="s-2", placed_at=T0),
+        # not orders: never in the list
+        review_event("r-1", "o-1", rating=1, posted_at=T0),
+        dispute_event("d-1", "o-1", opened_at=T0),
+        message_event("m-1", "o-1", sender="buyer", sent_at=T0),
+    ):
+        assert _apply(ports, raw) == "accepted"
+    assert (
+        _apply(
+            ports,
+            order_event("o-3", status="cancelled", version=2, placed_at=T0 - timedelta(days=3)),
+        )
+        == "accepted"
+    )
+
+    def listed(limit: int, since: datetime = T0 - timedelta(days=90)) -> list[list[str]]:
+        pages: list[list[str]] = []
+        after = None
+        while True:
+            page = ports.facts.orders_for_seller(
+                "s-1", since=since, until=T0, limit=limit, after_key=after
+            )
+            pages.append([o.order_id for o in page.items])
+            after = page.last_key
+            if after is None:
+                return pages
+
+    everything = ["o-0", "o-1", "o-tie", "o-2", "o-3", "o-4"]
+    assert listed(10) == [everything]
+    assert listed(6) == [everything]
+    assert listed(2) == [everything[0:2], everything[2:4], everything[4:6]]
+    assert listed(4) == [everything[0:4], everything[4:6]]
+    assert listed(10, since=T0 - timedelta(days=2)) == [["o-0", "o-1", "o-tie", "o-2"]]
+    first = ports.facts.orders_for_seller("s-1", since=T0 - timedelta(days=90), until=T0, limit=10)
+    assert first.items[4] == OrderSummary("o-3", "b-1", "cancelled", T0 - timedelta(days=3))
+    assert first.items[0] == OrderSummary("o-0", "b-1", "placed", T0)
+    none = ports.facts.orders_for_seller("s-9", since=T0 - timedelta(days=90), until=T0, limit=5)
+    assert none == OrderPage(items=[], last_key=None)
 
 
 # --------------------------------------------------------------------------- metrics

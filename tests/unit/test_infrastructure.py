@@ -105,3 +105,17 @@ def test_the_files_bucket_is_private_encrypted_tls_only_with_lifecycle_and_cors(
     for function in FUNCTIONS:
         variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
         assert variables["FILES_BUCKET"] == {"Ref": "FilesBucket"}
+
+
+def test_the_sellers_order_index_is_sparse_and_projects_only_what_the_list_shows() -> None:
+    table = RESOURCES["FactsTable"]["Properties"]
+    (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "seller_orders"]
+    assert {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]} == {
+        "seller_key": "HASH",
+        "order_key": "RANGE",  # set on order items only: the index holds nothing else
+    }
+    assert index["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["buyer_key", "order_status"],
+    }
+    assert {"AttributeName": "order_key", "AttributeType": "S"} in table["AttributeDefinitions"]
