@@ -10,6 +10,7 @@ from chalicelib import clock
 from chalicelib.adapters.wiring import Adapters, files_from_settings
 from chalicelib.api.http import endpoint, json_body, principal, request_settings
 from chalicelib.api.views import attachment_view
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services import attachments as service
 from chalicelib.services.complaints import get_complaint
@@ -60,6 +61,9 @@ def start_upload(complaint_id: str) -> Response:
 @endpoint("seller", response="AttachmentOut", errors=(404, 422))
 def complete_upload(complaint_id: str, attachment_id: str) -> dict[str, Any]:
     request = bp.current_request
+    if (request.raw_body or b"").strip() not in (b"", b"{}"):
+        # it takes no fields: a body that is more than ``{}`` is refused, not ignored
+        raise InvalidRequest("this route takes no request body")
     settings = request_settings(request)
     verified = service.complete_upload(
         Adapters.from_settings(settings).complaints,

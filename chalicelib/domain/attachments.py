@@ -108,6 +108,15 @@ class Attachment(NamedTuple):
     upload_expires_at: datetime
     sha256: str | None = None
     uploaded_at: datetime | None = None
+    #: Where its file lives, fixed when it is announced (``object_key``) and stored with
+    #: it: a complaint that moves to another id (re-categorisation copies the entries)
+    #: keeps reaching its files.  None only for entries stored before the key was.
+    key: str | None = None
+
+    def stored_key(self, seller_id: str, complaint_id: str) -> str:
+        """The object's key: the one stored at announce time, or (an entry stored before
+        keys were) the key it was announced under, made again from the ids."""
+        return self.key or object_key(seller_id, complaint_id, self.attachment_id)
 
     def counts(self, now: datetime) -> bool:
         """Whether it counts towards ``MAX_PER_COMPLAINT``: verified, or its upload may
@@ -129,6 +138,7 @@ class Attachment(NamedTuple):
             "upload_expires_at": to_iso(self.upload_expires_at),
             "sha256": self.sha256,
             "uploaded_at": to_iso(self.uploaded_at) if self.uploaded_at else None,
+            "key": self.key,
         }
 
     @classmethod
@@ -143,12 +153,14 @@ class Attachment(NamedTuple):
             upload_expires_at=parse_iso(raw["upload_expires_at"]),
             sha256=raw.get("sha256"),
             uploaded_at=parse_iso(raw["uploaded_at"]) if raw.get("uploaded_at") else None,
+            key=raw.get("key"),
         )
 
 
 def new_attachment(
-    attachment_id: str, filename: str, content_type: str, size: int, now: datetime
+    attachment_id: str, filename: str, content_type: str, size: int, now: datetime, *, key: str
 ) -> Attachment:
+    """An ``awaiting_upload`` attachment whose file is to be uploaded to ``key``."""
     return Attachment(
         attachment_id=attachment_id,
         filename=filename,
@@ -157,6 +169,7 @@ def new_attachment(
         status="awaiting_upload",
         created_at=now,
         upload_expires_at=now + UPLOAD_TTL,
+        key=key,
     )
 
 

@@ -52,8 +52,10 @@ def _find(complaint: Complaint, attachment_id: str) -> Attachment:
     raise NotFound("attachment not found")
 
 
-def _key(complaint: Complaint, attachment_id: str) -> str:
-    return object_key(complaint.seller_id, complaint.complaint_id, attachment_id)
+def _key(complaint: Complaint, attachment: Attachment) -> str:
+    """The key stored with the entry at announce time — never one made from the
+    complaint's current id, which re-categorisation may have changed."""
+    return attachment.stored_key(complaint.seller_id, complaint.complaint_id)
 
 
 def start_upload(
@@ -80,7 +82,9 @@ def start_upload(
     complaint = get_complaint(
         complaints, seller_id=seller_id, complaint_id=complaint_id, now=now, months=months
     )
-    attachment = new_attachment(new_attachment_id(random_bytes), name, content_type, size, now)
+    attachment_id = new_attachment_id(random_bytes)
+    key = object_key(seller_id, complaint.complaint_id, attachment_id)
+    attachment = new_attachment(attachment_id, name, content_type, size, now, key=key)
     for _ in range(ATTEMPTS):
         if not complaint.is_pending:
             raise _not_pending()
@@ -96,7 +100,7 @@ def start_upload(
             complaint = found
             continue
         form = files.upload_form(
-            _key(complaint, attachment.attachment_id),
+            key,
             content_type,
             size,
             int(UPLOAD_TTL.total_seconds()),
@@ -129,7 +133,7 @@ def complete_upload(
         return attachment
     if not complaint.is_pending:
         raise _not_pending()
-    key = _key(complaint, attachment_id)
+    key = _key(complaint, attachment)
     stored = files.read(key, max_bytes, SNIFF_BYTES)
     if stored is None:
         raise NotEligible("the file has not been uploaded yet", code="attachment_not_uploaded")
@@ -168,7 +172,7 @@ def download(
     if attachment.status != "verified":
         raise Conflict("the attachment is not verified yet", code="attachment_not_verified")
     url = files.download_url(
-        _key(complaint, attachment_id),
+        _key(complaint, attachment),
         attachment.content_type,
         int(DOWNLOAD_TTL.total_seconds()),
     )

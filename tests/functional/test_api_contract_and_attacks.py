@@ -9,6 +9,7 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +24,7 @@ from scripts.openapi import render
 from tests.builders import order_event, review_event
 from tests.conftest import ROOT
 from tests.functional.conftest import Api, tables
+from tests.functional.test_attachments import objects as stored_files
 
 DOCUMENT = build_document(app)
 COMPONENTS = DOCUMENT["components"]
@@ -60,6 +62,21 @@ def world(api: Api) -> dict[str, str]:
     return {"a": a, "b": b}
 
 
+ANNOUNCE = {"filename": "chat.png", "content_type": "image/png", "size": 100}
+
+
+@pytest.fixture
+def files(api: Api, world: dict[str, str]) -> dict[str, str]:
+    """The world, with one announced attachment on each seller's complaint."""
+    found = dict(world)
+    for side, seller in (("a", "s-a"), ("b", "s-b")):
+        path = f"/complaints/{world[side]}/attachments"
+        reply = api.call("POST", path, ANNOUNCE, seller=seller)
+        assert reply.status == 201, reply.body
+        found[f"{side}_attachment"] = reply.body["attachment_id"]
+    return found
+
+
 #: plausible values, so shaped bodies often get past validation to the business rules
 HINTS = [
     "o-a",
@@ -80,6 +97,9 @@ HINTS = [
     "2026-11-20T08:00:00Z",
     "s-a",
     "b-1",
+    "image/png",
+    "application/pdf",
+    "chat.png",
 ]
 ANYTHING = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(HINTS),
@@ -131,29 +151,43 @@ def _role(path: str) -> str:
     return ROLE_OF.get(path, "operator" if path.startswith("/review") else "seller")
 
 
-@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize(
-    "path", ["/complaints", "/platform/events", "/review/complaints/{complaint_id}/decision"]
+    "path",
+    [
+        "/complaints",
+        "/platform/events",
+        "/review/complaints/{complaint_id}/decision",
+        "/complaints/{complaint_id}/attachments",
+        "/complaints/{complaint_id}/attachments/{attachment_id}/complete",
+    ],
 )
 def test_fuzzed_bodies_never_break_the_server_or_the_document(
-    api: Api, path: str, world: dict[str, str]
+    api: Api, path: str, files: dict[str, str]
 ) -> None:
     spec = route_spec(app.routes[path]["POST"].view_function)
-    assert spec is not None and spec.request is not None
-    request_model = spec.models()["request"]
-    concrete = path.replace("{complaint_id}", world["a"])
+    assert spec is not None
+    request_model = spec.models().get("request")
+    # a route without a request model (complete) takes no body: anything but {} is a 400
+    bodies = shaped(request_model) if request_model is not None else st.just({})
+    concrete = path.replace("{complaint_id}", files["a"]).replace(
+        "{attachment_id}", files["a_attachment"]
+    )
 
     @FUZZ
-    @given(body=st.one_of(shaped(request_model), ANYTHING))
+    @given(body=st.one_of(bodies, ANYTHING))
     def attempt(body: Any) -> None:
         reply = api.call("POST", concrete, body, seller="s-a", role=_role(path))
         check_documented("post", path, reply.status, reply.body)
+        if request_model is None and body not in ({}, None):
+            assert reply.status == 400, (body, reply.body)
 
     attempt()
 
 
 @pytest.mark.usefixtures("world")
-@pytest.mark.parametrize("path", ["/complaints", "/review/queue", "/review/sla", "/orders"])
+@pytest.mark.parametrize(
+    "path", ["/complaints", "/review/queue", "/review/sla", "/orders", "/complaints/export"]
+)
 def test_fuzzed_queries_never_break_the_server_or_the_document(api: Api, path: str) -> None:
     names = [p["name"] for p in DOCUMENT["paths"][path]["get"]["parameters"]]
 
@@ -241,7 +275,8 @@ def test_ids_that_name_no_complaint_are_404_before_any_storage_request(
     ids are checked for their shape first (issue 12.10)."""
     from bench.dynamo_calls import count_dynamodb_calls
 
-    body = {"outcome": "upheld", "reason_code": "complaint_upheld"} if method == "POST" else None
+    decision = template.endswith("/decision")  # the other POST (complete) takes no body
+    body = {"outcome": "upheld", "reason_code": "complaint_upheld"} if decision else None
     path = template.format(urllib.parse.quote(bad_id, safe=""))
     with count_dynamodb_calls(settings) as calls:
         caller = "s-a" if role == "seller" else "op-1"
@@ -254,11 +289,28 @@ def test_ids_that_name_no_complaint_are_404_before_any_storage_request(
 
 
 def test_broken_object_level_authorisation_is_refused_everywhere(
-    api: Api, settings: Settings, world: dict[str, str]
+    api: Api, settings: Settings, files: dict[str, str]
 ) -> None:
-    before = tables(settings)
-    theirs = world["b"]
+    world = files
+    before, files_before = tables(settings), stored_files(settings)
+    theirs, their_file = world["b"], world["b_attachment"]
+    mine, my_file = world["a"], world["a_attachment"]
     attempts = [
+        # attachments: another seller's complaint is not found, whichever its attachment
+        ("GET", f"/complaints/{theirs}/attachments/{their_file}", None, "seller", 404),
+        ("GET", f"/complaints/{mine}/attachments/{their_file}", None, "seller", 404),
+        ("POST", f"/complaints/{theirs}/attachments", ANNOUNCE, "seller", 404),
+        ("POST", f"/complaints/{theirs}/attachments/{their_file}/complete", None, "seller", 404),
+        ("POST", f"/complaints/{mine}/attachments/{their_file}/complete", None, "seller", 404),
+        # a reviewer is no seller, a seller no reviewer
+        ("GET", f"/complaints/{mine}/attachments/{my_file}", None, "operator", 403),
+        ("POST", f"/complaints/{mine}/attachments", ANNOUNCE, "operator", 403),
+        ("POST", f"/complaints/{mine}/attachments/{my_file}/complete", None, "operator", 403),
+        ("GET", f"/review/complaints/{theirs}/attachments/{their_file}", None, "seller", 403),
+        ("GET", f"/review/complaints/{mine}/attachments/{my_file}", None, "seller", 403),
+        ("GET", f"/review/complaints/{mine}/attachments/{my_file}", None, "system", 403),
+        ("GET", "/complaints/export", None, "operator", 403),
+        ("GET", "/complaints/export?format=jsonl", None, "system", 403),
         ("GET", f"/complaints/{theirs}", None, "seller", 404),
         ("GET", "/complaints?order_id=o-b", None, "seller", 200),
         (
@@ -303,9 +355,12 @@ def test_broken_object_level_authorisation_is_refused_everywhere(
         assert reply.status == status, (method, path, role, reply.body)
         if status == 200:
             assert reply.body["items"] == []
-    mine = api.call("GET", "/complaints", seller="s-a").body["items"]
-    assert [c["complaint_id"] for c in mine] == [world["a"]]
+    listed = api.call("GET", "/complaints", seller="s-a").body["items"]
+    assert [c["complaint_id"] for c in listed] == [world["a"]]
     assert tables(settings) == before
+    assert stored_files(settings) == files_before
+    export = api.call("GET", "/complaints/export?format=jsonl", seller="s-a")
+    assert export.status == 200 and export.body["rows"] == 1  # its own complaint only
 
 
 def _forge(claims: dict[str, Any], key: str = DEV_JWT_SECRET, alg: str = "HS256") -> str:
@@ -357,9 +412,16 @@ def test_forged_and_misused_tokens_are_refused(
 
 
 def test_hostile_bodies_are_refused_and_change_nothing(
-    api: Api, settings: Settings, world: dict[str, str]
+    api: Api, settings: Settings, files: dict[str, str]
 ) -> None:
-    before = tables(settings)
+    world = files
+    # an upload that is not the announced file: a ``complete`` that ran would delete it
+    key = f"attachments/s-a/{world['a']}/{world['a_attachment']}"
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=settings.files_bucket, Key=key, Body=b"<html></html>"
+    )
+    before, files_before = tables(settings), stored_files(settings)
+    assert files_before == [key]
     deep = "[" * 20_000 + "]" * 20_000
     nested = json.dumps(
         {
@@ -383,13 +445,47 @@ def test_hostile_bodies_are_refused_and_change_nothing(
         ("\udcff".encode("utf-8", "surrogatepass"), 400),
         (b"\xff\xfe\x00", 400),
     ]
+    announce = f"/complaints/{world['a']}/attachments"
+    complete = f"{announce}/{world['a_attachment']}/complete"
+    routes = (
+        ("/complaints", "seller"),
+        ("/platform/events", "system"),
+        (announce, "seller"),
+        (complete, "seller"),  # takes no body at all
+    )
     for raw, status in cases:
-        for path, role in (("/complaints", "seller"), ("/platform/events", "system")):
+        for path, role in routes:
             reply = api.call("POST", path, raw=raw, seller="s-a", role=role)
-            expected = status if path == "/complaints" or status == 413 else 400
+            expected = status if path != "/platform/events" or status == 413 else 400
             assert reply.status == expected, (path, str(raw)[:60], reply.status, reply.body)
             assert set(reply.body) == {"error"}
     assert tables(settings) == before
+    # announcements: unknown fields (a chosen key), oversized or hostile values
+    for fields, status in [
+        ({"key": "attachments/s-b/x"}, 400),
+        ({"bucket": "elsewhere"}, 400),
+        ({"filename": "x" * 10_000}, 400),
+        ({"filename": "../../s-b/x.png\u0000"}, 201),  # cleaned and only ever shown
+        ({"size": 2**60}, 400),
+        ({"size": 10 * 1024 * 1024 + 1}, 413),
+        ({"content_type": "text/html"}, 422),
+        ({"content_type": "image/png; charset=x"}, 422),
+    ]:
+        body = {**ANNOUNCE, **fields}
+        if status == 201:  # the one accepted: shown as text, its key the service's own
+            reply = api.call("POST", announce, body, seller="s-a")
+            assert reply.status == 201, reply.body
+            key = reply.body["upload"]["fields"]["key"]
+            assert key == f"attachments/s-a/{world['a']}/{reply.body['attachment_id']}"
+            continue
+        snapshot = tables(settings)
+        reply = api.call("POST", announce, body, seller="s-a")
+        assert reply.status == status, (fields, reply.body)
+        assert tables(settings) == snapshot
+    assert stored_files(settings) == files_before  # no refused request reached the bucket
+    shown = api.call("GET", f"/complaints/{world['a']}", seller="s-a").body["attachments"]
+    # announced at the same instant: listed by (time, random id), so compared as a set
+    assert {a["filename"] for a in shown} == {"chat.png", ".._.._s-b_x.png"}
     unicode_ok = api.submit(
         "o-a",
         "malicious_ordering",

@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 import pytest
 
+from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
+from chalicelib.domain.complaints import complaint_id_for
 from chalicelib.domain.timeutil import to_iso
 from tests.builders import T0, order_event, review_event
 from tests.functional.conftest import Api, tables
@@ -233,3 +236,33 @@ def test_only_while_pending(api: Api, settings: Settings) -> None:
     too_late = complete(api, complaint_id, reply.body["attachment_id"])
     assert (too_late.status, too_late.body["error"]["code"]) == (422, "complaint_not_pending")
     assert tables(settings) == before
+
+
+def _store_key(settings: Settings, complaint_id: str, attachment_id: str, key: str) -> None:
+    """What re-categorisation leaves behind: the complaint under a new id, its entries
+    copied with the keys their files were uploaded under (the old id's)."""
+    model = complaint_model(settings)
+    model(complaint_id).update(actions=[model.attachments[attachment_id]["key"].set(key)])
+
+
+def test_complete_open_and_delete_use_the_key_stored_with_the_attachment(
+    api: Api, settings: Settings
+) -> None:
+    complaint_id = pending(api)
+    old_id = complaint_id_for("o-1", "malicious_harassment")
+    good, bad = (announce(api, complaint_id).body["attachment_id"] for _ in range(2))
+    good_key, bad_key = (f"attachments/s-1/{old_id}/{a}" for a in (good, bad))
+    _store_key(settings, complaint_id, good, good_key)
+    _store_key(settings, complaint_id, bad, bad_key)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.put_object(Bucket=settings.files_bucket, Key=good_key, Body=PNG)
+    s3.put_object(Bucket=settings.files_bucket, Key=bad_key, Body=HTML[: len(PNG)])
+    done = complete(api, complaint_id, good)
+    assert done.status == 200, done.body
+    tags = s3.get_object_tagging(Bucket=settings.files_bucket, Key=good_key)["TagSet"]
+    assert tags == [{"Key": "upload", "Value": "verified"}]
+    link = api.call("GET", f"/complaints/{complaint_id}/attachments/{good}")
+    assert urlparse(link.body["url"]).path.endswith(f"/{good_key}")
+    refused = complete(api, complaint_id, bad)
+    assert refused.body["error"]["code"] == "attachment_invalid"
+    assert objects(settings) == [good_key]  # the refused file was deleted where it was

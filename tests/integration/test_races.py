@@ -15,15 +15,19 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
+from chalicelib.domain.attachments import MAX_PER_COMPLAINT, UPLOAD_TTL
 from chalicelib.domain.complaints import Complaint
-from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint, NotEligible
+from chalicelib.services.attachments import start_upload
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event, review_event, submit
 from tests.concurrency import race
+from tests.fakes import InMemoryFiles
 
 # Races need a server that is safe for concurrent conditional writes: dynalite only
 # (the conftest's ``backend`` fixture, given just one of its parameters).
@@ -205,3 +209,101 @@ def test_workers_refreshing_one_order_at_once_count_it_once(
     # attempt always finds nothing left to do.
     assert all(isinstance(r, int) for r in results), results
     assert counters == expected
+
+
+def _announce(
+    settings: Settings, complaint_id: str, num: int, at: Any, files: InMemoryFiles | None = None
+) -> Callable[[], Any]:
+    """One announcement of a 100-byte PNG on ``complaint_id`` at ``at`` (its attachment id
+    made from ``num``); the files bucket is a fake (forms are signed locally anyway)."""
+    return lambda: start_upload(
+        ComplaintRepository(settings),
+        files or InMemoryFiles(),
+        seller_id="s-1",
+        complaint_id=complaint_id,
+        filename=f"chat {num}.png",
+        content_type="image/png",
+        size=100,
+        now=at,
+        months=settings.listing_months,
+        max_bytes=settings.attachment_max_bytes,
+        random_bytes=num.to_bytes(16, "big"),
+    )
+
+
+def _stored_attachments(settings: Settings, complaint_id: str) -> tuple[set[str], int]:
+    """The ids in the item's ``attachments`` map and its ``attachment_count``, as stored."""
+    item = complaint_model(settings).get(complaint_id, consistent_read=True)
+    return set(item.attachments or {}), int(item.attachment_count or 0)
+
+
+@pytest.mark.parametrize(
+    ("stale", "winners"),
+    [(0, MAX_PER_COMPLAINT - 8), (3, MAX_PER_COMPLAINT - 5)],
+    ids=["8-live", "5-live-3-expired"],
+)
+def test_twenty_announcements_at_once_fill_the_complaint_to_exactly_ten(
+    settings: Settings, stale: int, winners: int
+) -> None:
+    """8 attachments (``stale`` of them announced long enough ago for their forms to have
+    expired): of 20 announcements at once exactly enough win to make 10, the others are
+    refused ``too_many_attachments``, and the map and its count agree."""
+    adapters = _adapters(settings, Collecting())
+    complaint = _pending(settings, adapters, "o-att")
+    cid = complaint.complaint_id
+    start = T0 + timedelta(minutes=1)
+    at = start + UPLOAD_TTL + timedelta(minutes=1)
+    for num in range(8):
+        _announce(settings, cid, 1000 + num, start if num < stale else at)()
+    results = race(*(_announce(settings, cid, num, at) for num in range(20)))
+    won = [r[0].attachment_id for r in results if isinstance(r, tuple)]
+    refused = [r for r in results if not isinstance(r, tuple)]
+    assert len(won) == winners, results
+    assert all(isinstance(r, NotEligible) for r in refused), refused
+    assert {r.code for r in refused} == {"too_many_attachments"}  # type: ignore[union-attr]
+    ids, count = _stored_attachments(settings, cid)
+    assert len(ids) == count == MAX_PER_COMPLAINT
+    assert set(won) <= ids
+    stored = ComplaintRepository(settings).get(cid)
+    assert stored is not None
+    assert all(a.counts(at) for a in stored.attachments)  # the expired ones were replaced
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_an_announcement_and_a_decision_at_once_end_consistently(
+    settings: Settings, round_: int
+) -> None:
+    """Either the announcement came first (the decided complaint keeps its entry) or the
+    decision did (the announcement is refused and wrote nothing, no form handed out)."""
+    adapters = _adapters(settings, Collecting())
+    complaint = _pending(settings, adapters, f"o-att-dec-{round_}")
+    cid = complaint.complaint_id
+    at = T0 + timedelta(hours=1)
+    files = InMemoryFiles()
+    _announce(settings, cid, 1, at, files)()
+    announced, decided = race(
+        _announce(settings, cid, 2, at, files),
+        lambda: decide_by_operator(
+            adapters,
+            complaint_id=cid,
+            operator_id="op",
+            outcome="upheld",
+            reason_code="complaint_upheld",
+            note=None,
+            now=at,
+            policy=settings.sla_policy,
+        ),
+    )
+    assert isinstance(decided, Complaint), decided  # an announcement never blocks a decision
+    stored = ComplaintRepository(settings).get(cid)
+    assert stored is not None and stored.status == "upheld"
+    ids, count = _stored_attachments(settings, cid)
+    assert {a.attachment_id for a in stored.attachments} == ids
+    if isinstance(announced, tuple):
+        assert announced[0].attachment_id in ids and count == 2
+        assert files.calls["upload_form"] == 2
+    else:
+        assert isinstance(announced, NotEligible), announced
+        assert announced.code == "complaint_not_pending"
+        assert len(ids) == count == 1
+        assert files.calls["upload_form"] == 1

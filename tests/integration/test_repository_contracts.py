@@ -20,6 +20,13 @@ from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
+from chalicelib.domain.attachments import (
+    MAX_PER_COMPLAINT,
+    UPLOAD_TTL,
+    Attachment,
+    new_attachment,
+    object_key,
+)
 from chalicelib.domain.complaints import (
     Complaint,
     SlaPolicy,
@@ -613,3 +620,162 @@ def test_a_complaint_read_back_equals_the_one_stored(ports: Ports) -> None:
     ports.complaints.save_escalation(escalated, {"event_id": "e"}, at)
     decided = _decide(ports, escalated, 40)
     assert ports.complaints.get(complaint.complaint_id) == replace(decided)
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def _attachment(complaint: Complaint, num: int, *, minutes: float = 0) -> Attachment:
+    attachment_id = f"a_{num:032x}"
+    return new_attachment(
+        attachment_id,
+        f"file {num}.png",
+        "image/png",
+        100 + num,
+        T0 + timedelta(minutes=minutes),
+        key=object_key(complaint.seller_id, complaint.complaint_id, attachment_id),
+    )
+
+
+def _attach(
+    ports: Ports, complaint_id: str, attachment: Attachment, replacing: tuple[str, ...] = ()
+) -> Complaint:
+    """Add ``attachment`` to the complaint as stored now; return the complaint after."""
+    read = ports.complaints.get(complaint_id)
+    assert read is not None
+    ports.complaints.add_attachment(read, attachment, replacing=list(replacing))
+    after = ports.complaints.get(complaint_id)
+    assert after is not None
+    return after
+
+
+def _conflict_code(call: Any) -> str | None:
+    with pytest.raises(Conflict) as lost:
+        call()
+    return lost.value.code
+
+
+def test_at_most_ten_attachments_unless_stale_ones_are_replaced_in_the_same_write(
+    ports: Ports,
+) -> None:
+    complaint = _add(ports, "o-1")
+    cid = complaint.complaint_id
+    ten = [_attachment(complaint, i) for i in range(MAX_PER_COMPLAINT)]
+    for attachment in ten:
+        stored = _attach(ports, cid, attachment)
+    assert stored.attachments == tuple(ten)  # oldest first, as stored (with their keys)
+    eleventh = _attachment(complaint, 10, minutes=20)
+    assert _conflict_code(lambda: _attach(ports, cid, eleventh)) == "attachments_changed"
+    # the stored entries count until the write names the stale ones it removes: the
+    # service decides which are stale (their forms expired), the write checks they still
+    # await their upload
+    first = stored.attachments[0]
+    verified = first.verified("ab" * 32, T0 + timedelta(minutes=5))
+    ports.complaints.verify_attachment(cid, verified)
+    assert (
+        _conflict_code(lambda: _attach(ports, cid, eleventh, (first.attachment_id,)))
+        == "attachments_changed"
+    )  # verified: not stale, nothing replaced
+    assert (
+        _conflict_code(lambda: _attach(ports, cid, eleventh, (f"a_{99:032x}",)))
+        == "attachments_changed"
+    )  # not there at all
+    stale = tuple(a.attachment_id for a in ten[1:4])
+    after = _attach(ports, cid, eleventh, stale)
+    assert after.attachments == (verified, *ten[4:], eleventh)
+    # the count followed the replacement: 8 stored, room for exactly 2 more
+    _attach(ports, cid, _attachment(complaint, 11, minutes=21))
+    _attach(ports, cid, _attachment(complaint, 12, minutes=22))
+    twelfth = _attachment(complaint, 13, minutes=23)
+    assert _conflict_code(lambda: _attach(ports, cid, twelfth)) == "attachments_changed"
+    stored_now = ports.complaints.get(cid)
+    assert stored_now is not None and len(stored_now.attachments) == MAX_PER_COMPLAINT
+
+
+def test_an_attachment_is_added_to_the_complaint_as_read_only_while_pending(
+    ports: Ports,
+) -> None:
+    complaint = _add(ports, "o-1")
+    first, second = _attachment(complaint, 1), _attachment(complaint, 2)
+    ports.complaints.add_attachment(complaint, first, replacing=[])
+    # a copy read before the first attachment would create the map again: it loses
+    code = _conflict_code(lambda: ports.complaints.add_attachment(complaint, second, replacing=[]))
+    assert code == "attachments_changed"
+    stored = ports.complaints.get(complaint.complaint_id)
+    assert stored is not None and stored.attachments == (first,)
+    decided = _decide(ports, stored, 1)
+    assert decided.attachments == (first,)
+    third = _attachment(complaint, 3)
+    assert (
+        _conflict_code(lambda: ports.complaints.add_attachment(stored, third, replacing=[]))
+        == "not_pending"
+    )
+    fresh = _add(ports, "o-2")
+    _decide(ports, fresh, 1)  # no attachments yet: refused all the same
+    assert (
+        _conflict_code(
+            lambda: ports.complaints.add_attachment(fresh, _attachment(fresh, 1), replacing=[])
+        )
+        == "not_pending"
+    )
+    missing = replace(fresh, complaint_id=complaint_id_for("o-404", "malicious_ordering"))
+    assert (
+        _conflict_code(
+            lambda: ports.complaints.add_attachment(missing, _attachment(missing, 1), replacing=[])
+        )
+        == "not_pending"
+    )
+    after = ports.complaints.get(complaint.complaint_id)
+    assert after is not None and after.attachments == (first,)
+
+
+def test_an_attachment_is_verified_once_only_while_it_awaits_its_upload(
+    ports: Ports,
+) -> None:
+    complaint = _add(ports, "o-1")
+    cid = complaint.complaint_id
+    first, second = _attachment(complaint, 1), _attachment(complaint, 2)
+    _attach(ports, cid, first)
+    _attach(ports, cid, second)
+    at = T0 + timedelta(minutes=3)
+    verified = first.verified("cd" * 32, at)
+    ports.complaints.verify_attachment(cid, verified)
+    stored = ports.complaints.get(cid)
+    assert stored is not None and stored.attachments == (verified, second)
+    assert stored.attachments[0].key == first.key
+    again = first.verified("ef" * 32, at + timedelta(minutes=1))
+    assert (
+        _conflict_code(lambda: ports.complaints.verify_attachment(cid, again))
+        == "attachment_verified"
+    )
+    gone = _attachment(complaint, 3).verified("00" * 32, at)
+    assert (
+        _conflict_code(lambda: ports.complaints.verify_attachment(cid, gone)) == "attachment_gone"
+    )
+    # replaced after its form expired: gone as well
+    late = T0 + UPLOAD_TTL + timedelta(minutes=1)
+    _attach(ports, cid, _attachment(complaint, 4, minutes=16), (second.attachment_id,))
+    assert (
+        _conflict_code(
+            lambda: ports.complaints.verify_attachment(cid, second.verified("11" * 32, late))
+        )
+        == "attachment_gone"
+    )
+    third = _attachment(complaint, 5, minutes=17)
+    _attach(ports, cid, third)
+    read = ports.complaints.get(cid)
+    assert read is not None
+    _decide(ports, read, 1)
+    assert (
+        _conflict_code(
+            lambda: ports.complaints.verify_attachment(cid, third.verified("22" * 32, late))
+        )
+        == "not_pending"
+    )
+    after = ports.complaints.get(cid)
+    assert after is not None
+    assert {a.attachment_id: a.status for a in after.attachments} == {
+        first.attachment_id: "verified",
+        f"a_{4:032x}": "awaiting_upload",
+        third.attachment_id: "awaiting_upload",
+    }

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.domain.attachments import (
     MAX_PER_COMPLAINT,
+    Attachment,
     check_declaration,
     clean_filename,
     detect_type,
@@ -55,7 +56,7 @@ def test_declarations_and_keys() -> None:
 
 
 def test_ten_at_most_and_expired_announcements_make_room() -> None:
-    ten = tuple(new_attachment(f"a_{i}", "f", "image/png", 1, T0) for i in range(10))
+    ten = tuple(new_attachment(f"a_{i}", "f", "image/png", 1, T0, key=f"k/{i}") for i in range(10))
     with pytest.raises(NotEligible):
         room_for_one_more(ten, T0 + timedelta(minutes=14))
     later = T0 + timedelta(minutes=15)
@@ -66,7 +67,7 @@ def test_ten_at_most_and_expired_announcements_make_room() -> None:
 
 
 def test_an_upload_must_be_the_announced_file() -> None:
-    png = new_attachment("a_1", "f.png", "image/png", 12, T0)
+    png = new_attachment("a_1", "f.png", "image/png", 12, T0, key="k")
     head = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x00"
     assert verify_upload(png, stored_size=12, head=head, max_bytes=100) is None
     assert verify_upload(png, stored_size=13, head=head, max_bytes=100) == {
@@ -77,3 +78,17 @@ def test_an_upload_must_be_the_announced_file() -> None:
     assert verify_upload(png, stored_size=101, head=b"", max_bytes=100)["reason"] == "too_large"  # type: ignore[index]
     wrong = verify_upload(png, stored_size=12, head=b"<html>", max_bytes=100)
     assert wrong == {"reason": "type_mismatch", "declared": "image/png", "detected": None}
+
+
+def test_the_key_is_the_one_stored_at_announce_time_not_one_made_from_the_current_id() -> None:
+    """Re-categorisation moves a complaint to a new id, copying its attachment entries:
+    their files stay where they were uploaded."""
+    announced = new_attachment(
+        "a_1", "f.png", "image/png", 12, T0, key=object_key("s-1", "c_old", "a_1")
+    )
+    moved = Attachment.from_dict(announced.verified("h", T0).as_dict())
+    assert moved.key == "attachments/s-1/c_old/a_1"
+    assert moved.stored_key("s-1", "c_new") == "attachments/s-1/c_old/a_1"
+    # an entry stored before keys were: the key it was announced under, made from the ids
+    legacy = {k: v for k, v in announced.as_dict().items() if k != "key"}
+    assert Attachment.from_dict(legacy).stored_key("s-1", "c_old") == "attachments/s-1/c_old/a_1"
