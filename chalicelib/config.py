@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib.domain.complaints import (
+    APPEAL_DAYS,
     CLEANING_PERIOD_DAYS,
     DECISION_HOURS,
     ESCALATION_HOURS,
@@ -64,6 +65,7 @@ class Settings(NamedTuple):
     exemption_due_hours: int = EXEMPTION_DUE_HOURS
     exemption_alert_hours: int = EXEMPTION_ALERT_HOURS
     cleaning_period_days: int = CLEANING_PERIOD_DAYS
+    appeal_days: int = APPEAL_DAYS
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -171,4 +173,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         exemption_due_hours=_int(env, "EXEMPTION_DUE_HOURS", EXEMPTION_DUE_HOURS),
         exemption_alert_hours=_int(env, "EXEMPTION_ALERT_HOURS", EXEMPTION_ALERT_HOURS),
         cleaning_period_days=_int(env, "CLEANING_PERIOD_DAYS", CLEANING_PERIOD_DAYS),
+        appeal_days=_int(env, "APPEAL_DAYS", APPEAL_DAYS),
     )

@@ -1,4 +1,4 @@
-"""Seller routes: file, list and open complaints."""
+"""Seller routes: file, list, open and appeal complaints."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from chalicelib.services import complaints as service
 from chalicelib.services.ports import ListFilter
 
 if TYPE_CHECKING:
-    from chalicelib.api.schemas import ListComplaintsQuery, SubmitComplaint
+    from chalicelib.api.schemas import AppealRequest, ListComplaintsQuery, SubmitComplaint
 
 bp = Blueprint(__name__)
 
@@ -92,3 +92,24 @@ def get_complaint(complaint_id: str) -> dict[str, Any]:
         months=settings.listing_months,
     )
     return complaint_view(complaint, settings.exemption_policy.due_after)
+
+
+@bp.route("/complaints/{complaint_id}/appeal", methods=["POST"])
+@endpoint("seller", request="AppealRequest", response="ComplaintOut", errors=(404, 409, 413, 422))
+def appeal_complaint(complaint_id: str) -> dict[str, Any]:
+    request = bp.current_request
+    body: AppealRequest = json_body(request)
+    settings = request_settings(request)
+    appealed = service.appeal_complaint(
+        Adapters.from_settings(settings),
+        seller_id=principal(request).subject,
+        complaint_id=complaint_id,
+        statement=body.statement,
+        now=clock.now(),
+        months=settings.listing_months,
+        appeal_days=settings.appeal_days,
+        decision_hours=settings.decision_hours,
+        policy=settings.sla_policy,
+    )
+    count("ComplaintsAppealed")
+    return complaint_view(appealed, settings.exemption_policy.due_after)

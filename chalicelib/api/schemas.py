@@ -103,6 +103,16 @@ class DecisionRequest(_Request):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class AppealRequest(_Request):
+    statement: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+
+
+class RecategoriseRequest(_Request):
+    scenario: ScenarioCode
+    reason: SubReasonCode | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
 class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -204,6 +214,17 @@ class ExemptionOut(_Out):
     metrics: list[ExemptionMetricOut] | None = None
 
 
+class PreviousDecisionOut(DecisionOut):
+    decided_at: str
+
+
+class AppealOut(_Out):
+    statement: str
+    submitted_at: str
+    #: the rejection appealed
+    previous_decision: PreviousDecisionOut
+
+
 class HistoryOut(_Out):
     at: str
     action: str
@@ -224,6 +245,8 @@ class ComplaintOut(_Out):
     due_at: str
     decided_at: str | None
     decision: DecisionOut | None
+    #: the seller's appeal of a rejection (None: not appealed)
+    appeal: AppealOut | None
     exemption: ExemptionOut
     history: list[HistoryOut]
 
@@ -247,6 +270,15 @@ class ReviewDecisionOut(DecisionOut):
     actor: str
 
 
+class ReviewPreviousDecisionOut(PreviousDecisionOut):
+    note: str | None
+    actor: str
+
+
+class ReviewAppealOut(AppealOut):
+    previous_decision: ReviewPreviousDecisionOut
+
+
 class ReviewHistoryOut(_Out):
     at: str
     actor: str
@@ -259,6 +291,7 @@ class ReviewComplaintOut(ComplaintOut):
     escalated_at: str | None
     recommendation: RecommendationOut | None
     decision: ReviewDecisionOut | None
+    appeal: ReviewAppealOut | None
     history: list[ReviewHistoryOut]  # type: ignore[assignment]
 
 
