@@ -220,7 +220,10 @@ class InMemoryComplaints(_Store):
         stored = row.complaint
         if stored.appeal is not None:
             raise Conflict("the complaint was already appealed", code="already_appealed")
-        if stored.status != "rejected" or stored.decision != appealed.appeal.previous_decision:
+        previous = appealed.appeal.previous_decision
+        if stored.status != "rejected" or stored.decision is None:
+            raise Conflict("the complaint is no longer rejected", code="not_appealable")
+        if stored.decision.decided_at != previous.decided_at:
             raise Conflict("the complaint is no longer rejected", code="not_appealable")
         row.complaint = replace(
             stored,
