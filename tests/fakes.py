@@ -221,10 +221,12 @@ class InMemoryComplaints(_Store):
         if stored.appeal is not None:
             raise Conflict("the complaint was already appealed", code="already_appealed")
         previous = appealed.appeal.previous_decision
-        if stored.status != "rejected" or stored.decision is None:
-            raise Conflict("the complaint is no longer rejected", code="not_appealable")
-        if stored.decision.decided_at != previous.decided_at:
-            raise Conflict("the complaint is no longer rejected", code="not_appealable")
+        if (
+            stored.status != "rejected"
+            or stored.decision is None
+            or to_iso(stored.decision.decided_at) != to_iso(previous.decided_at)
+        ):
+            raise Conflict("the complaint changed meanwhile", code="complaint_changed")
         row.complaint = replace(
             stored,
             status="pending",

@@ -92,7 +92,6 @@ CONFLICTS = {
     "exemption_already_applied": "the complaint's exemption was already applied",
     "exemption_progress_changed": "another run saved the exemption's progress meanwhile",
     "already_appealed": "the complaint was already appealed",
-    "not_appealable": "the complaint is no longer rejected",
     "complaint_changed": "the complaint changed meanwhile; read it again",
 }
 
@@ -247,8 +246,8 @@ class ComplaintRepository:
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Reopen a rejected complaint for its appeal — conditional on it being rejected
         by the decision appealed and not appealed yet (else ``Conflict``
-        ``already_appealed`` or ``not_appealable``): pending again with its new deadline,
-        back in the review queue, out of the decided-day index, not escalated, and the
+        ``already_appealed``, or ``complaint_changed``): pending again with its new
+        deadline, back in the review queue, out of the decided-day index, not escalated, and the
         ``complaint.appealed`` event in the outbox (one UpdateItem)."""
         m = self.model
         assert appealed.appeal is not None
@@ -257,7 +256,7 @@ class ComplaintRepository:
         def conflict(stored: StoredComplaint | None) -> str:
             if stored is not None and stored.complaint.appeal is not None:
                 return "already_appealed"
-            return "not_appealable"
+            return "complaint_changed"
 
         self._update_if(
             appealed.complaint_id,
@@ -278,7 +277,7 @@ class ComplaintRepository:
             ],
             (m.status == "rejected")
             & m.appeal.does_not_exist()
-            & (m.decided_at == previous.decided_at),
+            & (m.decision["decided_at"] == to_iso(previous.decided_at)),
             conflict,
         )
 

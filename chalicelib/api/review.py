@@ -115,8 +115,10 @@ def recategorise(complaint_id: str) -> dict[str, Any]:
 @endpoint("operator", query="SlaQuery", response="SlaOut")
 def sla() -> dict[str, Any]:
     params: SlaQuery = query(bp.current_request)
+    settings = request_settings(bp.current_request)
     return sla_report(
-        Adapters.from_settings(request_settings(bp.current_request)).complaints,
+        Adapters.from_settings(settings).complaints,
         now=clock.now(),
         window_days=params.window_days,
+        decision_hours=settings.decision_hours,
     )

@@ -151,7 +151,7 @@ class DecisionStore(ComplaintLookup, UpheldElsewhere, Outbox, Protocol):
 
 class AppealStore(ComplaintLookup, Outbox, Protocol):
     """Reopening a rejected complaint for its one appeal (conditional: ``Conflict``
-    ``already_appealed`` / ``not_appealable`` when it changed meanwhile)."""
+    ``already_appealed`` / ``complaint_changed`` when it changed meanwhile)."""
 
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None: ...
 
