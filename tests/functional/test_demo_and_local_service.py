@@ -41,7 +41,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 @pytest.mark.usefixtures("aws")
 def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None:
     first = load_demo_data(settings, NOW)
-    assert "14 complaints created" in first
+    assert "16 complaints created" in first
     assert "0 complaints created" in load_demo_data(settings, NOW)  # idempotent
     complaints = [ComplaintRepository(settings).get(cid) for cid in demo_complaint_ids()]
     assert {c.status for c in complaints if c} == {"pending", "upheld", "rejected"}
@@ -52,6 +52,13 @@ def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None
     assert any(35 <= a < 36 for a in pending_ages) and any(36 < a <= 37 for a in pending_ages)
     decided_by = {c.decision.decided_by for c in complaints if c and c.decision}
     assert decided_by == {"rules", "operator"}
+    appealed = [c for c in complaints if c and c.appeal is not None]
+    assert [(c.status, c.appeal.previous_decision.outcome) for c in appealed if c.appeal] == [
+        ("pending", "rejected")
+    ]
+    moved = [c for c in complaints if c and any(h.action == "recategorised" for h in c.history)]
+    assert [(c.scenario, c.status) for c in moved] == [("malicious_review", "pending")]
+    assert all(complaints), "every demo complaint is stored under its (final) id"
     statuses = Counter(e["data"]["status"] for e in demo_events(NOW) if e["type"] == "order")
     assert set(statuses) == {
         "placed",
