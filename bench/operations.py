@@ -34,6 +34,8 @@ BUDGETS: dict[str, int] = {
     "export, per 1 MB of complaints": 1,
     "get": 1,
     "decide": 3,
+    "appeal": 3,
+    "recategorise": 7,
     "ingest one event": 6,
     "metrics read": 2,
     "orders page": 1,
@@ -239,6 +241,19 @@ def measure(
     h.set_now(start + timedelta(hours=47, minutes=31))
     deciding = h.counted(lambda: h.job("sla_sweep"))
     counts["sweep, per due complaint (decide)"] = (deciding - shards) // 2
+    counts["appeal"] = h.counted(  # ids[2]: just rejected by the sweep
+        lambda: h.http("POST", f"/complaints/{ids[2]}/appeal", {"statement": "bench"})
+    )
+    submit("o-3")
+    counts["recategorise"] = h.counted(
+        lambda: h.http(
+            "POST",
+            f"/review/complaints/{ids[-1]}/scenario",
+            {"scenario": "malicious_harassment", "note": "bench"},
+            subject="op",
+            role="operator",
+        )
+    )
     h.set_now(start + timedelta(hours=DECISION_HOURS))
     h.job("exemption_job")  # the rules' and the reviewer's upheld complaints
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from chalicelib.domain.complaints import (
+    APPEAL_DAYS,
     CLEANING_PERIOD_DAYS,
     DECISION_HOURS,
     ESCALATION_HOURS,
@@ -69,6 +70,7 @@ class Settings(NamedTuple):
     attachment_max_bytes: int = 10 * 1024 * 1024
     #: boto3's own ``AWS_ENDPOINT_URL_S3`` (``make run``: its local server; unset on AWS)
     files_endpoint: str | None = None
+    appeal_days: int = APPEAL_DAYS
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -179,4 +181,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         files_bucket=env.get("FILES_BUCKET", f"seller-report-center-{stage}-files"),
         attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         files_endpoint=env.get("AWS_ENDPOINT_URL_S3") or None,
+        appeal_days=_int(env, "APPEAL_DAYS", APPEAL_DAYS),
     )

@@ -19,9 +19,10 @@ from chalicelib.domain.complaints import complaint_id_for
 from chalicelib.domain.errors import DuplicateComplaint
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.attachments import complete_upload, start_upload
-from chalicelib.services.complaints import submit_complaint
+from chalicelib.services.complaints import appeal_complaint, submit_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.ingest import ingest_events
+from chalicelib.services.recategorisation import recategorise_complaint
 
 DEMO_SELLERS = ("s-demo-1", "s-demo-2", "s-demo-3")
 DEMO_OPERATOR = "op-demo"
@@ -195,9 +196,12 @@ def demo_events(now: datetime) -> list[dict[str, Any]]:
     return ev.items
 
 
-# (seller, order, scenario, reason, hours since submission, reviewer decision).
+# (seller, order, scenario, reason, hours since submission, what a reviewer did).
 # Complaints against the flagged buyers are upheld by the rules at submission; those on
 # b-normal's orders stay pending for a reviewer (the rules recommend rejecting them).
+# "appealed": rejected 12 h after submission, appealed by the seller 8 h later (pending
+# again, due 48 h after the appeal); "recategorised:<scenario>": moved by a reviewer to
+# that scenario 1 h after submission (a new id; it stays pending for a reviewer).
 DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...] = (
     ("s-demo-1", "o-flood-1", "malicious_ordering", None, 2, None),
     ("s-demo-1", "o-bomb-0", "malicious_review", None, 30, None),
@@ -213,8 +217,11 @@ DEMO_COMPLAINTS: tuple[tuple[str, str, str, str | None, float, str | None], ...]
     ("s-demo-2", "o-normal-6", "malicious_dispute", None, 10, None),
     ("s-demo-1", "o-normal-3", "malicious_review", None, 60, "rejected"),
     ("s-demo-1", "o-normal-4", "malicious_harassment", None, 20, "upheld"),
+    ("s-demo-1", "o-normal-4", "malicious_ordering", None, 40, "appealed"),
+    ("s-demo-2", "o-bomb-3", "malicious_harassment", None, 6, "recategorised:malicious_review"),
 )
 DEMO_REASON = {"upheld": "complaint_upheld", "rejected": "insufficient_evidence"}
+DEMO_APPEAL = "The buyer admitted in chat that the orders were placed to hurt our ratings."
 
 
 #: A 1x1 PNG: the demo's evidence file, attached to the first pending demo complaint.
@@ -263,6 +270,9 @@ def load_demo_data(settings: Settings, now: datetime) -> str:
     created, attached = 0, False
     for seller, order_id, scenario, reason, hours, outcome in DEMO_COMPLAINTS:
         submitted = now - timedelta(hours=hours)
+        moved_to = outcome.split(":", 1)[1] if outcome and ":" in outcome else None
+        if moved_to and adapters.complaints.get(complaint_id_for(order_id, moved_to)):
+            continue  # loaded before (its first id is free again after the move)
         try:
             complaint = submit_complaint(
                 adapters,
@@ -283,15 +293,40 @@ def load_demo_data(settings: Settings, now: datetime) -> str:
         if outcome is None and complaint.is_pending and not attached:
             _attach_demo_png(settings, adapters, complaint, now)
             attached = True
-        if outcome in ("upheld", "rejected") and complaint.is_pending:
+        if outcome in ("upheld", "rejected", "appealed") and complaint.is_pending:
+            decision = "rejected" if outcome == "appealed" else outcome
             decide_by_operator(
                 adapters,
                 complaint_id=complaint.complaint_id,
                 operator_id=DEMO_OPERATOR,
-                outcome=outcome,
-                reason_code=DEMO_REASON[outcome],
+                outcome=decision,
+                reason_code=DEMO_REASON[decision],
                 note="demo decision",
                 now=submitted + timedelta(hours=12),
+                policy=settings.sla_policy,
+            )
+        if outcome == "appealed":
+            appeal_complaint(
+                adapters,
+                seller_id=seller,
+                complaint_id=complaint.complaint_id,
+                statement=DEMO_APPEAL,
+                now=submitted + timedelta(hours=20),
+                months=settings.listing_months,
+                appeal_days=settings.appeal_days,
+                decision_hours=settings.decision_hours,
+                policy=settings.sla_policy,
+            )
+        if moved_to and complaint.is_pending:
+            recategorise_complaint(
+                adapters,
+                complaint_id=complaint.complaint_id,
+                operator_id=DEMO_OPERATOR,
+                scenario=moved_to,
+                reason=None,
+                note="demo: the complaint is about the 1-star review",
+                now=submitted + timedelta(hours=1),
+                thresholds=settings.thresholds,
                 policy=settings.sla_policy,
             )
     accepted = sum(1 for r in results if r.status == "accepted")
@@ -302,4 +337,10 @@ def load_demo_data(settings: Settings, now: datetime) -> str:
 
 
 def demo_complaint_ids() -> list[str]:
-    return [complaint_id_for(order, scenario) for _, order, scenario, *_ in DEMO_COMPLAINTS]
+    """The demo complaints' ids (a re-categorised one's under its new scenario)."""
+    ids = []
+    for _, order_id, scenario, _, _, outcome in DEMO_COMPLAINTS:
+        if outcome and outcome.startswith("recategorised:"):
+            scenario = outcome.split(":", 1)[1]
+        ids.append(complaint_id_for(order_id, scenario))
+    return ids

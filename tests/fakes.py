@@ -223,6 +223,54 @@ class InMemoryComplaints(_Store):
             row.exempt_due = self._exempt_due(row.complaint)
 
     @counted
+    def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
+        assert appealed.appeal is not None
+        row = self._row(appealed.complaint_id)
+        stored = row.complaint
+        if stored.appeal is not None:
+            raise Conflict("the complaint was already appealed", code="already_appealed")
+        previous = appealed.appeal.previous_decision
+        if (
+            stored.status != "rejected"
+            or stored.decision is None
+            or to_iso(stored.decision.decided_at) != to_iso(previous.decided_at)
+        ):
+            raise Conflict("the complaint changed meanwhile", code="complaint_changed")
+        row.complaint = replace(
+            stored,
+            status="pending",
+            decision=None,
+            due_at=appealed.due_at,
+            escalated_at=None,
+            appeal=appealed.appeal,
+            history=(*stored.history, appealed.history[-1]),
+        )
+        row.outbox["appealed"] = copy.deepcopy(event)
+        self._set_sweep(row, now)
+
+    @counted
+    def move(self, old: Complaint, moved: Complaint, event: dict[str, Any], now: datetime) -> None:
+        row = self.rows.get(old.complaint_id)
+        if row is None or not row.complaint.is_pending:
+            raise Conflict("the complaint is no longer pending", code="not_pending")
+        if row.complaint != old:
+            raise Conflict("the complaint changed meanwhile", code="complaint_changed")
+        if moved.complaint_id in self.rows:
+            raise DuplicateComplaint(moved.complaint_id)
+        del self.rows[old.complaint_id]
+        new_row = _Row(
+            moved,
+            {**row.outbox, "recategorised": copy.deepcopy(event)},
+            shard_of(moved.complaint_id, self.shards),
+            progress=row.progress,
+            rev=row.rev,
+            failures=row.failures,
+            alerted_at=row.alerted_at,
+        )
+        self._set_sweep(new_row, now)
+        self.rows[moved.complaint_id] = new_row
+
+    @counted
     def mark_exemption_applied(
         self, applied: Complaint, event: dict[str, Any], now: datetime
     ) -> None:

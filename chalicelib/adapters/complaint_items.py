@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.attachments import Attachment
-from chalicelib.domain.complaints import Complaint, Decision, HistoryEntry
+from chalicelib.domain.complaints import Appeal, Complaint, Decision, HistoryEntry
 from chalicelib.domain.rules import Assessment, Criterion
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
@@ -52,6 +52,14 @@ def assessment_value(assessment: Assessment) -> dict[str, Any]:
         "reason_code": assessment.reason_code,
         "assessed_at": to_iso(assessment.assessed_at),
         "criteria": [c.as_dict() for c in assessment.criteria],
+    }
+
+
+def appeal_value(appeal: Appeal) -> dict[str, Any]:
+    return {
+        "statement": appeal.statement,
+        "submitted_at": to_iso(appeal.submitted_at),
+        "previous_decision": decision_value(appeal.previous_decision),
     }
 
 
@@ -105,6 +113,8 @@ def new_item_values(
     }
     if complaint.assessment is not None:
         values["assessment"] = assessment_value(complaint.assessment)
+    if complaint.appeal is not None:
+        values["appeal"] = appeal_value(complaint.appeal)
     if complaint.decision is not None:
         values.update(decided_values(complaint, shard, exemption_due))
     if sweep_at is not None:
@@ -126,6 +136,14 @@ def _decision(raw: dict[str, Any]) -> Decision:
         actor=raw["actor"],
         note=raw.get("note"),
         criteria=tuple(dict(c) for c in raw.get("criteria") or ()),
+    )
+
+
+def _appeal(raw: dict[str, Any]) -> Appeal:
+    return Appeal(
+        statement=raw["statement"],
+        submitted_at=parse_iso(raw["submitted_at"]),
+        previous_decision=_decision(raw["previous_decision"]),
     )
 
 
@@ -185,4 +203,5 @@ def complaint_from_values(v: dict[str, Any]) -> Complaint:
         exemption_applied_at=parse_iso(exemption["applied_at"]) if exemption else None,
         exemption_metrics=tuple(exemption.get("metrics") or ()) if exemption else (),
         attachments=attachments_from_value(v.get("attachments")),
+        appeal=_appeal(v["appeal"]) if v.get("appeal") else None,
     )

@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition, size
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import sla_reads
@@ -30,6 +31,7 @@ from chalicelib.adapters.codecs import (
     query_values,
 )
 from chalicelib.adapters.complaint_items import (
+    appeal_value,
     assessment_value,
     complaint_from_values,
     decided_values,
@@ -113,7 +115,34 @@ CONFLICTS = {
     "attachments_changed": "another upload changed the complaint's attachments meanwhile",
     "attachment_verified": "the attachment was already verified",
     "attachment_gone": "the attachment is no longer awaiting its upload",
+    "already_appealed": "the complaint was already appealed",
+    "complaint_changed": "the complaint changed meanwhile; read it again",
 }
+
+#: Attributes a re-categorisation recomputes for the complaint's new id (or that change
+#: under it harmlessly: the outbox is copied as read, the sweep time recomputed) — every
+#: other attribute of the stored item, known to the model or not, is copied as stored.
+MOVE_RECOMPUTED = frozenset(
+    {
+        "complaint_id",
+        "scenario",
+        "reason",
+        "assessment",
+        "history",
+        "list_key",
+        "queue_shard",
+        "queue_key",
+        "sweep_shard",
+        "sweep_at",
+        "outbox",
+    }
+)
+
+
+def _size(path: Any) -> Any:
+    """``size(path)`` in a condition (PynamoDB's ``size`` is untyped)."""
+    return size(path)  # type: ignore[no-untyped-call]
+
 
 #: Names what conflicted: a code of ``CONFLICTS`` — or a function of the complaint as stored
 #: after the write lost (None: gone) that returns one, when more than one thing can conflict.
@@ -238,6 +267,105 @@ class ComplaintRepository:
             "already_decided",
         )
 
+    def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
+        """Reopen a rejected complaint for its appeal — conditional on it being rejected
+        by the decision appealed and not appealed yet (else ``Conflict``
+        ``already_appealed``, or ``complaint_changed``): pending again with its new
+        deadline, back in the review queue, out of the decided-day index, not escalated, and the
+        ``complaint.appealed`` event in the outbox (one UpdateItem)."""
+        m = self.model
+        assert appealed.appeal is not None
+        previous = appealed.appeal.previous_decision
+
+        def conflict(stored: StoredComplaint | None) -> str:
+            if stored is not None and stored.complaint.appeal is not None:
+                return "already_appealed"
+            return "complaint_changed"
+
+        self._update_if(
+            appealed.complaint_id,
+            [
+                m.status.set("pending"),
+                m.due_at.set(appealed.due_at),
+                m.appeal.set(appeal_value(appealed.appeal)),
+                m.history.set(m.history.append([appealed.history[-1].as_dict()])),
+                m.decision.remove(),
+                m.decided_at.remove(),
+                m.decided_day.remove(),
+                m.decided_by.remove(),
+                m.escalated_at.remove(),
+                m.queue_shard.set(self._shard(appealed.complaint_id)),
+                m.queue_key.set(queue_key(appealed)),
+                m.outbox["appealed"].set(event),
+                *self._sweep_actions(appealed.complaint_id, now),
+            ],
+            (m.status == "rejected")
+            & m.appeal.does_not_exist()
+            & (m.decision["decided_at"] == to_iso(previous.decided_at)),
+            conflict,
+        )
+
+    def move(self, old: Complaint, moved: Complaint, event: dict[str, Any], now: datetime) -> None:
+        """Re-categorise: delete ``old``'s item and put ``moved`` (its new id) in one
+        transaction, so the complaint is never under both ids or neither.
+
+        Reads the stored item once more (a consistent GetItem) to copy every attribute the
+        re-categorisation does not recompute — known to the model or not (another
+        feature's) — as stored.  The delete is conditional on the item being unchanged
+        since then — its history, and other features' lists — though not its outbox or
+        sweep time (``Conflict`` ``complaint_changed``, or ``not_pending`` once decided or
+        moved); the put on the
+        new id being free (``DuplicateComplaint`` with the id: the seller filed that
+        scenario meanwhile).  The new item is back in the due index at ``now`` for its
+        ``complaint.recategorised`` event."""
+        m = self.model
+        connection = m._get_connection()
+        raw = connection.get_item(old.complaint_id, consistent_read=True).get("Item")
+        if raw is None or self.decode(raw)["status"] != "pending":
+            raise Conflict(CONFLICTS["not_pending"], code="not_pending")
+        if len(raw.get("history", {}).get("L", ())) != len(old.history):
+            raise Conflict(CONFLICTS["complaint_changed"], code="complaint_changed")
+        # Unchanged: still pending with the history read (every state change of a pending
+        # complaint appends to it), and any other feature's lists or maps (attributes the
+        # model does not know, e.g. attachments) still of the size read.  A few clauses
+        # only: condition parsers (dynalite's) slow down sharply with deep nesting.
+        unchanged: Condition = (m.status == "pending") & (_size(m.history) == len(old.history))
+        known = {a.attr_name for a in m.get_attributes().values()}
+        for name, value in raw.items():
+            (kind,) = value
+            if name not in known and kind in ("L", "M"):
+                unchanged &= _size(Path(name)) == len(value[kind])
+        outbox = {**dict(self.decode(raw)["outbox"] or {}), "recategorised": event}
+        values = new_item_values(
+            moved,
+            shard=self._shard(moved.complaint_id),
+            sweep_at=now,
+            outbox=outbox,
+            retention=self.retention,
+            exemption_due=self.exemption_due,
+        )
+        put = m(**values).get_save_kwargs_from_instance(condition=m.complaint_id.does_not_exist())
+        copied = {k: v for k, v in raw.items() if k not in MOVE_RECOMPUTED}
+        put["Item"] = {**put["Item"], **copied}
+        delete = m(old.complaint_id).get_delete_kwargs_from_instance(condition=unchanged)
+        try:
+            connection.connection.transact_write_items(
+                condition_check_items=[], delete_items=[delete], put_items=[put], update_items=[]
+            )
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            reasons = [r.code if r else "None" for r in exc.cancellation_reasons]
+            if len(reasons) == 2 and reasons[1] == "ConditionalCheckFailed":
+                raise DuplicateComplaint(moved.complaint_id) from exc
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                stored = self.get_stored(old.complaint_id)
+                code = (
+                    "complaint_changed" if stored and stored.complaint.is_pending else "not_pending"
+                )
+                raise Conflict(CONFLICTS[code], code=code) from exc
+            raise
+
     def mark_exemption_applied(
         self, applied: Complaint, event: dict[str, Any], now: datetime
     ) -> None:
@@ -329,8 +457,10 @@ class ComplaintRepository:
             (m.status == complaint.status) & m.outbox[kind].exists(),
             None,
         )
-        if done is None:
-            self.model(complaint.complaint_id).update(actions=[m.outbox[kind].remove()])
+        if done is None:  # (not on an item moved or deleted meanwhile: no ghost item)
+            self._update_if(
+                complaint.complaint_id, [m.outbox[kind].remove()], m.complaint_id.exists(), None
+            )
 
     def reschedule(self, complaint: Complaint, at: datetime | None) -> None:
         """Correct a complaint's sweep time (e.g. seen through a stale index entry), unless

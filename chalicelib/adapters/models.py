@@ -136,6 +136,8 @@ class ComplaintModel(Model):
     decision = DocumentMapAttribute(null=True)
     assessment = DocumentMapAttribute(null=True)
     escalated_at = UTCDateTimeAttribute(null=True)
+    #: the seller's appeal of a rejection: statement, submitted_at, previous_decision
+    appeal = DocumentMapAttribute(null=True)
     history = DocumentListAttribute(default=list)
     list_key = UnicodeAttribute()
     sweep_shard = UnicodeAttribute(null=True)

@@ -1,4 +1,4 @@
-"""Seller routes: file, list, export and open complaints."""
+"""Seller routes: file, list, export, open and appeal complaints."""
 
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,12 @@ from chalicelib.services.export import export_complaints
 from chalicelib.services.ports import ListFilter
 
 if TYPE_CHECKING:
-    from chalicelib.api.schemas import ExportQuery, ListComplaintsQuery, SubmitComplaint
+    from chalicelib.api.schemas import (
+        AppealRequest,
+        ExportQuery,
+        ListComplaintsQuery,
+        SubmitComplaint,
+    )
 
 bp = Blueprint(__name__)
 
@@ -128,3 +133,24 @@ def get_complaint(complaint_id: str) -> dict[str, Any]:
         months=settings.listing_months,
     )
     return complaint_view(complaint, settings.exemption_policy.due_after)
+
+
+@bp.route("/complaints/{complaint_id}/appeal", methods=["POST"])
+@endpoint("seller", request="AppealRequest", response="ComplaintOut", errors=(404, 409, 413, 422))
+def appeal_complaint(complaint_id: str) -> dict[str, Any]:
+    request = bp.current_request
+    body: AppealRequest = json_body(request)
+    settings = request_settings(request)
+    appealed = service.appeal_complaint(
+        Adapters.from_settings(settings),
+        seller_id=principal(request).subject,
+        complaint_id=complaint_id,
+        statement=body.statement,
+        now=clock.now(),
+        months=settings.listing_months,
+        appeal_days=settings.appeal_days,
+        decision_hours=settings.decision_hours,
+        policy=settings.sla_policy,
+    )
+    count("ComplaintsAppealed")
+    return complaint_view(appealed, settings.exemption_policy.due_after)

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     NotEligible,
     NotFound,
+    NotPermitted,
     StorageUnavailable,
     TooLarge,
 )
@@ -42,6 +43,7 @@ STATUS_BY_TYPE: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     Unauthenticated: 401,
     Forbidden: 403,
+    NotPermitted: 403,
     NotFound: 404,
     DuplicateComplaint: 409,
     Conflict: 409,

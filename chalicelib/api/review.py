@@ -1,4 +1,5 @@
-"""Reviewer (operator) routes: the queue, one complaint, decisions, SLA figures."""
+"""Reviewer (operator) routes: the queue, one complaint, decisions, re-categorisation, SLA
+figures."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +13,16 @@ from chalicelib.api.views import review_view
 from chalicelib.observability import count
 from chalicelib.services import review
 from chalicelib.services.decisions import decide_by_operator
+from chalicelib.services.recategorisation import recategorise_complaint
 from chalicelib.services.sla_report import sla_report
 
 if TYPE_CHECKING:
-    from chalicelib.api.schemas import DecisionRequest, PageQuery, SlaQuery
+    from chalicelib.api.schemas import (
+        DecisionRequest,
+        PageQuery,
+        RecategoriseRequest,
+        SlaQuery,
+    )
 
 bp = Blueprint(__name__)
 QUEUE_CURSOR_SCOPE = {"list": "review_queue"}
@@ -53,7 +60,10 @@ def review_complaint(complaint_id: str) -> dict[str, Any]:
 
 @bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
 @endpoint(
-    "operator", request="DecisionRequest", response="ReviewComplaintOut", errors=(404, 409, 413)
+    "operator",
+    request="DecisionRequest",
+    response="ReviewComplaintOut",
+    errors=(403, 404, 409, 413),
 )
 def decide(complaint_id: str) -> dict[str, Any]:
     request = bp.current_request
@@ -75,12 +85,40 @@ def decide(complaint_id: str) -> dict[str, Any]:
     return review_view(decided, settings.exemption_policy.due_after)
 
 
+@bp.route("/review/complaints/{complaint_id}/scenario", methods=["POST"])
+@endpoint(
+    "operator",
+    request="RecategoriseRequest",
+    response="ReviewComplaintOut",
+    errors=(404, 409, 413, 422),
+)
+def recategorise(complaint_id: str) -> dict[str, Any]:
+    request = bp.current_request
+    body: RecategoriseRequest = json_body(request)
+    settings = request_settings(request)
+    moved = recategorise_complaint(
+        Adapters.from_settings(settings),
+        complaint_id=complaint_id,
+        operator_id=principal(request).subject,
+        scenario=body.scenario,
+        reason=body.reason,
+        note=body.note,
+        now=clock.now(),
+        thresholds=settings.thresholds,
+        policy=settings.sla_policy,
+    )
+    count("ComplaintsRecategorised")
+    return review_view(moved, settings.exemption_policy.due_after)
+
+
 @bp.route("/review/sla", methods=["GET"])
 @endpoint("operator", query="SlaQuery", response="SlaOut")
 def sla() -> dict[str, Any]:
     params: SlaQuery = query(bp.current_request)
+    settings = request_settings(bp.current_request)
     return sla_report(
-        Adapters.from_settings(request_settings(bp.current_request)).complaints,
+        Adapters.from_settings(settings).complaints,
         now=clock.now(),
         window_days=params.window_days,
+        decision_hours=settings.decision_hours,
     )

@@ -123,6 +123,16 @@ class NewAttachment(_Request):
     size: Annotated[int, Field(ge=1, le=2**53)]
 
 
+class AppealRequest(_Request):
+    statement: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+
+
+class RecategoriseRequest(_Request):
+    scenario: ScenarioCode
+    reason: SubReasonCode | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
 class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -224,6 +234,17 @@ class ExemptionOut(_Out):
     metrics: list[ExemptionMetricOut] | None = None
 
 
+class PreviousDecisionOut(DecisionOut):
+    decided_at: str
+
+
+class AppealOut(_Out):
+    statement: str
+    submitted_at: str
+    #: the rejection appealed
+    previous_decision: PreviousDecisionOut
+
+
 class HistoryOut(_Out):
     at: str
     action: str
@@ -276,6 +297,8 @@ class ComplaintOut(_Out):
     due_at: str
     decided_at: str | None
     decision: DecisionOut | None
+    #: the seller's appeal of a rejection (None: not appealed)
+    appeal: AppealOut | None
     exemption: ExemptionOut
     history: list[HistoryOut]
     attachments: list[AttachmentOut] = []
@@ -309,6 +332,15 @@ class ReviewDecisionOut(DecisionOut):
     actor: str
 
 
+class ReviewPreviousDecisionOut(PreviousDecisionOut):
+    note: str | None
+    actor: str
+
+
+class ReviewAppealOut(AppealOut):
+    previous_decision: ReviewPreviousDecisionOut
+
+
 class ReviewHistoryOut(_Out):
     at: str
     actor: str
@@ -321,6 +353,7 @@ class ReviewComplaintOut(ComplaintOut):
     escalated_at: str | None
     recommendation: RecommendationOut | None
     decision: ReviewDecisionOut | None
+    appeal: ReviewAppealOut | None
     history: list[ReviewHistoryOut]  # type: ignore[assignment]
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.attachments import Attachment
-from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.complaints import Complaint, Decision
 from chalicelib.domain.facts import OrderData, OrderSummary
 from chalicelib.domain.reasons import reason_text
 from chalicelib.domain.rules import Assessment, met_alternative, unmet_names
@@ -54,11 +54,41 @@ def attachment_view(attachment: Attachment) -> dict[str, Any]:
     }
 
 
+def _decision_view(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome,
+        "reason_code": decision.reason_code,
+        "reason": reason_text(decision.reason_code).as_dict(),
+        "decided_by": decision.decided_by,
+        "decided_at": to_iso(decision.decided_at),
+        "criteria": [_criterion(c) for c in decision.criteria],
+        "met_alternative": (
+            met_alternative(decision.criteria) if decision.outcome == "upheld" else None
+        ),
+        "unmet_criteria": unmet_names(decision.outcome, decision.criteria),
+    }
+
+
+def _appeal_view(complaint: Complaint) -> dict[str, Any] | None:
+    appeal = complaint.appeal
+    if appeal is None:
+        return None
+    return {
+        "statement": appeal.statement,
+        "submitted_at": to_iso(appeal.submitted_at),
+        "previous_decision": _decision_view(appeal.previous_decision),
+    }
+
+
 def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
     """What the seller who filed it sees (``exemption_due``: the exemption policy's
     ``due_after``, the same the repository schedules the exemption job with)."""
     scenario = get_scenario(complaint.scenario)
     decision = complaint.decision
+    current = None
+    if decision is not None:
+        current = _decision_view(decision)
+        del current["decided_at"]  # the complaint's own ``decided_at``
     return {
         "complaint_id": complaint.complaint_id,
         "order_id": complaint.order_id,
@@ -72,19 +102,8 @@ def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, 
         "submitted_at": to_iso(complaint.submitted_at),
         "due_at": to_iso(complaint.due_at),
         "decided_at": to_iso(decision.decided_at) if decision else None,
-        "decision": None
-        if decision is None
-        else {
-            "outcome": decision.outcome,
-            "reason_code": decision.reason_code,
-            "reason": reason_text(decision.reason_code).as_dict(),
-            "decided_by": decision.decided_by,
-            "criteria": [_criterion(c) for c in decision.criteria],
-            "met_alternative": (
-                met_alternative(decision.criteria) if decision.outcome == "upheld" else None
-            ),
-            "unmet_criteria": unmet_names(decision.outcome, decision.criteria),
-        },
+        "decision": current,
+        "appeal": _appeal_view(complaint),
         "exemption": complaint.exemption_state(exemption_due),
         "history": [
             {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
@@ -105,6 +124,9 @@ def review_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any
     if complaint.decision is not None:
         view["decision"]["note"] = complaint.decision.note
         view["decision"]["actor"] = complaint.decision.actor
+    if complaint.appeal is not None:
+        previous = complaint.appeal.previous_decision
+        view["appeal"]["previous_decision"].update(note=previous.note, actor=previous.actor)
     view["history"] = [h.as_dict() for h in complaint.history]
     return view
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from chalicelib.domain.attachments import Attachment
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotEligible
 from chalicelib.domain.rules import WINDOW_DAYS, Assessment
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
@@ -28,6 +28,7 @@ SLA_MARGIN_MINUTES = 30  # the sweep decides this long before the deadline
 EXEMPTION_DUE_HOURS = 72  # an upheld complaint's exemption is applied within this
 EXEMPTION_ALERT_HOURS = 48  # still unapplied this long after the decision: one alert
 CLEANING_PERIOD_DAYS = 90  # the cleaning period after an upheld malicious dispute
+APPEAL_DAYS = 14  # a rejected complaint may be appealed (once) this long after the decision
 
 Status = Literal["pending", "upheld", "rejected"]
 Outcome = Literal["upheld", "rejected"]
@@ -80,6 +81,15 @@ class Decision(NamedTuple):
     criteria: tuple[dict[str, Any], ...] = ()
 
 
+class Appeal(NamedTuple):
+    """A seller's appeal of a rejection: their statement, when they filed it, and the
+    decision it appeals (kept: the history shows both decisions)."""
+
+    statement: str
+    submitted_at: datetime
+    previous_decision: Decision
+
+
 @dataclass(frozen=True)
 class Complaint:
     complaint_id: str
@@ -101,10 +111,17 @@ class Complaint:
     exemption_metrics: tuple[dict[str, Any], ...] = ()
     #: evidence files, oldest first (``domain/attachments.py``)
     attachments: tuple[Attachment, ...] = ()
+    appeal: Appeal | None = None
 
     @property
     def is_pending(self) -> bool:
         return self.status == "pending"
+
+    @property
+    def review_started_at(self) -> datetime:
+        """When the current review began: the appeal's filing for an appealed complaint
+        (its deadline and escalation count from there), else the submission."""
+        return self.appeal.submitted_at if self.appeal is not None else self.submitted_at
 
     def exemption_state(self, due_after: timedelta) -> dict[str, Any]:
         """not_applicable (not upheld), scheduled (due ``due_after`` after the decision)
@@ -144,7 +161,8 @@ class SlaPolicy(NamedTuple):
         return parse_iso(event["occurred_at"]) + self.outbox_grace
 
     def escalate_at(self, complaint: Complaint) -> datetime:
-        return complaint.submitted_at + timedelta(hours=self.escalation_hours)
+        """``escalation_hours`` after the review began (the appeal, for an appeal)."""
+        return complaint.review_started_at + timedelta(hours=self.escalation_hours)
 
     def decide_at(self, complaint: Complaint) -> datetime:
         return complaint.due_at - self.margin
@@ -270,4 +288,92 @@ def decide_as_assessed(
         actor=by,
         now=now,
         criteria=assessment.criteria_dicts(),
+    )
+
+
+def appeal(
+    complaint: Complaint,
+    *,
+    statement: str,
+    now: datetime,
+    appeal_days: int = APPEAL_DAYS,
+    decision_hours: int = DECISION_HOURS,
+) -> Complaint:
+    """The seller's one appeal of a rejection, within ``appeal_days`` of it: pending again,
+    due ``decision_hours`` after ``now``, not escalated (its escalation counts from the
+    appeal), the rejection kept as ``appeal.previous_decision``.
+
+    ``Conflict`` ``already_appealed`` (a second appeal); ``NotEligible``
+    ``not_appealable`` (not rejected) or ``appeal_window_closed``."""
+    if complaint.appeal is not None:
+        raise Conflict("the complaint was already appealed", code="already_appealed")
+    decision = complaint.decision
+    if complaint.status != "rejected" or decision is None:
+        raise NotEligible(
+            f"only a rejected complaint can be appealed; this one is {complaint.status}",
+            code="not_appealable",
+        )
+    closes_at = decision.decided_at + timedelta(days=appeal_days)
+    if now > closes_at:
+        raise NotEligible(
+            f"the appeal window closed {appeal_days} days after the decision",
+            code="appeal_window_closed",
+            details={"closed_at": to_iso(closes_at)},
+        )
+    entry = HistoryEntry(
+        at=now,
+        actor=f"seller:{complaint.seller_id}",
+        action="appealed",
+        details={"statement": statement, "previous_outcome": decision.outcome},
+    )
+    return replace(
+        complaint,
+        status="pending",
+        decision=None,
+        due_at=now + timedelta(hours=decision_hours),
+        escalated_at=None,
+        appeal=Appeal(statement=statement, submitted_at=now, previous_decision=decision),
+        history=(*complaint.history, entry),
+    )
+
+
+def recategorise(
+    complaint: Complaint,
+    *,
+    scenario: str,
+    reason: str | None,
+    assessment: Assessment,
+    actor: str,
+    note: str | None,
+    now: datetime,
+) -> Complaint:
+    """The pending ``complaint`` moved to ``scenario``: a new id (ids derive from (order,
+    scenario)), the fresh ``assessment`` as its recommendation, and everything else —
+    submission, deadline, escalation, appeal, history — kept, plus a ``recategorised``
+    entry.  It stays pending whatever the assessment says: a reviewer is handling it.
+
+    ``Conflict`` ``not_pending`` (decided meanwhile); ``NotEligible`` ``same_scenario``."""
+    if not complaint.is_pending:
+        raise Conflict(
+            f"complaint {complaint.complaint_id} is already {complaint.status}",
+            code="not_pending",
+        )
+    if scenario == complaint.scenario:
+        raise NotEligible(f"the complaint is already a {scenario} complaint", code="same_scenario")
+    details: dict[str, Any] = {
+        "from": complaint.scenario,
+        "to": scenario,
+        "from_complaint_id": complaint.complaint_id,
+        "from_reason": complaint.reason,
+        "reason": reason,
+        "note": note,
+    }
+    entry = HistoryEntry(at=now, actor=actor, action="recategorised", details=details)
+    return replace(
+        complaint,
+        complaint_id=complaint_id_for(complaint.order_id, scenario),
+        scenario=scenario,
+        reason=reason,
+        assessment=assessment,
+        history=(*complaint.history, entry),
     )

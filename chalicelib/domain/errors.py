@@ -57,6 +57,13 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class NotPermitted(DomainError):
+    """This caller may not do this to this complaint (e.g. ``same_reviewer``: the reviewer
+    whose rejection is appealed cannot decide the appeal)."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     """The state changed under the caller; ``code`` says what conflicted (e.g.
     ``already_decided``: another reviewer decided the complaint first)."""

@@ -1,12 +1,18 @@
-"""Seller-facing complaint use cases: submit, list, open."""
+"""Seller-facing complaint use cases: submit, appeal, list, open."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.domain.complaints import Complaint, SlaPolicy, decide_as_assessed, new_complaint
+from chalicelib.domain.complaints import (
+    Complaint,
+    SlaPolicy,
+    appeal,
+    decide_as_assessed,
+    new_complaint,
+)
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.notifications import DECIDED, complaint_event
+from chalicelib.domain.notifications import APPEALED, DECIDED, complaint_event
 from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.timeutil import months_before
 from chalicelib.services.assessment import assess_order
@@ -78,6 +84,40 @@ def submit_complaint(
     adapters.complaints.add(decided, sweep_at=now, outbox={DECIDED: event})
     deliver(adapters, decided, DECIDED, event, policy)
     return decided
+
+
+def appeal_complaint(
+    adapters: Ports,
+    *,
+    seller_id: str,
+    complaint_id: str,
+    statement: str,
+    now: datetime,
+    months: int,
+    appeal_days: int,
+    decision_hours: int,
+    policy: SlaPolicy,
+) -> Complaint:
+    """The seller's one appeal of a rejected complaint of theirs (docs/product.md): pending
+    again, due ``decision_hours`` from now, in the review queue and the SLA sweep like a
+    new complaint.  Not re-assessed here and never decided at once: an appeal asks for a
+    second look by a reviewer other than the one who rejected it; the sweep, if it decides,
+    assesses afresh then.  Requests: one GetItem, one conditional UpdateItem, then
+    delivering the ``complaint.appealed`` event (one UpdateItem)."""
+    complaint = get_complaint(
+        adapters.complaints, seller_id=seller_id, complaint_id=complaint_id, now=now, months=months
+    )
+    appealed = appeal(
+        complaint,
+        statement=statement,
+        now=now,
+        appeal_days=appeal_days,
+        decision_hours=decision_hours,
+    )
+    event = complaint_event(appealed, APPEALED)
+    adapters.complaints.save_appeal(appealed, event, now)
+    deliver(adapters, appealed, APPEALED, event, policy)
+    return appealed
 
 
 def listing_window_start(now: datetime, months: int) -> datetime:

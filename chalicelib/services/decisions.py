@@ -13,7 +13,7 @@ from chalicelib.domain.complaints import (
     decide_as_assessed,
     escalate,
 )
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import InvalidRequest, NotPermitted
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
 from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.scenarios import get_scenario
@@ -54,6 +54,12 @@ def decide_by_operator(
     policy: SlaPolicy,
 ) -> Complaint:
     complaint = complaint_for_review(adapters.complaints, complaint_id)
+    actor = f"operator:{operator_id}"
+    if complaint.appeal is not None and complaint.appeal.previous_decision.actor == actor:
+        raise NotPermitted(
+            "the reviewer who made the appealed decision cannot decide the appeal",
+            code="same_reviewer",
+        )
     scenario = get_scenario(complaint.scenario)
     if scenario is None:  # a complaint of a scenario no longer registered
         raise InvalidRequest(f"unknown scenario {complaint.scenario!r}", code="unknown_scenario")
@@ -71,7 +77,7 @@ def decide_by_operator(
         outcome=outcome,  # type: ignore[arg-type]
         reason_code=reason_code,
         decided_by="operator",
-        actor=f"operator:{operator_id}",
+        actor=actor,
         now=now,
         note=note,
         criteria=criteria,

@@ -47,6 +47,7 @@ from chalicelib.domain.metrics import CleaningPeriod, Contribution
 __all__ = [
     "NO_FILTER",
     "ActivityEntry",
+    "AppealStore",
     "ApplyResult",
     "AttachmentStore",
     "BuyerActivityReader",
@@ -80,6 +81,7 @@ __all__ = [
     "Page",
     "PartitionItems",
     "Ports",
+    "Recategorisation",
     "ReviewQueue",
     "SellerComplaints",
     "SellerExport",
@@ -177,6 +179,23 @@ class DecisionStore(ComplaintLookup, UpheldElsewhere, Outbox, Protocol):
     ) -> None: ...
 
 
+class AppealStore(ComplaintLookup, Outbox, Protocol):
+    """Reopening a rejected complaint for its one appeal (conditional: ``Conflict``
+    ``already_appealed`` / ``complaint_changed`` when it changed meanwhile)."""
+
+    def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None: ...
+
+
+class Recategorisation(ComplaintLookup, UpheldElsewhere, Outbox, Protocol):
+    """Moving a pending complaint to its new id in one atomic step: ``Conflict``
+    (``not_pending``, ``complaint_changed``) when it changed meanwhile,
+    ``DuplicateComplaint`` when the new id is taken."""
+
+    def move(
+        self, old: Complaint, moved: Complaint, event: dict[str, Any], now: datetime
+    ) -> None: ...
+
+
 class DueIndex(Protocol):
     """The sweep's work queue: complaints whose sweep time has come, by write shard."""
 
@@ -244,6 +263,8 @@ class ComplaintStore(
     SellerComplaints,
     SellerExport,
     DecisionStore,
+    AppealStore,
+    Recategorisation,
     DueIndex,
     ReviewQueue,
     SlaFigures,

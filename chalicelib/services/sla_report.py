@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.complaints import DECISION_HOURS
 from chalicelib.services.ports import SlaFigures
 
 
@@ -18,11 +19,24 @@ def _percentile(sorted_values: list[float], fraction: float) -> float | None:
     return round(sorted_values[rank - 1], 2)
 
 
-def sla_report(complaints: SlaFigures, *, now: datetime, window_days: int) -> dict[str, Any]:
+def sla_report(
+    complaints: SlaFigures,
+    *,
+    now: datetime,
+    window_days: int,
+    decision_hours: int = DECISION_HOURS,
+) -> dict[str, Any]:
+    """``hours_to_decision`` counts from when the decided review began: the submission, or
+    for an appeal the appeal — ``decision_hours`` before its deadline (the decided-day
+    index keeps the deadline, not the appeal time)."""
     since = now - timedelta(days=window_days)
     counts = complaints.pending_counts(now)
     decided = complaints.decided_between(since, now)
-    hours = sorted((d.decided_at - d.submitted_at).total_seconds() / 3600 for d in decided)
+    window = timedelta(hours=decision_hours)
+    hours = sorted(
+        (d.decided_at - max(d.submitted_at, d.due_at - window)).total_seconds() / 3600
+        for d in decided
+    )
     late = sum(1 for d in decided if d.decided_at > d.due_at)
     by_who = Counter(d.decided_by for d in decided)
     return {

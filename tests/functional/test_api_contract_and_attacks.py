@@ -87,6 +87,7 @@ HINTS = [
     "malicious_dispute",
     "non_fulfillment_protection",
     "address_invalid",
+    "malicious_harassment",
     "upheld",
     "rejected",
     "complaint_upheld",
@@ -159,6 +160,8 @@ def _role(path: str) -> str:
         "/review/complaints/{complaint_id}/decision",
         "/complaints/{complaint_id}/attachments",
         "/complaints/{complaint_id}/attachments/{attachment_id}/complete",
+        "/complaints/{complaint_id}/appeal",
+        "/review/complaints/{complaint_id}/scenario",
     ],
 )
 def test_fuzzed_bodies_never_break_the_server_or_the_document(
@@ -260,7 +263,15 @@ ID_ROUTES = [
     ("GET", "/complaints/{}/attachments/a_" + "0" * 32, "seller"),
     ("GET", "/review/complaints/{}/attachments/a_" + "0" * 32, "operator"),
     ("POST", "/complaints/{}/attachments/a_" + "0" * 32 + "/complete", "seller"),
+    ("POST", "/complaints/{}/appeal", "seller"),
+    ("POST", "/review/complaints/{}/scenario", "operator"),
 ]
+#: a valid body for each POST of ``ID_ROUTES``
+ID_ROUTE_BODIES = {
+    "/review/complaints/{}/decision": {"outcome": "upheld", "reason_code": "complaint_upheld"},
+    "/complaints/{}/appeal": {"statement": "look again"},
+    "/review/complaints/{}/scenario": {"scenario": "malicious_harassment"},
+}
 
 
 @pytest.mark.parametrize(("method", "template", "role"), ID_ROUTES)
@@ -275,8 +286,7 @@ def test_ids_that_name_no_complaint_are_404_before_any_storage_request(
     ids are checked for their shape first (issue 12.10)."""
     from bench.dynamo_calls import count_dynamodb_calls
 
-    decision = template.endswith("/decision")  # the other POST (complete) takes no body
-    body = {"outcome": "upheld", "reason_code": "complaint_upheld"} if decision else None
+    body = ID_ROUTE_BODIES.get(template)
     path = template.format(urllib.parse.quote(bad_id, safe=""))
     with count_dynamodb_calls(settings) as calls:
         caller = "s-a" if role == "seller" else "op-1"
@@ -325,6 +335,14 @@ def test_broken_object_level_authorisation_is_refused_everywhere(
             "POST",
             f"/review/complaints/{theirs}/decision",
             {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            "seller",
+            403,
+        ),
+        ("POST", f"/complaints/{theirs}/appeal", {"statement": "mine now"}, "seller", 404),
+        (
+            "POST",
+            f"/review/complaints/{theirs}/scenario",
+            {"scenario": "malicious_harassment"},
             "seller",
             403,
         ),
@@ -390,14 +408,23 @@ def test_forged_and_misused_tokens_are_refused(
     }
     before = tables(settings)
     for name, token in forged.items():
-        for method, path in [
-            ("GET", "/complaints"),
-            ("GET", "/orders"),
-            ("GET", "/orders/o-a/eligibility"),
-            ("GET", f"/complaints/{world['a']}"),
-            ("POST", f"/review/complaints/{world['a']}/decision"),
+        for method, path, body in [
+            ("GET", "/complaints", None),
+            ("GET", "/orders", None),
+            ("GET", "/orders/o-a/eligibility", None),
+            ("GET", f"/complaints/{world['a']}", None),
+            (
+                "POST",
+                f"/review/complaints/{world['a']}/decision",
+                {"outcome": "upheld", "reason_code": "complaint_upheld"},
+            ),
+            ("POST", f"/complaints/{world['a']}/appeal", {"statement": "s"}),
+            (
+                "POST",
+                f"/review/complaints/{world['a']}/scenario",
+                {"scenario": "malicious_harassment"},
+            ),
         ]:
-            body = {"outcome": "upheld", "reason_code": "complaint_upheld"}
             reply = api.call(method, path, body, token=token)
             assert reply.status == 401, (name, path, reply.status)
     escalation = _forge({**good, "roles": ["operator"], "scope": "operator"})

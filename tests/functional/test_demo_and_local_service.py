@@ -42,7 +42,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 @pytest.mark.usefixtures("aws")
 def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None:
     first = load_demo_data(settings, NOW)
-    assert "14 complaints created" in first
+    assert "16 complaints created" in first
     assert "0 complaints created" in load_demo_data(settings, NOW)  # idempotent
     complaints = [ComplaintRepository(settings).get(cid) for cid in demo_complaint_ids()]
     assert {c.status for c in complaints if c} == {"pending", "upheld", "rejected"}
@@ -55,6 +55,13 @@ def test_demo_data_covers_every_state_and_loads_once(settings: Settings) -> None
     assert any(35 <= a < 36 for a in pending_ages) and any(36 < a <= 37 for a in pending_ages)
     decided_by = {c.decision.decided_by for c in complaints if c and c.decision}
     assert decided_by == {"rules", "operator"}
+    appealed = [c for c in complaints if c and c.appeal is not None]
+    assert [(c.status, c.appeal.previous_decision.outcome) for c in appealed if c.appeal] == [
+        ("pending", "rejected")
+    ]
+    moved = [c for c in complaints if c and any(h.action == "recategorised" for h in c.history)]
+    assert [(c.scenario, c.status) for c in moved] == [("malicious_review", "pending")]
+    assert all(complaints), "every demo complaint is stored under its (final) id"
     statuses = Counter(e["data"]["status"] for e in demo_events(NOW) if e["type"] == "order")
     assert set(statuses) == {
         "placed",
@@ -376,7 +383,9 @@ def test_make_run_decides_a_complaint_once_among_twenty_simultaneous_decisions(
         assert status == 200, stored
         assert stored["status"] == told["status"] == told["decision"]["outcome"]
         assert stored["decision"] == told["decision"]
-        decisions = [h["action"] for h in stored["history"] if h["action"].startswith("decided")]
+        actions = [h["action"] for h in stored["history"]]
+        review = actions[actions.index("appealed") + 1 :] if "appealed" in actions else actions
+        decisions = [a for a in review if a.startswith("decided")]  # of this review
         assert decisions == [f"decided:{told['status']}"], stored["history"]
 
 
@@ -442,7 +451,9 @@ def test_make_run_gives_demo_data_and_api_the_same_settings(service: LocalServic
     (written by the runner) and a complaint filed through the API both get 72 h."""
 
     def hours_to_decide(complaint: dict[str, Any]) -> float:
-        submitted = datetime.fromisoformat(complaint["submitted_at"])
+        """From the submission, or for an appeal from the appeal (its deadline's start)."""
+        started = (complaint["appeal"] or complaint)["submitted_at"]
+        submitted = datetime.fromisoformat(started)
         return (datetime.fromisoformat(complaint["due_at"]) - submitted) / timedelta(hours=1)
 
     seller = _token(DEMO_SELLERS[0])

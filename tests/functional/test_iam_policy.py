@@ -37,20 +37,36 @@ SIGNED_FOR_BROWSERS = {
 }
 #: API operation -> the IAM actions it needs
 ACTIONS = {
-    "TransactWriteItems": ("dynamodb:PutItem", "dynamodb:UpdateItem"),
     "SendMessageBatch": ("sqs:SendMessage",),
     # the export's upload: one PutObject, or a multipart upload for a large file
     "CreateMultipartUpload": ("s3:PutObject",),
     "UploadPart": ("s3:PutObject",),
     "CompleteMultipartUpload": ("s3:PutObject",),
 }
+#: A transaction is authorised per item, by the action of the item's kind.
+TRANSACT_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def _table_arn(table: str) -> str:
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
+
+
+def _transaction_calls(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(IAM action, table ARN) of each item of a TransactWriteItems."""
+    calls = []
+    for item in params["TransactItems"]:
+        ((kind, body),) = item.items()
+        calls.append((TRANSACT_ACTIONS[kind], _table_arn(body["TableName"])))
+    return calls
 
 
 def _resources(service: str, params: dict[str, Any]) -> list[str]:
     if service == "dynamodb":
-        if "TransactItems" in params:
-            tables = {next(iter(i.values()))["TableName"] for i in params["TransactItems"]}
-            return [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}" for t in tables]
         if "RequestItems" in params:  # BatchGetItem: its tables
             return [
                 f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}" for t in params["RequestItems"]
@@ -80,6 +96,9 @@ def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
 
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
         service = model.service_model.endpoint_prefix
+        if model.name == "TransactWriteItems":
+            calls.extend(_transaction_calls(params))
+            return
         for action in ACTIONS.get(model.name, (f"{service}:{model.name}",)):
             calls.extend((action, resource) for resource in _resources(service, params))
 
@@ -155,7 +174,15 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     review = api.submit("o-1", "malicious_review").body
     _attachments(api, review["complaint_id"])
     api.submit("o-2", "malicious_dispute")
-    api.submit("o-3", "malicious_ordering")
+    misfiled = api.submit("o-3", "malicious_ordering").body
+    moved = api.call(
+        "POST",
+        f"/review/complaints/{misfiled['complaint_id']}/scenario",
+        {"scenario": "malicious_harassment"},
+        seller="op",
+        role="operator",
+    )
+    assert moved.status == 200, moved.body
     api.submit("o-f0", "malicious_ordering")  # upheld by the rules
     for path in (
         "/scenarios",
@@ -189,6 +216,10 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     clock.advance(hours=12)
     client.lambda_.invoke("sla_sweep", scheduled_event(client))  # decides what is left
     client.lambda_.invoke("exemption_job", scheduled_event(client))
+    rejected = api.call("GET", f"/complaints/{moved.body['complaint_id']}").body
+    assert rejected["status"] == "rejected", rejected
+    appeal = {"statement": "please look again"}
+    assert api.call("POST", f"/complaints/{rejected['complaint_id']}/appeal", appeal).status == 200
     clock.advance(hours=60)
     client.lambda_.invoke("exemption_job", scheduled_event(client))
 
@@ -218,6 +249,7 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
         "sns:Publish",
@@ -262,3 +294,6 @@ def test_a_call_outside_the_policy_is_detected() -> None:
     assert not _allowed(policy, "s3:GetObject", f"{files}/elsewhere/x")
     assert not _allowed(policy, "s3:ListBucket", files)
     assert not _allowed(policy, "s3:GetObject", f"{files.replace('-dev-', '-prod-')}/attachments/x")
+    # only complaints move (re-categorisation); facts are never deleted
+    assert _allowed(policy, "dynamodb:DeleteItem", table)
+    assert not _allowed(policy, "dynamodb:DeleteItem", table.replace("-complaints", "-facts"))

@@ -264,9 +264,10 @@ def test_a_simulated_month_keeps_every_promise(
     published: Published,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A month of submissions, reviewers deciding some and not others, the sweep every 15
-    minutes at an arbitrary phase: every complaint has a result within 48 h, escalations
-    happen once, and re-running a sweep changes nothing."""
+    """A month of submissions, reviewers deciding some and not others, sellers appealing
+    some rejections, the sweep every 15 minutes at an arbitrary phase: every complaint has
+    a result within 48 h, and every appeal within 48 h of it; escalations happen once per
+    review, and re-running a sweep changes nothing."""
     monkeypatch.setenv("DUE_SHARDS", "2")  # fewer requests per run: moto answers slowly
     rng = random.Random(20261124)
     start = T0
@@ -280,30 +281,51 @@ def test_a_simulated_month_keeps_every_promise(
         ]
     )
     submit_at = sorted(start + timedelta(minutes=rng.randrange(0, 30 * 24 * 60)) for _ in orders)
-    review_plan: dict[str, timedelta] = {}
     pending_submissions = list(zip(submit_at, orders, strict=True))
     sweep_phase = timedelta(minutes=rng.randrange(0, 15))
     tick = start + sweep_phase
-    end = start + timedelta(days=33)
-    reviews: list[tuple[Any, str]] = []
+    end = start + timedelta(days=36)
+    # (when, complaint_id, what): a reviewer's decision ("upheld"/"rejected", the first
+    # review by op, an appeal's by op-2), or the seller's appeal ("appeal")
+    plan: list[tuple[Any, str, str]] = []
+    appealed: set[str] = set()
+
+    def schedule(at: Any, complaint_id: str, what: str) -> None:
+        plan.append((at, complaint_id, what))
+        plan.sort()
+
     while tick <= end:
         while pending_submissions and pending_submissions[0][0] <= tick:
             at, order_id = pending_submissions.pop(0)
             clock.current = at
             complaint_id = _submit(api, order_id)
+            outcome = rng.choice(["upheld", "rejected"])
             choice = rng.random()
             if choice < 0.4:  # decided by a reviewer before escalation
-                review_plan[complaint_id] = timedelta(hours=rng.uniform(1, 35))
+                schedule(at + timedelta(hours=rng.uniform(1, 35)), complaint_id, outcome)
             elif choice < 0.6:  # decided by a reviewer after escalation
-                review_plan[complaint_id] = timedelta(hours=rng.uniform(36.5, 47))
-            if complaint_id in review_plan:
-                reviews.append((at + review_plan[complaint_id], complaint_id))
-                reviews.sort()
-        while reviews and reviews[0][0] <= tick:
-            at, complaint_id = reviews.pop(0)
+                schedule(at + timedelta(hours=rng.uniform(36.5, 47)), complaint_id, outcome)
+            if rng.random() < 0.35:  # appealed if rejected, some time after the decision
+                schedule(at + timedelta(hours=rng.uniform(48, 24 * 4)), complaint_id, "appeal")
+        while plan and plan[0][0] <= tick:
+            at, complaint_id, what = plan.pop(0)
             clock.current = at
-            reply = api.decide(complaint_id, "upheld", "complaint_upheld", operator="op")
-            assert reply.status in (200, 409)
+            if what == "appeal":
+                reply = api.call(
+                    "POST", f"/complaints/{complaint_id}/appeal", {"statement": "look again"}
+                )
+                assert reply.status in (200, 422), reply.body  # 422: it was upheld
+                if reply.status == 200:
+                    appealed.add(complaint_id)
+                    choice = rng.random()
+                    if choice < 0.5:  # decided by another reviewer, before or after 36 h
+                        delay = rng.choice([rng.uniform(1, 35), rng.uniform(36.5, 47)])
+                        schedule(at + timedelta(hours=delay), complaint_id, "upheld")
+                continue
+            reviewer = "op-2" if complaint_id in appealed else "op"
+            code = "complaint_upheld" if what == "upheld" else "insufficient_evidence"
+            reply = api.decide(complaint_id, what, code, operator=reviewer)
+            assert reply.status in (200, 409), reply.body
         clock.current = tick
         sweep(client)
         tick += timedelta(minutes=15)
@@ -314,19 +336,38 @@ def test_a_simulated_month_keeps_every_promise(
         c for c in (ComplaintRepository(settings).get(i["complaint_id"]) for i in before) if c
     ]
     assert len(stored) == len(orders)
+    assert len(appealed) >= 5
     events = published.types()
     for complaint in stored:
         assert complaint.decision is not None, complaint.complaint_id
         assert complaint.decision.decided_at <= complaint.due_at
         escalations = [h for h in complaint.history if h.action == "escalated"]
-        assert len(escalations) <= 1
-        escalated_in_time = complaint.decision.decided_at - complaint.submitted_at > timedelta(
-            hours=36, minutes=15
-        )
-        if escalated_in_time:
-            assert len(escalations) == 1
-        assert events.count(("complaint.decided", complaint.complaint_id)) == 1
+        decisions = [h for h in complaint.history if h.action.startswith("decided:")]
+        appeal = complaint.appeal
+        assert (appeal is not None) == (complaint.complaint_id in appealed)
+        if appeal is not None:
+            # the appeal's result within 48 h of it; its review escalated once at most
+            # (the appeal's time is kept to the second, the clock's has microseconds)
+            filed = appeal.submitted_at
+            assert filed <= complaint.due_at - timedelta(hours=48) < filed + timedelta(seconds=1)
+            assert complaint.decision.decided_at < filed + timedelta(hours=48, seconds=1)
+            assert appeal.previous_decision.outcome == "rejected"
+            assert len(decisions) == 2
+            after_appeal = [h for h in escalations if h.at >= appeal.submitted_at]
+            assert len(after_appeal) <= 1
+            if complaint.decision.decided_at - appeal.submitted_at > timedelta(
+                hours=36, minutes=15
+            ):
+                assert len(after_appeal) == 1
+            review_started = appeal.submitted_at
+        else:
+            assert len(decisions) == 1 and len(escalations) <= 1
+            review_started = complaint.submitted_at
+        if complaint.decision.decided_at - review_started > timedelta(hours=36, minutes=15):
+            assert any(h.at >= review_started for h in escalations)
+        assert events.count(("complaint.decided", complaint.complaint_id)) == len(decisions)
         assert events.count(("complaint.escalated", complaint.complaint_id)) == len(escalations)
+        assert events.count(("complaint.appealed", complaint.complaint_id)) == (appeal is not None)
     by = {c.decision.decided_by for c in stored if c.decision}
     assert by == {"operator", "sla"}
     figures = api.call("GET", "/review/sla?window_days=60", seller="op", role="operator").body

@@ -1,11 +1,13 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import Complaint, decide, new_complaint
+from chalicelib.domain.complaints import Complaint, decide, new_complaint, recategorise
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.rules import Assessment
 from tests.builders import T0
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -110,3 +112,57 @@ def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings
         "s-1", since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4), limit=10
     )
     assert [c.order_id for c in window.items] == ["o-4", "o-3", "o-3", "o-2"]
+
+
+def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
+    settings: Settings,
+) -> None:
+    """Another feature's attribute on the item (here an ``attachments`` list the model does
+    not declare) moves with the complaint, and a change to it meanwhile stops the move."""
+    repo = ComplaintRepository(settings)
+    complaint = _complaint("o-1", "malicious_harassment")
+    repo.add(complaint, sweep_at=None)
+    client = repo.model._get_connection().connection.client
+    table = settings.complaints_table
+
+    def attach(name: str) -> None:
+        client.update_item(
+            TableName=table,
+            Key={"complaint_id": {"S": complaint.complaint_id}},
+            UpdateExpression="SET attachments = list_append(if_not_exists(attachments, :e), :a)",
+            ExpressionAttributeValues={":e": {"L": []}, ":a": {"L": [{"M": {"n": {"S": name}}}]}},
+        )
+
+    attach("chat.png")
+    moved = recategorise(
+        complaint,
+        scenario="malicious_review",
+        reason=None,
+        assessment=Assessment("rejected", "insufficient_evidence", (), T0),
+        actor="operator:a",
+        note=None,
+        now=T0,
+    )
+    table_connection = repo.model._get_connection()
+    real_get = table_connection.get_item
+
+    late = ["late.pdf"]
+
+    def read_then_attach(*args: Any, **kwargs: Any) -> Any:
+        found = real_get(*args, **kwargs)
+        while late:  # the seller adds a file between the move's read and its write
+            attach(late.pop())
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(table_connection, "get_item", read_then_attach)
+        with pytest.raises(Conflict) as changed:
+            repo.move(complaint, moved, {"event_id": "m"}, T0)
+    assert changed.value.code == "complaint_changed"
+    assert repo.get(moved.complaint_id) is None
+    repo.move(complaint, moved, {"event_id": "m"}, T0)
+    item = client.get_item(TableName=table, Key={"complaint_id": {"S": moved.complaint_id}})
+    names = [a["M"]["n"]["S"] for a in item["Item"]["attachments"]["L"]]
+    assert names == ["chat.png", "late.pdf"]
+    assert repo.get(complaint.complaint_id) is None
+    assert repo.get(moved.complaint_id) == moved

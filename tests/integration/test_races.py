@@ -19,11 +19,13 @@ from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, UPLOAD_TTL
-from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.complaints import Complaint, complaint_id_for
 from chalicelib.domain.errors import Conflict, DuplicateComplaint, NotEligible
 from chalicelib.services.attachments import start_upload
+from chalicelib.services.complaints import appeal_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.metrics import refresh_order
+from chalicelib.services.recategorisation import recategorise_complaint
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event, review_event, submit
 from tests.concurrency import race
@@ -307,3 +309,145 @@ def test_an_announcement_and_a_decision_at_once_end_consistently(
         assert announced.code == "complaint_not_pending"
         assert len(ids) == count == 1
         assert files.calls["upload_form"] == 1
+
+
+# --------------------------------------------------------------------------- re-categorisation
+
+
+def _mover(
+    settings: Settings, adapters: Adapters, complaint_id: str, scenario: str, who: str = "op"
+) -> Callable[[], Any]:
+    return lambda: recategorise_complaint(
+        adapters,
+        complaint_id=complaint_id,
+        operator_id=who,
+        scenario=scenario,
+        reason=None,
+        note=None,
+        now=T0 + timedelta(hours=1),
+        thresholds=settings.thresholds,
+        policy=settings.sla_policy,
+    )
+
+
+def _eligible_for_review(settings: Settings, order_id: str) -> None:
+    FactRepository(settings).apply(
+        parse_event(review_event(f"r-{order_id}", order_id, rating=1)), T0
+    )
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_reviewers_recategorising_at_once_one_wins(settings: Settings, round_: int) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    order_id = f"o-mv-{round_}"
+    complaint = _pending(settings, adapters, order_id)
+    _eligible_for_review(settings, order_id)
+    results = race(
+        _mover(settings, adapters, complaint.complaint_id, "malicious_harassment", "op-1"),
+        _mover(settings, adapters, complaint.complaint_id, "malicious_review", "op-2"),
+        _mover(settings, adapters, complaint.complaint_id, "malicious_review", "op-3"),
+    )
+    winners = [r for r in results if isinstance(r, Complaint)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, Conflict | DuplicateComplaint) for r in results if r not in winners)
+    repo = ComplaintRepository(settings)
+    assert repo.get(complaint.complaint_id) is None
+    others = {"malicious_harassment", "malicious_review"} - {winners[0].scenario}
+    assert all(repo.get(complaint_id_for(order_id, s)) is None for s in others)
+    assert repo.get(winners[0].complaint_id) == winners[0]
+    assert [e["type"] for e in publisher.events] == ["complaint.recategorised"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_recategorisation_and_a_decision_at_once_one_wins(
+    settings: Settings, round_: int
+) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    complaint = _pending(settings, adapters, f"o-mvd-{round_}")
+    results = race(
+        _mover(settings, adapters, complaint.complaint_id, "malicious_harassment"),
+        lambda: decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id="op-2",
+            outcome="rejected",
+            reason_code="insufficient_evidence",
+            note=None,
+            now=T0 + timedelta(hours=1),
+            policy=settings.sla_policy,
+        ),
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Complaint", "Conflict"], results
+    repo = ComplaintRepository(settings)
+    old, new = (
+        repo.get(complaint.complaint_id),
+        repo.get(complaint_id_for(complaint.order_id, "malicious_harassment")),
+    )
+    if isinstance(results[0], Complaint):  # moved: the old one is gone, the new one pending
+        assert old is None and new is not None and new.is_pending
+        assert [e["type"] for e in publisher.events] == ["complaint.recategorised"]
+    else:  # decided: nothing moved
+        assert old is not None and old.status == "rejected" and new is None
+        assert [e["type"] for e in publisher.events] == ["complaint.decided"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_recategorisation_and_the_seller_filing_that_scenario_at_once_one_wins(
+    settings: Settings, round_: int
+) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    order_id = f"o-mvs-{round_}"
+    complaint = _pending(settings, adapters, order_id)
+    results = race(
+        _mover(settings, adapters, complaint.complaint_id, "malicious_harassment"),
+        lambda: submit(adapters, settings, order_id, "malicious_harassment"),
+    )
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds == ["Complaint", "DuplicateComplaint"], results
+    repo = ComplaintRepository(settings)
+    target = repo.get(complaint_id_for(order_id, "malicious_harassment"))
+    assert target is not None
+    moved = isinstance(results[0], Complaint)
+    assert (repo.get(complaint.complaint_id) is None) == moved
+    assert [h.action for h in target.history][-1] == ("recategorised" if moved else "submitted")
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_seller_appealing_twice_at_once_appeals_once(settings: Settings, round_: int) -> None:
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)
+    complaint = _pending(settings, adapters, f"o-ap-{round_}")
+    decide_by_operator(
+        adapters,
+        complaint_id=complaint.complaint_id,
+        operator_id="op-1",
+        outcome="rejected",
+        reason_code="insufficient_evidence",
+        note=None,
+        now=T0 + timedelta(hours=1),
+        policy=settings.sla_policy,
+    )
+
+    def appeal_once(statement: str) -> Callable[[], Any]:
+        return lambda: appeal_complaint(
+            adapters,
+            seller_id="s-1",
+            complaint_id=complaint.complaint_id,
+            statement=statement,
+            now=T0 + timedelta(days=1),
+            months=6,
+            appeal_days=14,
+            decision_hours=48,
+            policy=settings.sla_policy,
+        )
+
+    results = race(appeal_once("a"), appeal_once("b"), appeal_once("c"))
+    assert sorted(type(r).__name__ for r in results) == ["Complaint", "Conflict", "Conflict"]
+    assert {r.code for r in results if isinstance(r, Conflict)} == {"already_appealed"}
+    stored = ComplaintRepository(settings).get(complaint.complaint_id)
+    winner = next(r for r in results if isinstance(r, Complaint))
+    assert stored == winner and [h.action for h in stored.history].count("appealed") == 1
+    assert [e["type"] for e in publisher.events].count("complaint.appealed") == 1

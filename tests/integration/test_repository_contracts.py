@@ -30,14 +30,17 @@ from chalicelib.domain.attachments import (
 from chalicelib.domain.complaints import (
     Complaint,
     SlaPolicy,
+    appeal,
     complaint_id_for,
     decide,
     escalate,
     new_complaint,
+    recategorise,
 )
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import OrderSummary
 from chalicelib.domain.metrics import CleaningPeriod, Contribution, counter_delta
+from chalicelib.domain.rules import Assessment
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
@@ -779,3 +782,117 @@ def test_an_attachment_is_verified_once_only_while_it_awaits_its_upload(
         f"a_{4:032x}": "awaiting_upload",
         third.attachment_id: "awaiting_upload",
     }
+
+
+# --------------------------------------------------------------------------- appeals, moves
+
+
+def _reject(ports: Ports, complaint: Complaint, hours: float) -> Complaint:
+    return _decide(ports, complaint, hours, outcome="rejected")
+
+
+def test_an_appeal_reopens_a_rejection_once(ports: Ports) -> None:
+    complaint = _add(ports, "o-1")
+    rejected = _reject(ports, complaint, 1)
+    now = T0 + timedelta(days=2)
+    appealed = appeal(rejected, statement="look again", now=now)
+    ports.complaints.save_appeal(appealed, {"event_id": "a", "occurred_at": to_iso(now)}, now)
+    stored = ports.complaints.get_stored(complaint.complaint_id)
+    assert stored is not None and stored.complaint == appealed
+    assert stored.outbox["appealed"] == {"event_id": "a", "occurred_at": to_iso(now)}
+    assert [c.complaint_id for c in ports.complaints.review_queue(10).items] == [
+        complaint.complaint_id
+    ]
+    assert complaint.complaint_id in _due(ports, 48)  # its event, then the SLA
+    assert ports.complaints.decided_between(T0, now) == []  # no decision until decided again
+    with pytest.raises(Conflict) as twice:
+        ports.complaints.save_appeal(appealed, {"event_id": "a2"}, now)
+    assert twice.value.code == "already_appealed"
+    upheld = decide(
+        appealed,
+        outcome="upheld",
+        reason_code="complaint_upheld",
+        decided_by="operator",
+        actor="operator:b",
+        now=now + timedelta(hours=1),
+    )
+    ports.complaints.save_decision(upheld, {"event_id": "d2"}, now + timedelta(hours=1))
+    assert ports.complaints.get(complaint.complaint_id) == upheld
+    assert ports.complaints.review_queue(10).items == []
+
+
+def test_an_appeal_of_a_stale_copy_loses(ports: Ports) -> None:
+    complaint = _add(ports, "o-1")
+    stale = _reject(ports, complaint, 1)
+    now = T0 + timedelta(days=1)
+    ports.complaints.save_appeal(appeal(stale, statement="s", now=now), {"event_id": "a"}, now)
+    _decide(ports, ports.complaints.get(complaint.complaint_id), 30)  # type: ignore[arg-type]
+    with pytest.raises(Conflict) as lost:  # the stale copy still says "rejected, not appealed"
+        ports.complaints.save_appeal(appeal(stale, statement="t", now=now), {"event_id": "b"}, now)
+    assert lost.value.code == "already_appealed"
+    other = _reject(ports, _add(ports, "o-2"), 1)
+    assert other.decision is not None
+    moved_on = replace(other, decision=other.decision._replace(decided_at=T0))
+    with pytest.raises(Conflict):  # a copy of another decision than the stored one
+        ports.complaints.save_appeal(appeal(moved_on, statement="s", now=now), {}, now)
+
+
+def _moved(complaint: Complaint, scenario: str, hours: float) -> Complaint:
+    return recategorise(
+        complaint,
+        scenario=scenario,
+        reason=None,
+        assessment=Assessment("rejected", "insufficient_evidence", (), T0),
+        actor="operator:a",
+        note="n",
+        now=T0 + timedelta(hours=hours),
+    )
+
+
+def test_a_move_puts_the_complaint_under_its_new_id_atomically(ports: Ports) -> None:
+    complaint = _add(ports, "o-1", scenario="malicious_harassment")
+    at = T0 + timedelta(hours=36)
+    escalated = escalate(complaint, at)
+    ports.complaints.save_escalation(escalated, {"event_id": "e", "occurred_at": to_iso(at)}, at)
+    moved = _moved(escalated, "malicious_review", 37)
+    event = {"event_id": "m", "occurred_at": to_iso(T0 + timedelta(hours=37))}
+    ports.complaints.move(escalated, moved, event, T0 + timedelta(hours=37))
+    assert ports.complaints.get(complaint.complaint_id) is None
+    stored = ports.complaints.get_stored(moved.complaint_id)
+    assert stored is not None and stored.complaint == moved
+    assert stored.outbox == {
+        "escalated": {"event_id": "e", "occurred_at": to_iso(at)},
+        "recategorised": event,
+    }
+    assert _due(ports, 37) == [moved.complaint_id]
+    assert [c.complaint_id for c in ports.complaints.review_queue(10).items] == [moved.complaint_id]
+    listed = ports.complaints.list_for_seller(
+        "s-1", since=T0, until=T0 + timedelta(days=3), limit=10
+    )
+    assert [c.complaint_id for c in listed.items] == [moved.complaint_id]
+    with pytest.raises(Conflict) as gone:  # moving the old one again: it is not there
+        ports.complaints.move(escalated, _moved(escalated, "malicious_dispute", 38), event, at)
+    assert gone.value.code == "not_pending"
+    _add(ports, "o-1", scenario="malicious_harassment")  # the old (order, scenario) is free
+
+
+def test_a_move_onto_a_taken_id_or_of_a_changed_complaint_changes_nothing(ports: Ports) -> None:
+    complaint = _add(ports, "o-1", scenario="malicious_harassment")
+    taken = _add(ports, "o-1", scenario="malicious_review", hours=1)
+    now = T0 + timedelta(hours=2)
+    with pytest.raises(DuplicateComplaint) as dup:
+        ports.complaints.move(complaint, _moved(complaint, "malicious_review", 2), {}, now)
+    assert dup.value.complaint_id == taken.complaint_id
+    assert ports.complaints.get(complaint.complaint_id) == complaint
+    assert ports.complaints.get(taken.complaint_id) == taken
+    at = T0 + timedelta(hours=36)
+    ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e"}, at)
+    with pytest.raises(Conflict) as changed:  # a copy from before the escalation
+        ports.complaints.move(complaint, _moved(complaint, "malicious_dispute", 37), {}, at)
+    assert changed.value.code == "complaint_changed"
+    decided = _decide(ports, taken, 3)
+    with pytest.raises(Conflict) as decided_meanwhile:
+        ports.complaints.move(taken, _moved(taken, "malicious_dispute", 4), {}, now)
+    assert decided_meanwhile.value.code == "not_pending"
+    assert ports.complaints.get(taken.complaint_id) == decided
+    assert ports.complaints.get(complaint_id_for("o-1", "malicious_dispute")) is None
