@@ -312,11 +312,11 @@ class ComplaintRepository:
         Reads the stored item once more (a consistent GetItem) to copy every attribute the
         re-categorisation does not recompute — known to the model or not (another
         feature's) — as stored.  The delete is conditional on the item being unchanged
-        since then — its history, and other features' lists — though not its outbox or
-        sweep time (``Conflict`` ``complaint_changed``, or ``not_pending`` once decided or
-        moved); the put on the
-        new id being free (``DuplicateComplaint`` with the id: the seller filed that
-        scenario meanwhile).  The new item is back in the due index at ``now`` for its
+        since then — its history, its evidence files, and other features' lists — though
+        not its outbox or sweep time (``Conflict`` ``complaint_changed``, or
+        ``not_pending`` once decided or moved); the put on the new id being free
+        (``DuplicateComplaint`` with the id: the seller filed that scenario meanwhile).
+        The new item is back in the due index at ``now`` for its
         ``complaint.recategorised`` event."""
         m = self.model
         connection = m._get_connection()
@@ -330,6 +330,16 @@ class ComplaintRepository:
         # model does not know, e.g. attachments) still of the size read.  A few clauses
         # only: condition parsers (dynalite's) slow down sharply with deep nesting.
         unchanged: Condition = (m.status == "pending") & (_size(m.history) == len(old.history))
+        # Evidence files: none added or replaced (the map's size and each entry still
+        # awaiting its upload, which a replacement removes) and none verified meanwhile.
+        stored_files = raw.get("attachments", {}).get("M")
+        if stored_files is None:
+            unchanged &= m.attachments.does_not_exist()
+        else:
+            unchanged &= _size(m.attachments) == len(stored_files)
+            for attachment_id, entry in stored_files.items():
+                if entry.get("M", {}).get("status", {}).get("S") == "awaiting_upload":
+                    unchanged &= m.attachments[attachment_id]["status"] == "awaiting_upload"
         known = {a.attr_name for a in m.get_attributes().values()}
         for name, value in raw.items():
             (kind,) = value

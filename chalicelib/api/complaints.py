@@ -57,7 +57,7 @@ def submit_complaint() -> Response:
     if complaint.decision is not None:
         count("DecisionsByRules")
     return Response(
-        body=complaint_view(complaint, settings.exemption_policy.due_after),
+        body=complaint_view(complaint, settings),
         status_code=201,
         headers={"Location": f"/complaints/{complaint.complaint_id}"},
     )
@@ -84,8 +84,7 @@ def list_complaints() -> dict[str, Any]:
         after_key=after_key,
     )
     next_cursor = cursor_for(settings.cursor_secret, page.last_key, owner=seller_id, query=bound_to)
-    due = settings.exemption_policy.due_after
-    return {"items": [complaint_view(c, due) for c in page.items], "next_cursor": next_cursor}
+    return {"items": [complaint_view(c, settings) for c in page.items], "next_cursor": next_cursor}
 
 
 # A static path: API Gateway (and Chalice's local routing) match it before the
@@ -132,7 +131,7 @@ def get_complaint(complaint_id: str) -> dict[str, Any]:
         now=clock.now(),
         months=settings.listing_months,
     )
-    return complaint_view(complaint, settings.exemption_policy.due_after)
+    return complaint_view(complaint, settings)
 
 
 @bp.route("/complaints/{complaint_id}/appeal", methods=["POST"])
@@ -153,4 +152,4 @@ def appeal_complaint(complaint_id: str) -> dict[str, Any]:
         policy=settings.sla_policy,
     )
     count("ComplaintsAppealed")
-    return complaint_view(appealed, settings.exemption_policy.due_after)
+    return complaint_view(appealed, settings)

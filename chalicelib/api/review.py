@@ -44,8 +44,7 @@ def review_queue() -> dict[str, Any]:
     next_cursor = cursor_for(
         settings.cursor_secret, page.last_key, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
-    due = settings.exemption_policy.due_after
-    return {"items": [review_view(c, due) for c in page.items], "next_cursor": next_cursor}
+    return {"items": [review_view(c, settings) for c in page.items], "next_cursor": next_cursor}
 
 
 @bp.route("/review/complaints/{complaint_id}", methods=["GET"])
@@ -55,7 +54,7 @@ def review_complaint(complaint_id: str) -> dict[str, Any]:
     complaint = review.complaint_for_review(
         Adapters.from_settings(settings).complaints, complaint_id
     )
-    return review_view(complaint, settings.exemption_policy.due_after)
+    return review_view(complaint, settings)
 
 
 @bp.route("/review/complaints/{complaint_id}/decision", methods=["POST"])
@@ -82,7 +81,7 @@ def decide(complaint_id: str) -> dict[str, Any]:
     count("DecisionsByOperator")
     if decided.decision is not None and decided.decision.decided_at > decided.due_at:
         count("SlaBreaches")
-    return review_view(decided, settings.exemption_policy.due_after)
+    return review_view(decided, settings)
 
 
 @bp.route("/review/complaints/{complaint_id}/scenario", methods=["POST"])
@@ -108,7 +107,7 @@ def recategorise(complaint_id: str) -> dict[str, Any]:
         policy=settings.sla_policy,
     )
     count("ComplaintsRecategorised")
-    return review_view(moved, settings.exemption_policy.due_after)
+    return review_view(moved, settings)
 
 
 @bp.route("/review/sla", methods=["GET"])

@@ -297,6 +297,8 @@ class ComplaintOut(_Out):
     due_at: str
     decided_at: str | None
     decision: DecisionOut | None
+    #: until when the seller may appeal (a rejected complaint not yet appealed; else None)
+    appeal_until: str | None
     #: the seller's appeal of a rejection (None: not appealed)
     appeal: AppealOut | None
     exemption: ExemptionOut

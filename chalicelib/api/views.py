@@ -7,11 +7,11 @@ who did what."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
+from chalicelib.config import Settings
 from chalicelib.domain.attachments import Attachment
-from chalicelib.domain.complaints import Complaint, Decision
+from chalicelib.domain.complaints import Complaint, Decision, appeal_until
 from chalicelib.domain.facts import OrderData, OrderSummary
 from chalicelib.domain.reasons import reason_text
 from chalicelib.domain.rules import Assessment, met_alternative, unmet_names
@@ -80,11 +80,12 @@ def _appeal_view(complaint: Complaint) -> dict[str, Any] | None:
     }
 
 
-def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
-    """What the seller who filed it sees (``exemption_due``: the exemption policy's
-    ``due_after``, the same the repository schedules the exemption job with)."""
+def complaint_view(complaint: Complaint, settings: Settings) -> dict[str, Any]:
+    """What the seller who filed it sees (the exemption's due time from the exemption policy
+    the repository schedules the job with; ``appeal_until`` from ``APPEAL_DAYS``)."""
     scenario = get_scenario(complaint.scenario)
     decision = complaint.decision
+    until = appeal_until(complaint, settings.appeal_days)
     current = None
     if decision is not None:
         current = _decision_view(decision)
@@ -104,7 +105,8 @@ def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, 
         "decided_at": to_iso(decision.decided_at) if decision else None,
         "decision": current,
         "appeal": _appeal_view(complaint),
-        "exemption": complaint.exemption_state(exemption_due),
+        "appeal_until": to_iso(until) if until else None,
+        "exemption": complaint.exemption_state(settings.exemption_policy.due_after),
         "history": [
             {"at": to_iso(h.at), "action": h.action, "actor": _role(h.actor)}
             for h in complaint.history
@@ -113,9 +115,9 @@ def complaint_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, 
     }
 
 
-def review_view(complaint: Complaint, exemption_due: timedelta) -> dict[str, Any]:
+def review_view(complaint: Complaint, settings: Settings) -> dict[str, Any]:
     """What a platform reviewer sees."""
-    view = complaint_view(complaint, exemption_due)
+    view = complaint_view(complaint, settings)
     view["seller_id"] = complaint.seller_id
     view["escalated_at"] = to_iso(complaint.escalated_at) if complaint.escalated_at else None
     view["recommendation"] = (

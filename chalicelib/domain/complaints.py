@@ -291,6 +291,14 @@ def decide_as_assessed(
     )
 
 
+def appeal_until(complaint: Complaint, appeal_days: int = APPEAL_DAYS) -> datetime | None:
+    """Until when the seller may appeal: ``appeal_days`` after the rejection, for a rejected
+    complaint not yet appealed (None: no appeal possible — whatever the time)."""
+    if complaint.status != "rejected" or complaint.decision is None or complaint.appeal:
+        return None
+    return complaint.decision.decided_at + timedelta(days=appeal_days)
+
+
 def appeal(
     complaint: Complaint,
     *,
@@ -313,7 +321,8 @@ def appeal(
             f"only a rejected complaint can be appealed; this one is {complaint.status}",
             code="not_appealable",
         )
-    closes_at = decision.decided_at + timedelta(days=appeal_days)
+    closes_at = appeal_until(complaint, appeal_days)
+    assert closes_at is not None
     if now > closes_at:
         raise NotEligible(
             f"the appeal window closed {appeal_days} days after the decision",

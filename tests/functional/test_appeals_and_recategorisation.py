@@ -3,7 +3,7 @@ a mis-filed complaint) through the HTTP API — DESIGN §10."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -185,10 +185,19 @@ def test_the_appeal_window_is_configurable(
 ) -> None:
     monkeypatch.setenv("APPEAL_DAYS", "2")
     complaint_id = _rejected(api, "o-1")
+    seen = api.call("GET", f"/complaints/{complaint_id}").body
+    decided = datetime.fromisoformat(seen["decided_at"])
+    # the complaint says until when it may be appealed, from the same setting
+    assert datetime.fromisoformat(seen["appeal_until"]) == decided + timedelta(days=2)
     clock.advance(days=2, seconds=1)
     assert _appeal(api, complaint_id).body["error"]["code"] == "appeal_window_closed"
     monkeypatch.setenv("APPEAL_DAYS", "3")
-    assert _appeal(api, complaint_id).status == 200
+    seen = api.call("GET", f"/complaints/{complaint_id}").body
+    assert datetime.fromisoformat(seen["appeal_until"]) == decided + timedelta(days=3)
+    appealed = _appeal(api, complaint_id)
+    assert appealed.status == 200 and appealed.body["appeal_until"] is None
+    pending = api.call("GET", f"/complaints/{_pending(api, 'o-2')}").body
+    assert pending["appeal_until"] is None
 
 
 def test_another_sellers_complaint_is_not_found_and_bad_appeals_are_refused(

@@ -5,6 +5,7 @@ import pytest
 
 from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter
 from chalicelib.config import Settings
+from chalicelib.domain.attachments import new_attachment
 from chalicelib.domain.complaints import Complaint, decide, new_complaint, recategorise
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.rules import Assessment
@@ -117,8 +118,8 @@ def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings
 def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
     settings: Settings,
 ) -> None:
-    """Another feature's attribute on the item (here an ``attachments`` list the model does
-    not declare) moves with the complaint, and a change to it meanwhile stops the move."""
+    """Another feature's attribute on the item (here a ``labels`` list the model does not
+    declare) moves with the complaint, and a change to it meanwhile stops the move."""
     repo = ComplaintRepository(settings)
     complaint = _complaint("o-1", "malicious_harassment")
     repo.add(complaint, sweep_at=None)
@@ -129,7 +130,7 @@ def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
         client.update_item(
             TableName=table,
             Key={"complaint_id": {"S": complaint.complaint_id}},
-            UpdateExpression="SET attachments = list_append(if_not_exists(attachments, :e), :a)",
+            UpdateExpression="SET labels = list_append(if_not_exists(labels, :e), :a)",
             ExpressionAttributeValues={":e": {"L": []}, ":a": {"L": [{"M": {"n": {"S": name}}}]}},
         )
 
@@ -162,7 +163,77 @@ def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
     assert repo.get(moved.complaint_id) is None
     repo.move(complaint, moved, {"event_id": "m"}, T0)
     item = client.get_item(TableName=table, Key={"complaint_id": {"S": moved.complaint_id}})
-    names = [a["M"]["n"]["S"] for a in item["Item"]["attachments"]["L"]]
+    names = [a["M"]["n"]["S"] for a in item["Item"]["labels"]["L"]]
     assert names == ["chat.png", "late.pdf"]
     assert repo.get(complaint.complaint_id) is None
     assert repo.get(moved.complaint_id) == moved
+
+
+def _file(complaint: Complaint, num: int) -> Any:
+    attachment_id = f"a_{num:032x}"
+    return new_attachment(
+        attachment_id, f"f{num}.png", "image/png", 10, T0, key=f"attachments/x/{attachment_id}"
+    )
+
+
+@pytest.mark.parametrize("meanwhile", ["announced", "verified", "replaced"])
+def test_a_move_keeps_the_evidence_files_and_stops_when_they_change_meanwhile(
+    settings: Settings, meanwhile: str
+) -> None:
+    """The files move with the complaint; a file announced, verified or replaced between the
+    move's read and its write (on the old id) stops the move, so none is lost."""
+    repo = ComplaintRepository(settings)
+    complaint = _complaint("o-1", "malicious_harassment")
+    repo.add(complaint, sweep_at=None)
+    first, second = _file(complaint, 1), _file(complaint, 2)
+    repo.add_attachment(complaint, first, replacing=[])
+    read = repo.get(complaint.complaint_id)
+    assert read is not None
+    moved = recategorise(
+        read,
+        scenario="malicious_review",
+        reason=None,
+        assessment=Assessment("rejected", "insufficient_evidence", (), T0),
+        actor="operator:a",
+        note=None,
+        now=T0,
+    )
+    connection = repo.model._get_connection()
+    real_get = connection.get_item
+    pending = [meanwhile]
+
+    def read_then_change(*args: Any, **kwargs: Any) -> Any:
+        found = real_get(*args, **kwargs)
+        while pending:
+            kind = pending.pop()
+            current = repo.get(complaint.complaint_id)
+            assert current is not None
+            if kind == "announced":
+                repo.add_attachment(current, second, replacing=[])
+            elif kind == "verified":
+                repo.verify_attachment(complaint.complaint_id, first.verified("ab" * 32, T0))
+            else:  # the stale entry replaced by a new one: the map keeps its size
+                repo.add_attachment(current, second, replacing=[first.attachment_id])
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connection, "get_item", read_then_change)
+        with pytest.raises(Conflict) as changed:
+            repo.move(read, moved, {"event_id": "m"}, T0)
+    assert changed.value.code == "complaint_changed"
+    assert repo.get(moved.complaint_id) is None
+    again = repo.get(complaint.complaint_id)
+    assert again is not None
+    moved_again = recategorise(
+        again,
+        scenario="malicious_review",
+        reason=None,
+        assessment=Assessment("rejected", "insufficient_evidence", (), T0),
+        actor="operator:a",
+        note=None,
+        now=T0,
+    )
+    repo.move(again, moved_again, {"event_id": "m"}, T0)
+    stored = repo.get(moved.complaint_id)
+    assert stored is not None and stored.attachments == again.attachments
+    assert repo.get(complaint.complaint_id) is None
