@@ -27,7 +27,7 @@ export function criteriaTable(criteria, captionKey = 'detail.criteria_caption') 
     h('td', {}, c.alternative ? criterionName(c.alternative) : '—'),
     h('td', {}, shownValue(c.observed)),
     h('td', {}, threshold(c)),
-    h('td', {}, h('span', { class: c.met ? 'ok' : 'unmet-mark' },
+    h('td', {}, h('span', { class: c.met ? 'tag met' : 'tag unmet' },
       c.met ? `✓ ${t('detail.met')}` : `✗ ${t('detail.not_met')}`))));
   return h('table', { class: 'criteria' },
     h('caption', {}, t(captionKey)),
@@ -51,7 +51,7 @@ function decisionSection(decision, decidedAt, headingKey = 'detail.decision') {
       t('detail.unmet_summary', { list: decision.unmet_criteria.map(criterionName).join(t('center.list_separator')) })));
   }
   if (decision.criteria && decision.criteria.length) parts.push(criteriaTable(decision.criteria));
-  return h('section', { class: 'decision' }, ...parts);
+  return h('section', { class: 'card decision' }, ...parts);
 }
 
 async function download(complaintId, attachment, status) {
@@ -78,7 +78,7 @@ function attachmentsSection(complaint, ctx) {
       h('thead', {}, h('tr', {},
         ...['file', 'type', 'size', 'state', 'action'].map((c) => h('th', { scope: 'col' }, t(`detail.col.${c}`))))),
       h('tbody', {}, ...complaint.attachments.map((a) => h('tr', {},
-        h('td', {}, a.filename),
+        h('td', { class: 'user-text' }, a.filename),
         h('td', {}, a.content_type),
         h('td', {}, fileSize(a.size)),
         h('td', {}, t(`detail.attachment.${a.status}`)),
@@ -104,7 +104,7 @@ function attachmentsSection(complaint, ctx) {
     });
     parts.push(form);
   }
-  return h('section', { class: 'attachments-section' }, ...parts);
+  return h('section', { class: 'card attachments-section' }, ...parts);
 }
 
 function exemptionSection(exemption) {
@@ -122,7 +122,7 @@ function exemptionSection(exemption) {
         h('td', {}, percent(m.before)),
         h('td', {}, percent(m.after)))))));
   }
-  return h('section', { class: 'exemption-section' }, ...parts);
+  return h('section', { class: 'card exemption-section' }, ...parts);
 }
 
 function appealSection(complaint, ctx) {
@@ -131,16 +131,16 @@ function appealSection(complaint, ctx) {
   if (appeal) {
     parts.push(facts([
       [t('detail.appeal.submitted_at'), formatTime(appeal.submitted_at)],
-      [t('detail.appeal.statement'), appeal.statement],
+      [t('detail.appeal.statement'), h('span', { class: 'user-text' }, appeal.statement)],
     ]));
     parts.push(decisionSection(appeal.previous_decision, appeal.previous_decision.decided_at, 'detail.appeal.previous'));
-    return h('section', { class: 'appeal' }, ...parts);
+    return h('section', { class: 'card appeal' }, ...parts);
   }
   if (complaint.status !== 'rejected' || !complaint.decided_at) return null;
   const until = new Date(Date.parse(complaint.decided_at) + APPEAL_DAYS * 86400000).toISOString();
   if (Date.now() >= Date.parse(until)) {
     parts.push(h('p', {}, t('detail.appeal.closed', { until: formatTime(until) })));
-    return h('section', { class: 'appeal' }, ...parts);
+    return h('section', { class: 'card appeal' }, ...parts);
   }
   parts.push(h('p', {}, t('detail.appeal.until', { until: formatTime(until) })));
   const statement = h('textarea', { id: 'appeal-statement', rows: '4', maxlength: '2000', required: '' });
@@ -169,13 +169,13 @@ function appealSection(complaint, ctx) {
     ctx.rerender();
   });
   parts.push(form);
-  return h('section', { class: 'appeal' }, ...parts);
+  return h('section', { class: 'card appeal' }, ...parts);
 }
 
 function timeline(history) {
-  return h('section', { class: 'timeline' },
+  return h('section', { class: 'card' },
     h('h2', {}, t('detail.timeline')),
-    h('ol', {}, ...history.map((entry) => h('li', {},
+    h('ol', { class: 'timeline' }, ...history.map((entry) => h('li', {},
       h('time', { datetime: entry.at }, formatTime(entry.at)), ' — ',
       h('strong', {}, tOr(`action.${entry.action}`, entry.action)), ' ',
       h('span', { class: 'actor' }, t('detail.by', { actor: tOr(`actor.${entry.actor}`, entry.actor) }))))));
@@ -204,15 +204,15 @@ export async function renderComplaint(root, ctx, complaintId) {
     [t('detail.deadline'), c.status === 'pending' ? formatTime(c.due_at) : null],
     [t('detail.time_left'), c.status === 'pending' ? timeLeft(c.due_at) : null],
   ]);
-  const flash = ctx.flash ? h('p', { role: 'status', class: 'ok' }, ctx.flash) : null;
+  const flash = ctx.flash ? h('p', { role: 'status', class: 'notice' }, ctx.flash) : null;
   ctx.flash = null;
   root.replaceChildren(...[
     h('p', {}, h('a', { href: '#/' }, t('center.back_to_records'))),
     h('h1', {}, `${t('detail.heading')} ${c.complaint_id}`),
     flash,
-    h('section', { class: 'summary' }, h('h2', {}, t('detail.summary')), summary,
-      h('h3', {}, t('detail.description')), h('p', { class: 'description' }, c.description),
-      ...(c.evidence.length ? [h('h3', {}, t('detail.evidence')), h('ul', {}, ...c.evidence.map((e) => h('li', {}, e)))] : [])),
+    h('section', { class: 'card summary' }, h('h2', {}, t('detail.summary')), summary,
+      h('h3', {}, t('detail.description')), h('p', { class: 'user-text' }, c.description),
+      ...(c.evidence.length ? [h('h3', {}, t('detail.evidence')), h('ul', {}, ...c.evidence.map((e) => h('li', { class: 'user-text' }, e)))] : [])),
     c.decision ? decisionSection(c.decision, c.decided_at) : null,
     appealSection(c, ctx),
     exemptionSection(c.exemption),

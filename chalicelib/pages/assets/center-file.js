@@ -131,9 +131,9 @@ export async function renderFile(root, ctx) {
   }
 
   const form = h('form', { class: 'file-form', novalidate: '' },
-    h('section', {}, h('h2', {}, t('file.step.order')), orderSet),
-    h('section', {}, h('h2', {}, t('file.step.scenario')), scenarioBox),
-    h('section', {}, h('h2', {}, t('file.step.details')),
+    h('section', { class: 'card' }, h('h2', {}, t('file.step.order')), orderSet),
+    h('section', { class: 'card' }, h('h2', {}, t('file.step.scenario')), scenarioBox),
+    h('section', { class: 'card' }, h('h2', {}, t('file.step.details')),
       h('div', { class: 'field' },
         h('label', { for: 'file-description' }, t('file.description')),
         h('p', { id: 'file-description-hint', class: 'hint' }, t('file.description_hint')),
@@ -173,11 +173,11 @@ export async function renderFile(root, ctx) {
       return;
     }
     const link = complaintLink(complaint.complaint_id, t('file.go_to_complaint'));
-    message.replaceChildren(h('p', { role: 'status', class: 'ok' }, t('file.submitted'), ' ', link));
+    message.replaceChildren(h('p', { role: 'status', class: 'notice' }, t('file.submitted'), ' ', link));
     const picked = [...files.files];
     if (picked.length) {
       const failed = await uploads.run(complaint.complaint_id, picked);
-      message.append(h('p', { role: 'status', class: failed ? 'error' : 'ok' },
+      message.append(h('p', { role: 'status', class: failed ? 'error' : 'notice' },
         t(failed ? 'file.uploads_failed' : 'file.uploads_done')));
     }
     link.focus();

@@ -40,7 +40,7 @@ function filterForm(ctx, onApply) {
   const order = h('input', { type: 'text', name: 'order_id', autocomplete: 'off', value: f.order_id || '' });
   const from = h('input', { type: 'date', name: 'from', value: f.from || '' });
   const to = h('input', { type: 'date', name: 'to', value: f.to || '' });
-  const form = h('form', { class: 'filters', 'aria-label': t('home.filters') },
+  const form = h('form', { class: 'card filters', 'aria-label': t('home.filters') },
     field('filter-status', t('home.filter.status'), status),
     field('filter-scenario', t('home.filter.scenario'), scenario),
     field('filter-order', t('home.filter.order'), order),
@@ -94,7 +94,7 @@ function exportBox() {
     h('option', { value: 'jsonl' }, t('home.export.jsonl')));
   const message = h('p', { role: 'status', class: 'export-message' });
   const button = h('button', { type: 'submit' }, t('home.export.button'));
-  const form = h('form', { class: 'export', 'aria-label': t('home.export') },
+  const form = h('form', { class: 'card export', 'aria-label': t('home.export') },
     h('h2', {}, t('home.export')),
     h('div', { class: 'field' }, h('label', { for: 'export-format' }, t('home.export.format')), format),
     button, message);
@@ -162,7 +162,7 @@ export async function renderHome(root, ctx) {
   root.replaceChildren(
     h('div', { class: 'home-head' },
       h('h1', {}, t('home.heading')),
-      h('a', { href: '#/file', class: 'button primary' }, t('home.file_button'))),
+      h('a', { href: '#/file', class: 'button' }, t('home.file_button'))),
     filterForm(ctx, apply),
     list,
     pager,

@@ -13,22 +13,14 @@ function figure(f) {
 function metricCard(code, m, exemptions) {
   const name = metricName(code, m.name);
   const changed = exemptions.filter((e) => (e.metrics || []).some((x) => x.metric === code));
-  return h('section', { class: 'metric', 'aria-labelledby': `metric-${code}` },
+  return h('section', { class: 'card metric', 'aria-labelledby': `metric-${code}` },
     h('h2', { id: `metric-${code}` }, name),
     h('p', { class: 'hint' }, t('metrics.window', {
       days: m.window_days, from: formatTime(m.window.from), to: formatTime(m.window.to) })),
     h('dl', { class: 'facts' },
       h('dt', {}, t('metrics.raw')), h('dd', {}, figure(m.raw)),
       h('dt', {}, t('metrics.after')), h('dd', {}, figure(m.after_exemptions))),
-    barChart({
-      title: t('metrics.chart', { name }),
-      series: [
-        { label: t('metrics.raw'), value: m.raw.value === null ? 0 : m.raw.value * 100 },
-        { label: t('metrics.after'), value: m.after_exemptions.value === null ? 0 : m.after_exemptions.value * 100 },
-      ],
-      max: 100,
-      unit: '%',
-    }),
+
     changed.length ? h('p', {}, t('metrics.exemptions'), ': ',
       ...changed.flatMap((e, i) => [i ? ', ' : '', complaintLink(e.complaint_id)])) : null);
 }
@@ -52,6 +44,21 @@ function exemptionTable(ctx, exemptions) {
         `${metricName(m.metric)}: ${percent(m.before)} → ${percent(m.after)}`))))))));
 }
 
+/** One chart: every metric, raw and after exemptions, as percentages. */
+function overview(metrics) {
+  const value = (f) => (f.value === null ? 0 : Math.round(f.value * 10000) / 100);
+  return h('section', { class: 'card' }, barChart({
+    title: t('metrics.chart_all'),
+    id: 'metrics-chart',
+    legend: [t('metrics.raw'), t('metrics.after')],
+    series: Object.entries(metrics).map(([code, m]) => ({
+      label: metricName(code, m.name),
+      values: [value(m.raw), value(m.after_exemptions)],
+    })),
+    format: (v) => `${v}%`,
+  }));
+}
+
 export async function renderMetrics(root, ctx) {
   root.replaceChildren(h('h1', {}, t('metrics.heading')), h('p', {}, t('center.loading')));
   let data;
@@ -65,8 +72,9 @@ export async function renderMetrics(root, ctx) {
   root.replaceChildren(
     h('h1', {}, t('metrics.heading')),
     h('p', { class: 'hint' }, t('metrics.as_of', { at: formatTime(data.as_of) })),
-    h('div', { class: 'metrics-grid' },
+    overview(data.metrics),
+    h('div', { class: 'grid' },
       ...Object.entries(data.metrics).map(([code, m]) => metricCard(code, m, exemptions))),
-    h('section', { class: 'exemption-log' }, h('h2', {}, tOr('metrics.exemptions', 'Exemptions')),
+    h('section', { class: 'card exemption-log' }, h('h2', {}, tOr('metrics.exemptions', 'Exemptions')),
       exemptionTable(ctx, exemptions)));
 }

@@ -1,6 +1,6 @@
 // Small helpers shared by the seller center's views. All text goes through h() (textContent).
 import { h } from './dom.js';
-import { t, language, errorText } from './i18n.js';
+import { t, language, errorText, formatDuration } from './i18n.js';
 
 /** The text of a {zh, en} pair in the current language. */
 export function pick(pair) {
@@ -35,12 +35,9 @@ export function shownValue(value) {
   return String(value);
 }
 
-/** "5 h 12 min" until `iso`, or "Overdue". */
+/** "5 h 12 min left" until `iso`, or "overdue by …". */
 export function timeLeft(iso, now = Date.now()) {
-  const ms = Date.parse(iso) - now;
-  if (ms <= 0) return t('detail.overdue');
-  const minutes = Math.floor(ms / 60000);
-  return t('detail.time_left_value', { h: Math.floor(minutes / 60), m: minutes % 60 });
+  return formatDuration(Date.parse(iso) - now);
 }
 
 export function fileSize(bytes) {
@@ -51,12 +48,12 @@ export function fileSize(bytes) {
 
 /** An error shown in words (role=alert so screen readers announce it). */
 export function errorBox(error, extra) {
-  const words = error && error.status !== undefined ? errorText(error) : String(error && error.message || error);
-  return h('div', { class: 'error', role: 'alert' }, words, ...(extra ? [' ', extra] : []));
+  const words = error && error.status !== undefined ? errorText(error) : String((error && error.message) || error);
+  return h('p', { class: 'error', role: 'alert' }, words, extra ? [' ', extra] : null);
 }
 
 export function statusBadge(status) {
-  return h('span', { class: `badge status-${status}` }, statusText(status));
+  return h('span', { class: `tag ${status}` }, statusText(status));
 }
 
 /** A definition list from [label, value] pairs (values may be nodes or text). */
