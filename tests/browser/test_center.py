@@ -130,9 +130,9 @@ def test_file_reject_appeal_uphold_exemption_story(
     page.get_by_role("button", name="Submit complaint").click()
     expect(page.get_by_text("All files uploaded and verified.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Verified ✓")).to_be_visible()
-    expect(page.get_by_role("progressbar", name="Upload progress of chat-screenshot.png")).to_have_attribute(
-        "value", "100"
-    )
+    expect(
+        page.get_by_role("progressbar", name="Upload progress of chat-screenshot.png")
+    ).to_have_attribute("value", "100")
     screenshot(page, "center-file-submitted")
     page.get_by_role("link", name="View the complaint").click()
     expect(page.get_by_role("heading", name=re.compile("^Complaint c"))).to_be_visible()
@@ -331,7 +331,10 @@ def test_keyboard_only_filing(service: Service, page: Page, page_errors: Any) ->
     page.keyboard.press("Enter")
     order = page.get_by_role("radio", name=re.compile(re.escape(order_id)))
     order.wait_for()
-    tab_to(page, page.get_by_role("group", name="Orders of the last 90 days").get_by_role("radio").first)
+    tab_to(
+        page,
+        page.get_by_role("group", name="Orders of the last 90 days").get_by_role("radio").first,
+    )
     page.keyboard.press("Space")
     arrow_to(page, order)
     scenarios = page.get_by_role("group", name="Complaint type")

@@ -24,7 +24,7 @@ function threshold(c) {
 export function criteriaTable(criteria, captionKey = 'detail.criteria_caption') {
   const rows = criteria.map((c) => h('tr', { class: c.met ? 'met' : 'unmet' },
     h('th', { scope: 'row' }, criterionName(c.name)),
-    h('td', {}, c.alternative ? criterionName(c.alternative) : '—'),
+    h('td', {}, c.alternative ? tOr(`path.${c.alternative}`, c.alternative) : '—'),
     h('td', {}, shownValue(c.observed)),
     h('td', {}, threshold(c)),
     h('td', {}, h('span', { class: c.met ? 'tag met' : 'tag unmet' },

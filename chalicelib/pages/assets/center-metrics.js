@@ -12,7 +12,7 @@ function figure(f) {
 
 function metricCard(code, m, exemptions) {
   const name = metricName(code, m.name);
-  const changed = exemptions.filter((e) => (e.metrics || []).some((x) => x.metric === code));
+  const changed = exemptions.filter((e) => (e.metrics || []).some((x) => x.metric === code && x.before !== x.after));
   return h('section', { class: 'card metric', 'aria-labelledby': `metric-${code}` },
     h('h2', { id: `metric-${code}` }, name),
     h('p', { class: 'hint' }, t('metrics.window', {
@@ -21,7 +21,7 @@ function metricCard(code, m, exemptions) {
       h('dt', {}, t('metrics.raw')), h('dd', {}, figure(m.raw)),
       h('dt', {}, t('metrics.after')), h('dd', {}, figure(m.after_exemptions))),
 
-    changed.length ? h('p', {}, t('metrics.exemptions'), ': ',
+    changed.length ? h('p', {}, t('metrics.changed_by'), ' ',
       ...changed.flatMap((e, i) => [i ? ', ' : '', complaintLink(e.complaint_id)])) : null);
 }
 
