@@ -186,3 +186,34 @@ def test_deciding_with_the_keyboard_alone(service: Service, page: Page) -> None:
     screenshot(page, "console-keyboard-decided")
     decided = _status(service, complaint["complaint_id"])
     assert decided["status"] == "rejected" and decided["decision"]["note"] == "decided by keyboard"
+
+
+def test_an_image_attachment_is_shown_inline_through_its_presigned_url(
+    service: Service, page: Page, page_errors: PageErrors
+) -> None:
+    from scripts.demo_data import demo_complaint_ids
+
+    with_file = [
+        body
+        for complaint_id in demo_complaint_ids()
+        for status, body in [
+            service.call(
+                "GET", f"/review/complaints/{complaint_id}", subject="op-demo", role="operator"
+            )
+        ]
+        if status == 200 and body["attachments"]
+    ]
+    assert with_file, "the demo data has a complaint with a verified PNG"
+    complaint = with_file[0]
+    _console(service, page)
+    page.goto(f"{service.url}/console/#/complaint/{complaint['complaint_id']}")
+    image = page.get_by_role("img", name="Attached image: 聊天截图 chat.png")
+    expect(image).to_be_visible()
+    # loaded from the files server the CSP allows (img-src), not blocked
+    page.wait_for_function(
+        "(alt) => [...document.images]"
+        ".some(i => i.alt === alt && i.complete && i.naturalWidth > 0)",
+        arg="Attached image: 聊天截图 chat.png",
+    )
+    screenshot(page, "console-attachment")
+    assert page_errors.unexpected() == []
