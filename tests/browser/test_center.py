@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from scripts.demo_data import DEMO_PNG
 from tests.browser.conftest import TIME_ZONE, Service, axe_violations, screenshot, sign_in
@@ -103,7 +103,7 @@ def chart_label(page: Page) -> str:
 
 
 def test_file_reject_appeal_uphold_exemption_story(
-    service: Service, page: Page, page_errors: Any, tmp_path: Path
+    service: Service, context: BrowserContext, page: Page, page_errors: Any, tmp_path: Path
 ) -> None:
     # never paid, placed 3 days ago (the form may need another page of orders to show it)
     order_id = recent_order(service, unpaid_days=3)
@@ -155,19 +155,22 @@ def test_file_reject_appeal_uphold_exemption_story(
     page.get_by_role("navigation").get_by_role("link", name="Service metrics").click()
     before = chart_label(page)
 
-    # a reviewer rejects it
-    status, body = service.call(
-        "POST",
-        f"/review/complaints/{complaint_id}/decision",
-        {
-            "outcome": "rejected",
-            "reason_code": decision_reason(service, "malicious_ordering", "rejected"),
-            "note": "no pattern",
-        },
-        subject="op-demo",
-        role="operator",
-    )
-    assert status == 200, body
+    # a reviewer rejects it in the console (a tab of its own: its own session)
+    reviewer = context.new_page()
+    sign_in(reviewer, f"{service.url}/console/", "op-demo")
+    open_link = reviewer.get_by_role("link", name=f"Open complaint {complaint_id}")
+    for _ in range(30):
+        reviewer.get_by_role("heading", name="Pending complaints (by deadline)").wait_for()
+        if open_link.count():
+            break
+        reviewer.get_by_role("button", name="Next page").click()
+    open_link.click()
+    reviewer.get_by_role("radio", name="Rejected").check()
+    reviewer.get_by_label("Reason", exact=True).select_option(label="Insufficient evidence")
+    reviewer.get_by_label("Decision note (optional)").fill("no pattern")
+    reviewer.get_by_role("button", name="Submit decision").click()
+    expect(reviewer.get_by_text("Decision saved: Rejected")).to_be_visible()
+    reviewer.close()
 
     # the seller sees the reason and the unmet criteria, and may appeal until decided + 14 d
     records_link = page.get_by_role("navigation").get_by_role("link", name="Complaint records")
