@@ -11,6 +11,11 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cks
 DYNALITE := tools/dynalite/node_modules/.bin/dynalite
 # dynalite plus TransactWriteItems, which dynalite itself lacks (see the file's header)
 DYNALITE_SERVER := node tools/dynalite/server.js
+# The browser tests (tests/browser): Debian's Chromium (never a browser Playwright
+# downloads), a font with Chinese glyphs for readable screenshots, and axe-core from npm.
+CHROMIUM := /usr/bin/chromium
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Starts dynalite on a free port for the rest of the recipe line (stopped when it ends) and
 # leaves DYNALITE_ENDPOINT=... to prefix the command that uses it; the pytest fixture waits
 # for it to answer.
@@ -47,9 +52,18 @@ $(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
 	npm ci --prefix tools/dynalite --silent --no-audit --no-fund
 	touch $@
 
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	npm ci --prefix tools/axe --silent --no-audit --no-fund
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+
 ## Lint, type-check and run the whole test suite (with dynalite, a second DynamoDB server,
-## started here for the race and persistence tests and stopped afterwards).
-test: lint typecheck $(DYNALITE)
+## started here for the race and persistence tests and stopped afterwards), and the pages'
+## tests in Chromium (tests/browser; screenshots in artifacts/screenshots/).
+test: lint typecheck $(DYNALITE) $(AXE) $(CHROMIUM)
 	@$(WITH_DYNALITE) $(PY) -m pytest
 
 ## Performance figures (table + bench/results.json), against dynalite and chalice local

@@ -2,7 +2,16 @@
 
 from chalice import Chalice
 
-from chalicelib.api import attachments, complaints, metrics, orders, platform, public, review
+from chalicelib.api import (
+    attachments,
+    complaints,
+    metrics,
+    orders,
+    pages,
+    platform,
+    public,
+    review,
+)
 from chalicelib.api.http import http_middleware
 from chalicelib.jobs import exemptions, facts_queue, sla_sweep
 from chalicelib.observability import observability_middleware
@@ -17,6 +26,7 @@ app.register_blueprint(platform.bp)
 app.register_blueprint(review.bp)
 app.register_blueprint(metrics.bp)
 app.register_blueprint(orders.bp)
+app.register_blueprint(pages.bp)
 app.register_blueprint(facts_queue.bp)
 app.register_blueprint(sla_sweep.bp)
 app.register_blueprint(exemptions.bp)

@@ -71,6 +71,10 @@ class Settings(NamedTuple):
     #: boto3's own ``AWS_ENDPOINT_URL_S3`` (``make run``: its local server; unset on AWS)
     files_endpoint: str | None = None
     appeal_days: int = APPEAL_DAYS
+    #: ``DEV_SIGN_IN=1``: the dev sign-in (``/dev/accounts``) — honoured in the dev stage only
+    dev_sign_in: bool = False
+    #: where the pages send a person to sign in (the portal's SSO); see README: Pages
+    sign_in_url: str = ""
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -182,4 +186,6 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         files_endpoint=env.get("AWS_ENDPOINT_URL_S3") or None,
         appeal_days=_int(env, "APPEAL_DAYS", APPEAL_DAYS),
+        dev_sign_in=stage == "dev" and env.get("DEV_SIGN_IN") == "1",
+        sign_in_url=env.get("SIGN_IN_URL", ""),
     )

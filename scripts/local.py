@@ -18,8 +18,9 @@
 5. Every ``@app.schedule`` job of the app invoked on a timer (``LOCAL_JOB_INTERVAL_SECONDS``,
    default 60) with a real CloudWatch scheduled event and a Lambda-like context, as Lambda
    would.
-6. The URL and ready-to-use tokens are printed.  Ctrl-C (or SIGTERM) stops everything
-   started here, jobs first, and the runner exits.
+6. The URL, the pages' URLs and ready-to-use tokens are printed.  The pages' dev sign-in
+   (``/dev/accounts``) is on: ``DEV_SIGN_IN=1`` (dev stage only).  Ctrl-C (or SIGTERM)
+   stops everything started here, jobs first, and the runner exits.
 """
 
 from __future__ import annotations
@@ -283,6 +284,11 @@ def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> No
     lines = [
         "",
         f"Seller Report Center is running at {url}",
+        f"Seller center:    {url}/center/",
+        f"Reviewer console: {url}/console/",
+        "(dev sign-in: pick a demo account on the page)"
+        if settings.dev_sign_in
+        else "(dev sign-in off: DEV_SIGN_IN is not 1)",
     ]
     if embedded_messaging:
         lines.append(f"DynamoDB: {dynamodb} (embedded dynalite, in memory)")
@@ -318,6 +324,7 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("DEV_SIGN_IN", "1")  # the pages' dev sign-in (dev stage only)
     messaging = None
     if not os.environ.get("DYNAMODB_ENDPOINT"):
         os.environ["DYNAMODB_ENDPOINT"] = start_dynalite(running)

@@ -19,6 +19,8 @@ def test_the_aws_sdk_leaves_the_package_and_nothing_else_does(tmp_path: Path) ->
     kept = {
         "app.py": "VALUE = 1\n",
         "chalicelib/config.py": "X = 2\n",
+        "chalicelib/pages/center.html": "<!doctype html>\n",
+        "chalicelib/pages/assets/api.js": "export const x = 1;\n",
         "pydantic_core/x.so": "x" * 1000,
         "botocore_extra/readme.txt": "x" * 1000,
     }
