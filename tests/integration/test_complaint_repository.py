@@ -117,8 +117,9 @@ def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings
 def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
     settings: Settings,
 ) -> None:
-    """Another feature's attribute on the item (here an ``attachments`` list the model does
-    not declare) moves with the complaint, and a change to it meanwhile stops the move."""
+    """Another feature's attribute on the item (here an ``extras`` list the model does not
+    declare — ``attachments`` is declared now) moves with the complaint, and a change to it
+    meanwhile stops the move."""
     repo = ComplaintRepository(settings)
     complaint = _complaint("o-1", "malicious_harassment")
     repo.add(complaint, sweep_at=None)
@@ -129,7 +130,7 @@ def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
         client.update_item(
             TableName=table,
             Key={"complaint_id": {"S": complaint.complaint_id}},
-            UpdateExpression="SET attachments = list_append(if_not_exists(attachments, :e), :a)",
+            UpdateExpression="SET extras = list_append(if_not_exists(extras, :e), :a)",
             ExpressionAttributeValues={":e": {"L": []}, ":a": {"L": [{"M": {"n": {"S": name}}}]}},
         )
 
@@ -162,7 +163,7 @@ def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(
     assert repo.get(moved.complaint_id) is None
     repo.move(complaint, moved, {"event_id": "m"}, T0)
     item = client.get_item(TableName=table, Key={"complaint_id": {"S": moved.complaint_id}})
-    names = [a["M"]["n"]["S"] for a in item["Item"]["attachments"]["L"]]
+    names = [a["M"]["n"]["S"] for a in item["Item"]["extras"]["L"]]
     assert names == ["chat.png", "late.pdf"]
     assert repo.get(complaint.complaint_id) is None
     assert repo.get(moved.complaint_id) == moved
