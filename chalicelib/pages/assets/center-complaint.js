@@ -9,9 +9,6 @@ import {
 } from './center-util.js';
 import { uploadList, ALLOWED_TYPES } from './center-upload.js';
 
-/** Days a rejection may be appealed (APPEAL_DAYS' default). The API does not expose the
- *  window's end, so it is computed from the decision time. */
-export const APPEAL_DAYS = 14;
 
 function criterionName(name) {
   return tOr(`criterion.${name}`, name);
@@ -136,8 +133,9 @@ function appealSection(complaint, ctx) {
     parts.push(decisionSection(appeal.previous_decision, appeal.previous_decision.decided_at, 'detail.appeal.previous'));
     return h('section', { class: 'card appeal' }, ...parts);
   }
-  if (complaint.status !== 'rejected' || !complaint.decided_at) return null;
-  const until = new Date(Date.parse(complaint.decided_at) + APPEAL_DAYS * 86400000).toISOString();
+  // appeal_until: the end of the appeal window as the service computes it (APPEAL_DAYS)
+  if (complaint.status !== 'rejected' || !complaint.appeal_until) return null;
+  const until = complaint.appeal_until;
   if (Date.now() >= Date.parse(until)) {
     parts.push(h('p', {}, t('detail.appeal.closed', { until: formatTime(until) })));
     return h('section', { class: 'card appeal' }, ...parts);
