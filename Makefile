@@ -67,7 +67,7 @@ test: lint typecheck $(DYNALITE) $(AXE) $(CHROMIUM)
 	@$(WITH_DYNALITE) $(PY) -m pytest
 
 ## Performance figures (table + bench/results.json), against dynalite and chalice local
-bench: $(STAMP) $(DYNALITE) package
+bench: $(STAMP) $(DYNALITE) $(CHROMIUM) package
 	@$(WITH_DYNALITE) $(PY) -m bench.run && $(PY) -m bench.readme
 
 ## Regenerate the committed OpenAPI document from the routes' models

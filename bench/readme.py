@@ -85,7 +85,37 @@ def render(results: dict[str, Any]) -> str:
     ]
     if "export" in results:
         lines += ["", *_export(results["export"])]
+    if "pages" in results:
+        lines += ["", *_pages(results["pages"])]
     return "\n".join(lines)
+
+
+def _pages(pages: dict[str, Any]) -> list[str]:
+    """The seller center and the reviewer console in Chromium (bench/pages.py, section 7)."""
+    rows = pages["pages"]
+    loads = next(iter(rows.values()))["loads"]
+    encodings = sorted({e for row in rows.values() for e in row["content_encodings"]})
+    served = "uncompressed" if encodings == ["identity"] else f"as served ({', '.join(encodings)})"
+    lines = [
+        f"**Pages** signed in, in Chromium against `make run`'s service (measured "
+        f"{pages['measured_at'][:10]}; median of {loads} loads, each a fresh browser context "
+        "with the cache disabled). *Transferred* is every response body from the service, "
+        f"{served}: the page's own HTML, JS modules and CSS, plus the API's JSON it fetches; "
+        "*first paint* is the first contentful paint and *content shown* the time from "
+        "navigation until the main content (the records table, the review queue) is on "
+        "screen, both in ms from the start of navigation on this machine.",
+        "",
+        "| page | signed in as | transferred (page files + API) | requests | first paint "
+        "| content shown |",
+        "|---|---|---|---|---|---|",
+    ]
+    for path, row in rows.items():
+        lines.append(
+            f"| `{path}` | {row['signed_in_as']} | {row['bytes'] / 1024:.1f} KiB "
+            f"({row['static_bytes'] / 1024:.1f} + {row['api_bytes'] / 1024:.1f}) "
+            f"| {row['requests']} | {row['fcp_ms']:g} ms | {row['content_ms']:g} ms |"
+        )
+    return lines
 
 
 def _export(export: dict[str, Any]) -> list[str]:

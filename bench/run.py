@@ -20,6 +20,9 @@ table, which would hide the app's own overhead behind a slow server.
    file's size and the whole export's time against API Gateway's 29 s (S3 is moto's
    server on a free port, as under ``make run``).  ``python -m bench.run export`` measures
    this section alone (and the request budgets), merged into ``bench/results.json``.
+7. Pages: the seller center's and the reviewer console's bytes, requests, first contentful
+   paint and time to main content, signed in, in Chromium against the whole local service
+   (``bench/pages.py``).  ``python -m bench.run pages`` measures this section alone.
 
 Figures are printed (the same Markdown ``bench/readme.py`` puts in the README), never
 asserted: times depend on the machine.
@@ -646,7 +649,13 @@ def cold_start() -> dict[str, Any]:
 
 def main(sections: list[str]) -> int:
     """Every section; ``export``: only the request budgets and the export, merged into the
-    committed results."""
+    committed results; ``pages``: only the pages (no dynalite needed), merged likewise."""
+    from bench.pages import page_figures
+
+    if sections == ["pages"]:
+        results = json.loads(RESULTS.read_text())
+        results["pages"] = page_figures()
+        return _write(results)
     dynalite = os.environ.get("DYNALITE_ENDPOINT")
     if not dynalite:
         print("DYNALITE_ENDPOINT is not set: run `make bench`", file=sys.stderr)
@@ -672,8 +681,13 @@ def main(sections: list[str]) -> int:
             results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
             results["cold_start"] = cold_start()
             results["export"] = export_figures(dynalite)
+            results["pages"] = page_figures()
     finally:
         s3.stop()
+    return _write(results)
+
+
+def _write(results: dict[str, Any]) -> int:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     from bench.readme import render
 

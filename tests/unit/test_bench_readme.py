@@ -47,3 +47,26 @@ def test_the_export_figures_are_shown_with_the_gateway_verdict() -> None:
     slow["formats"] = {"csv": {**results["export"]["formats"]["csv"], "total_s": 31.0}}
     text = render({**results, "export": slow})
     assert "| 31.0 s |" in text and "| **no** |" in text
+
+
+def test_the_pages_figures_are_shown_and_say_whether_compressed() -> None:
+    results = _results()
+    assert "pages" in results  # make bench measures it (bench/run.py, section 7)
+    text = render(results)
+    assert "**Pages** signed in" in text and "| `/center/` |" in text and "| `/console/` |" in text
+    pages = {**results["pages"]}
+    pages["pages"] = {
+        "/center/": {
+            **results["pages"]["pages"]["/center/"],
+            "bytes": 2048,
+            "static_bytes": 1536,
+            "api_bytes": 512,
+            "requests": 3,
+            "fcp_ms": 80.0,
+            "content_ms": 200.5,
+            "content_encodings": ["gzip", "identity"],
+        }
+    }
+    text = render({**results, "pages": pages})
+    assert "| 2.0 KiB (1.5 + 0.5) | 3 | 80 ms | 200.5 ms |" in text
+    assert "as served (gzip, identity)" in text and "uncompressed" not in text
