@@ -186,7 +186,7 @@ def _validate_rules(scenario: Scenario, fail: Callable[[str], None]) -> None:
             fail("a rule's alternatives need distinct names")
         if not rule.rejected_reasons:
             fail("a rule must list the reasons it can reject with")
-    for sub_reason, rule in _rules_by_reason(scenario):
+    for sub_reason, rule in rules_by_reason(scenario):
         _dry_run(scenario, sub_reason, rule, fail)
     for codes in scenario.decision_reasons().values():
         for code in codes:
@@ -195,7 +195,7 @@ def _validate_rules(scenario: Scenario, fail: Callable[[str], None]) -> None:
                 fail(f"reason code {code!r} needs both a Chinese and an English text")
 
 
-def _rules_by_reason(scenario: Scenario) -> list[tuple[str | None, Rule]]:
+def rules_by_reason(scenario: Scenario) -> list[tuple[str | None, Rule]]:
     if scenario.rule is not None:
         return [(None, scenario.rule)]
     return [(sub.code, sub.rule) for sub in scenario.sub_reasons]
@@ -211,23 +211,7 @@ def _dry_run(
     """Assess an ordinary paid order once with the rule's default thresholds: a rule that
     reads a threshold it does not declare, checks nothing, or rejects with a code it does
     not list fails here, at registration, instead of as a 500 at run time."""
-    order = OrderData(
-        order_id="dry-run",
-        seller_id="dry-run-seller",
-        buyer_id="dry-run-buyer",
-        status="paid",
-        placed_at=DRY_RUN_AT - timedelta(days=1),
-        paid_at=DRY_RUN_AT - timedelta(hours=23),
-    )
-    case = Case(
-        scenario=scenario.code,
-        reason=reason,
-        seller_id=order.seller_id,
-        order=OrderFacts(order=order),
-        buyer=BuyerActivity(orders=(order,)),
-        now=DRY_RUN_AT,
-        thresholds=Thresholds(),
-    )
+    case = dry_run_case(scenario.code, reason)
     try:
         result = assess(rule, case)
     except KeyError as exc:
@@ -237,6 +221,29 @@ def _dry_run(
         fail("a rule checked no criterion")
     if result.outcome == "rejected" and result.reason_code not in rule.rejected_reasons:
         fail(f"a rule rejected with {result.reason_code!r}, not among its rejected_reasons")
+
+
+def dry_run_case(scenario: str, reason: str | None) -> Case:
+    """An ordinary paid order, its buyer's only one, as of ``DRY_RUN_AT`` with default
+    thresholds: what the registry assesses every rule on once (and what lists the
+    criteria a rule reports)."""
+    order = OrderData(
+        order_id="dry-run",
+        seller_id="dry-run-seller",
+        buyer_id="dry-run-buyer",
+        status="paid",
+        placed_at=DRY_RUN_AT - timedelta(days=1),
+        paid_at=DRY_RUN_AT - timedelta(hours=23),
+    )
+    return Case(
+        scenario=scenario,
+        reason=reason,
+        seller_id=order.seller_id,
+        order=OrderFacts(order=order),
+        buyer=BuyerActivity(orders=(order,)),
+        now=DRY_RUN_AT,
+        thresholds=Thresholds(),
+    )
 
 
 def _validate_exemption(scenario: Scenario, fail: Callable[[str], None]) -> None:

@@ -52,7 +52,10 @@ def test_queue_open_and_reject_with_a_reason(
     # seller and buyer, the recommendation, the criteria the rules looked at
     expect(page.get_by_text(complaint["buyer_id"])).to_be_visible()
     expect(page.get_by_text("Recommended:")).to_be_visible()
-    expect(page.get_by_role("table", name="Facts the rules looked at (criteria)")).to_be_visible()
+    criteria = page.get_by_role("table", name="Facts the rules looked at (criteria)")
+    expect(criteria).to_be_visible()
+    names = criteria.get_by_role("rowheader").all_inner_texts()
+    assert names and not [n for n in names if "_" in n], names  # in words, never codes
     # the seller's text is shown as text, never as markup
     expect(page.get_by_text(XSS, exact=True)).to_be_visible()
     assert page.locator("img[src='x']").count() == 0

@@ -8,11 +8,7 @@ import {
   pick, tOr, statusBadge, errorBox, facts, timeLeft, fileSize, shownValue, metricName, percent,
 } from './center-util.js';
 import { uploadList, ALLOWED_TYPES } from './center-upload.js';
-
-
-function criterionName(name) {
-  return tOr(`criterion.${name}`, name);
-}
+import { criterionName, pathName } from './rule-texts.js';
 
 function threshold(c) {
   return `${c.comparison} ${shownValue(c.threshold)}`;
@@ -21,7 +17,7 @@ function threshold(c) {
 export function criteriaTable(criteria, captionKey = 'detail.criteria_caption') {
   const rows = criteria.map((c) => h('tr', { class: c.met ? 'met' : 'unmet' },
     h('th', { scope: 'row' }, criterionName(c.name)),
-    h('td', {}, c.alternative ? tOr(`path.${c.alternative}`, c.alternative) : '—'),
+    h('td', {}, c.alternative ? pathName(c.alternative) : '—'),
     h('td', {}, shownValue(c.observed)),
     h('td', {}, threshold(c)),
     h('td', {}, h('span', { class: c.met ? 'tag met' : 'tag unmet' },

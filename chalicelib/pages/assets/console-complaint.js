@@ -1,6 +1,7 @@
 // One complaint for review: who and what, the recommendation with its criteria (the facts
 // the rules looked at), attachments, history; decide; re-categorise.
 // Everything sellers and buyers wrote is shown as text (dom.js).
+import { criterionName, pathName } from './rule-texts.js';
 import { api, ApiError } from './api.js';
 import { announce, h, replace } from './dom.js';
 import { errorText, formatTime, t } from './i18n.js';
@@ -41,8 +42,8 @@ function criteriaTable(criteria, caption) {
         h(
           'tr',
           { class: c.met ? null : 'unmet' },
-          h('th', { scope: 'row' }, c.name),
-          h('td', null, c.alternative || '—'),
+          h('th', { scope: 'row' }, criterionName(c.name)),
+          h('td', null, c.alternative ? pathName(c.alternative) : '—'),
           h('td', null, value(c.observed)),
           h('td', null, `${c.comparison} ${value(c.threshold)}`),
           h('td', null, h('span', { class: `tag ${c.met ? 'met' : 'unmet'}` }, t(c.met ? 'criteria.yes' : 'criteria.no'))),
