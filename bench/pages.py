@@ -35,7 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-#: the flags of tests/browser/conftest.py
+#: Debian's Chromium, headless, with nothing reaching out to the network by itself (this
+#: machine's network is closed); the browser tests launch it the same way.
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -31,23 +31,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from bench.pages import CHROMIUM, CHROMIUM_FLAGS  # one launch for the bench and the tests
 from chalicelib.api.auth import mint_token
 from chalicelib.config import get_settings
 from tests.builders import order_event, review_event
 from tests.conftest import ROOT
 from tests.functional.test_demo_and_local_service import LocalService
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 TIME_ZONE = "Asia/Shanghai"
