@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from scripts.local import DEVELOPER_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 #: Debian's Chromium, headless, with nothing reaching out to the network by itself (this
@@ -48,25 +50,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 #: Developer and bench configuration kept out of the service (it brings its own backends).
-NOT_INHERITED = (
-    "AWS_PROFILE",
-    "DYNAMODB_ENDPOINT",
-    "AUTH_JWT_KEY",
-    "AUTH_JWT_SECRET",
-    "AUTH_JWT_ALGORITHM",
-    "CURSOR_SECRET",
-    "COMPLAINTS_TABLE",
-    "FACTS_TABLE",
-    "FILES_BUCKET",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_ENDPOINT_URL_SNS",
-    "AWS_ENDPOINT_URL_SQS",
-    "SIGN_IN_URL",
-    "STAGE",
-    "METRICS_DISABLED",
-    "LOG_LEVEL",
-)
+NOT_INHERITED = (*DEVELOPER_ENV, "STAGE", "METRICS_DISABLED", "LOG_LEVEL")
 STATIC_TYPES = ("document", "script", "stylesheet", "image", "font")
 
 

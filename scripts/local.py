@@ -54,6 +54,28 @@ JOB_STOP_SECONDS = 5.0
 PROCESS_STOP_SECONDS = 5.0
 
 
+#: Configuration that points a process at other keys or backends.  A local service a test or
+#: the bench starts brings its own backends, so none of it is passed on to it (and the tests
+#: keep it out of their own environment: the tokens they mint must be the ones it accepts).
+DEVELOPER_ENV = (
+    "AWS_PROFILE",
+    "DYNAMODB_ENDPOINT",
+    "AUTH_JWT_KEY",
+    "AUTH_JWT_SECRET",
+    "AUTH_JWT_ALGORITHM",
+    "CURSOR_SECRET",
+    "COMPLAINTS_TABLE",
+    "FACTS_TABLE",
+    "FILES_BUCKET",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SNS",
+    "AWS_ENDPOINT_URL_SQS",
+    "DEV_SIGN_IN",
+    "SIGN_IN_URL",
+)
+
+
 def free_port() -> int:
     """A TCP port nothing listens on now (for a server started right after)."""
     with socket.socket() as sock:

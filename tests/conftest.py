@@ -13,29 +13,14 @@ from moto import mock_aws
 from chalicelib.adapters.models import create_tables
 from chalicelib.api.auth import mint_token
 from chalicelib.config import Settings, get_settings
+from scripts.local import DEVELOPER_ENV
 from tests.builders import T0
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 #: Developer configuration kept out of the tests (and of the services they start).
-ISOLATED_ENV = (
-    "AWS_PROFILE",
-    "DYNAMODB_ENDPOINT",
-    "AUTH_JWT_KEY",
-    "AUTH_JWT_SECRET",
-    "AUTH_JWT_ALGORITHM",
-    "CURSOR_SECRET",
-    "COMPLAINTS_TABLE",
-    "FACTS_TABLE",
-    "FILES_BUCKET",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_ENDPOINT_URL_SNS",
-    "AWS_ENDPOINT_URL_SQS",
-    "DEV_SIGN_IN",
-    "SIGN_IN_URL",
-)
+ISOLATED_ENV = DEVELOPER_ENV
 
 
 @pytest.fixture(autouse=True)
