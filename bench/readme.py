@@ -58,6 +58,14 @@ def render(results: dict[str, Any]) -> str:
             f"| {row['dynamodb_requests_ms']['p50']} | {row['in_process_ms']['p50']} "
             f"| {row['ratio_p50']}, {_verdict(row['ratio_p50'], API_TARGET)} |"
         )
+    floor = results["throughput"].get("health_p50_ms")
+    if floor is not None:
+        lines += [
+            "",
+            f"`GET /health` (no DynamoDB request, no authentication) takes {floor} ms p50 through "
+            "`chalice local` in the same run: the local server's floor, which every route pays "
+            "and which weighs most on a route of one GetItem.",
+        ]
     cold = results["cold_start"]
     package = (
         "within" if cold["package_mb"] <= PACKAGE_TARGET_MB else "**above**"

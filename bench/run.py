@@ -368,7 +368,7 @@ def _seed_orders(settings: Any, count: int, prefix: str) -> None:
 def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
     from chalicelib.adapters.wiring import Adapters
     from chalicelib.domain.complaints import DECISION_HOURS
-    from chalicelib.services.complaints import submit_complaint
+    from chalicelib.services.complaints import get_complaint, submit_complaint
 
     runs = int(os.environ.get("BENCH_REQUESTS", "200"))
     settings = _fresh_tables(STAGE_TABLES, endpoint)  # chalice local applies stage tables
@@ -392,6 +392,8 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
             policy=settings.sla_policy,
         )
 
+    # one complaint of the seller's for GET /complaints/{id}
+    one = direct_submit().complaint_id
     api = LocalApi(settings)
     try:
 
@@ -408,7 +410,24 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
                 lambda: api.call("GET", "/complaints?limit=20"),
                 runs,
             ),
+            "GET /complaints/{id}": _interleaved(
+                settings,
+                lambda: get_complaint(
+                    adapters.complaints,
+                    seller_id="s-api",
+                    complaint_id=one,
+                    now=datetime.now(UTC),
+                    months=6,
+                ),
+                lambda: api.call("GET", f"/complaints/{one}"),
+                runs,
+            ),
         }
+        # chalice local's own cost of a request that touches nothing (GET /health): the
+        # floor every route pays locally, large beside a route of one GetItem
+        overhead_floor = round(
+            statistics.median(_timed(lambda: api.call("GET", "/health"), runs)), 2
+        )
         throughput, failed = {}, {}
         seconds = float(os.environ.get("BENCH_SECONDS", "5"))
         for clients in (1, 4, 16):
@@ -439,7 +458,11 @@ def api_overhead_and_throughput(endpoint: str) -> tuple[dict[str, Any], dict[str
             failed[str(clients)] = counts[1]
     finally:
         api.stop()
-    return overhead, {"submissions_per_second": throughput, "failed_requests": failed}
+    return overhead, {
+        "submissions_per_second": throughput,
+        "failed_requests": failed,
+        "health_p50_ms": overhead_floor,
+    }
 
 
 # ------------------------------------------------------------------ 6. export
@@ -658,7 +681,8 @@ def cold_start() -> dict[str, Any]:
 
 def main(sections: list[str]) -> int:
     """Every section; ``requests``: only the request budgets, ``export``: the request
-    budgets and the export, merged into the committed results; ``pages``: only the pages (no
+    budgets and the export, ``api``: the request budgets, the API overhead and the
+    throughput, merged into the committed results; ``pages``: only the pages (no
     dynalite needed), merged likewise."""
     from bench.pages import page_figures
 
@@ -676,11 +700,14 @@ def main(sections: list[str]) -> int:
     _env(STAGE_TABLES)
     s3 = start_s3(get_settings().files_bucket)
     try:
-        if sections in (["export"], ["requests"]):
+        if sections in (["export"], ["requests"], ["api"]):
             results = json.loads(RESULTS.read_text())
             results["requests_per_operation"] = requests_per_operation(dynalite)
             if sections == ["export"]:
                 results["export"] = export_figures(dynalite)
+            if sections == ["api"]:
+                overhead, throughput = api_overhead_and_throughput(dynalite)
+                results["api_overhead"], results["throughput"] = overhead, throughput
         else:
             results = {
                 "measured_at": NOW.isoformat(),
