@@ -181,11 +181,13 @@ def _delivered_order(repo: Any, order_id: str, seller: str, buyer: str, placed: 
 
 
 def _seed(settings: Any, size: int) -> None:
-    """``size`` complaints of one seller (decided, so not due) plus one due complaint, and
+    """``size`` complaints of one seller — a tenth of them pending, in the review queue and
+    the sweep's index but not yet due, the rest decided — plus one due complaint; the
+    seller's daily metric counters for every day of the longest metric window; and
     ``size`` orders of one buyer — all but 50 older than the 90-day window."""
     from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import complaint_model, fact_model
-    from chalicelib.domain.complaints import DECISION_HOURS
+    from chalicelib.domain.complaints import DECISION_HOURS, complaint_id_for
     from chalicelib.domain.facts import FactEvent, OrderData
     from chalicelib.domain.timeutil import to_iso
 
@@ -194,27 +196,40 @@ def _seed(settings: Any, size: int) -> None:
     with complaints.batch_write() as batch:
         for i in range(size):
             submitted = NOW - timedelta(minutes=i * 3)
+            due_at = submitted + timedelta(hours=DECISION_HOURS)
+            complaint_id = complaint_id_for(f"o-{i}", "malicious_ordering")
+            pending: dict[str, Any] = {}
+            if i % 10 == 0:  # pending, its sweep time (escalation) still ahead
+                ahead = NOW + timedelta(days=1, minutes=i)
+                pending = {
+                    "sweep_shard": str(i % settings.due_shards),
+                    "sweep_at": to_iso(ahead),
+                    "queue_shard": str(i % settings.due_shards),
+                    "queue_key": f"{to_iso(ahead)}#{complaint_id}",
+                    "outbox": {},
+                }
             batch.save(
                 complaints(
-                    f"c-{i:07d}",
+                    complaint_id,
                     seller_id="s-big",
                     order_id=f"o-{i}",
                     buyer_id=f"b-{i % 500}",
                     scenario="malicious_ordering",
                     description="bench",
-                    status="rejected",
+                    status="pending" if pending else "rejected",
                     submitted_at=submitted,
-                    due_at=submitted + timedelta(hours=DECISION_HOURS),
-                    decided_at=submitted,
+                    due_at=due_at,
+                    decided_at=None if pending else submitted,
                     history=[],
                     evidence=[],
-                    list_key=f"{to_iso(submitted)}#c-{i:07d}",
+                    list_key=f"{to_iso(submitted)}#{complaint_id}",
+                    **pending,
                 )
             )
-        due = NOW - timedelta(hours=40)
+        due, due_id = NOW - timedelta(hours=40), complaint_id_for("o-due", "malicious_ordering")
         batch.save(
             complaints(
-                "c-due",
+                due_id,
                 seller_id="s-big",
                 order_id="o-due",
                 buyer_id="b-big",
@@ -225,14 +240,15 @@ def _seed(settings: Any, size: int) -> None:
                 due_at=due + timedelta(hours=DECISION_HOURS),
                 history=[],
                 evidence=[],
-                list_key=f"{to_iso(due)}#c-due",
+                list_key=f"{to_iso(due)}#{due_id}",
                 sweep_shard="0",
                 sweep_at=to_iso(due),
                 queue_shard="0",
-                queue_key=f"{to_iso(due + timedelta(hours=DECISION_HOURS))}#c-due",
+                queue_key=f"{to_iso(due + timedelta(hours=DECISION_HOURS))}#{due_id}",
                 outbox={},
             )
         )
+    _seed_day_counters(settings, "s-big")
     with facts.batch_write() as batch:
         for i in range(size):
             placed = NOW - (timedelta(days=i % 80) if i < 50 else timedelta(days=100 + i % 800))
@@ -241,13 +257,31 @@ def _seed(settings: Any, size: int) -> None:
     repo.item_for(FactEvent("e-due", "order", 1, due_order.placed_at, due_order), NOW).save()
 
 
+def _seed_day_counters(settings: Any, seller_id: str) -> None:
+    """A busy seller's daily metric counters, one item per day of the longest window."""
+    from chalicelib.adapters.models import COUNTER_KEYS, counter_attribute, metrics_day_model
+    from chalicelib.domain.metrics import LONGEST_WINDOW
+
+    days = metrics_day_model(settings)
+    with days.batch_write() as batch:
+        for back in range(LONGEST_WINDOW):
+            day = (NOW - timedelta(days=back)).date()
+            item = days(f"METRICS#{seller_id}", f"DAY#{day.isoformat()}")
+            for key in COUNTER_KEYS:
+                setattr(item, counter_attribute(key), 40 + back % 7)
+            batch.save(item)
+
+
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
     from chalicelib.adapters.wiring import Adapters
+    from chalicelib.domain.complaints import complaint_id_for
     from chalicelib.services.assessment import assess_order
+    from chalicelib.services.complaints import get_complaint
     from chalicelib.services.eligibility import order_eligibility
     from chalicelib.services.metrics import seller_metrics
     from chalicelib.services.orders import list_orders
+    from chalicelib.services.review import review_queue
     from chalicelib.services.sweep import run_sweep
 
     settings = _fresh_tables(f"scale{size}-{uuid.uuid4().hex[:6]}", endpoint)
@@ -277,6 +311,17 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
             thresholds=settings.thresholds,
         ),
         "list page (20)": lambda: _first_page(adapters, "s-big", NOW),
+        "get": lambda: get_complaint(
+            adapters.complaints,
+            seller_id="s-big",
+            complaint_id=complaint_id_for("o-1", "malicious_ordering"),
+            now=NOW,
+            months=6,
+        ),
+        # a tenth of the seller's complaints are pending: the queue holds size / 10
+        "review queue page (20)": lambda: review_queue(
+            adapters.complaints, limit=20, after_key=None
+        ),
         # s-0 holds a seventh of the orders, all but a few placed before the 90-day window
         "orders page (20)": lambda: list_orders(
             adapters.facts, seller_id="s-0", now=NOW, limit=20, after_key=None
