@@ -33,6 +33,8 @@ BUDGETS: dict[str, int] = {
     "list page": 1,
     "export, per 1 MB of complaints": 1,
     "get": 1,
+    "review queue page": 4,
+    "review complaint": 1,
     "decide": 3,
     "appeal": 3,
     "recategorise": 7,
@@ -222,6 +224,13 @@ def measure(
         lambda: h.http("GET", "/complaints/export")
     )
     counts["get"] = h.counted(lambda: h.http("GET", f"/complaints/{ids[0]}"))
+    # one Query per shard of the sparse review queue, merged by deadline
+    counts["review queue page"] = h.counted(
+        lambda: h.http("GET", "/review/queue?limit=2", subject="op", role="operator")
+    )
+    counts["review complaint"] = h.counted(
+        lambda: h.http("GET", f"/review/complaints/{ids[0]}", subject="op", role="operator")
+    )
     counts["decide"] = h.counted(
         lambda: h.http(
             "POST",
