@@ -12,7 +12,12 @@ RESOURCES = TEMPLATE["Resources"]
 
 def test_tables_come_from_the_models_with_recovery_encryption_and_ttl() -> None:
     settings = get_settings(
-        {"STAGE": "prod", "AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "x"}
+        {
+            "STAGE": "prod",
+            "AUTH_JWT_SECRET": "x",
+            "COMPLAINT_EVENTS_TOPIC_ARN": "x",
+            "SWEEP_QUEUE_URL": "x",
+        }
     )
     for logical, model in (
         ("ComplaintsTable", complaint_model(settings)),
