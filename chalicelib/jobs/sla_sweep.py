@@ -91,4 +91,12 @@ def sla_sweep_worker(event: SQSEvent) -> dict[str, Any]:
             )
             failures.append({"itemIdentifier": message_id})
     _record(done)
+    logger().info(
+        "sla sweep worker",
+        extra={
+            "messages": len(event.to_dict()["Records"]),
+            "failed": len(failures),
+            "actions": dict(done),
+        },
+    )
     return {"batchItemFailures": failures}
