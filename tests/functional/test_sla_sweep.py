@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
+from chalicelib.domain.errors import StorageError
 from chalicelib.services import decisions
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event
@@ -215,21 +217,53 @@ def test_more_due_than_one_run_fans_out_through_sqs(
     queue_url = sqs.create_queue(QueueName="seller-report-center-sweep")["QueueUrl"]
     monkeypatch.setenv("SWEEP_QUEUE_URL", queue_url)
     monkeypatch.setenv("SWEEP_BATCH", "2")
-    ids = [_submit(api, o) for o in orders[:7]]
+    ids = [_submit(api, o) for o in orders[:25]]
     clock.advance(hours=36)
     report = sweep(client)
-    assert sum(report["actions"].values()) == 2 and report["fanned_out"] >= 5
+    assert report["processed"] == 2 and report["actions"] == {"escalated": 2}
+    assert report["fanned_out"] == 23 and report["queue_requests"] == 1  # 3 messages
     messages = []
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
         messages += batch
         for m in batch:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    bodies = [json.loads(m["Body"]) for m in messages]
+    sent = [cid for body in bodies for cid in body["complaint_ids"]]
+    assert len(bodies) == 3 and len(sent) == len(set(sent)) == 23
+    repo = ComplaintRepository(settings)
+    assert {c for c in ids if repo.get(c).escalated_at is None} == set(sent)  # type: ignore[union-attr]
+    # one id of the first message fails in storage: that message is reported, the rest done
+    first = max(range(3), key=lambda i: len(bodies[i]["complaint_ids"]))  # one of 10 ids
+    failing = bodies[first]["complaint_ids"][-1]
+    get_stored = ComplaintRepository.get_stored
+
+    def storage_fails(self: ComplaintRepository, complaint_id: str) -> Any:
+        if complaint_id == failing:
+            raise StorageError("throttled")
+        return get_stored(self, complaint_id)
+
     event = client.events.generate_sqs_event(
         [m["Body"] for m in messages], queue_name="seller-report-center-sweep"
     )
-    assert client.lambda_.invoke("sla_sweep_worker", event).payload == {"batchItemFailures": []}
-    repo = ComplaintRepository(settings)
-    assert all(repo.get(cid).escalated_at is not None for cid in ids)  # type: ignore[union-attr]
+    for i, record in enumerate(event["Records"]):
+        record["messageId"] = f"m-{i}"
+    with monkeypatch.context() as patch:
+        patch.setattr(ComplaintRepository, "get_stored", storage_fails)
+        reply = client.lambda_.invoke("sla_sweep_worker", event).payload
+    assert reply == {"batchItemFailures": [{"itemIdentifier": f"m-{first}"}]}
+    assert [c for c in ids if repo.get(c).escalated_at is None] == [failing]  # type: ignore[union-attr]
+    # the retry of the whole message: the failed one escalated, the others not again
+    retry = client.events.generate_sqs_event(
+        [messages[first]["Body"]], queue_name="seller-report-center-sweep"
+    )
+    assert client.lambda_.invoke("sla_sweep_worker", retry).payload == {"batchItemFailures": []}
+    for complaint_id in ids:
+        history = [h.action for h in repo.get(complaint_id).history]  # type: ignore[union-attr]
+        assert history == ["submitted", "escalated"], complaint_id
+    malformed = client.events.generate_sqs_event(["{}"], queue_name="seller-report-center-sweep")
+    assert client.lambda_.invoke("sla_sweep_worker", malformed).payload == {
+        "batchItemFailures": [{"itemIdentifier": "message-id"}]
+    }
 
 
 def test_stops_before_the_lambda_time_limit_and_the_next_run_continues(
