@@ -155,7 +155,7 @@ def run_sweep(
     lookahead: timedelta = timedelta(0),
 ) -> SweepReport:
     """One scheduled run: every complaint of every shard due by ``now`` (and, with a queue,
-    by ``now + lookahead``, the time to the next run) is processed here — the first
+    by about ``now + lookahead``, the time to the next run) is processed here — the first
     ``batch`` due now — or handed to the sweep queue's workers, each once per run: the rest
     at once, those due later delayed until they are due (so a burst's deadlines are met
     when they come, not all at the next run).  It pages through the due index (one Query
@@ -169,7 +169,10 @@ def run_sweep(
     report = SweepReport()
     queue = adapters.sweep_queue
     fan_out = _FanOut(queue, now, report) if queue is not None else None
-    until = now + lookahead if fan_out else now
+    # Not quite to the next run: a message waits for the last of its ids (up to
+    # GROUP_SECONDS after the first), and must reach a worker before that run reads its
+    # complaints again (which would send them twice).
+    until = max(now, now + lookahead - timedelta(seconds=GROUP_SECONDS + 1)) if fan_out else now
     inline: list[str] = []
     seen: set[str] = set()  # a complaint rescheduled meanwhile may show up again
     for shard in adapters.complaints.shard_names():
