@@ -21,7 +21,7 @@ SWEEP_QUEUE = "seller-report-center-sweep"
 #: Each run also hands the workers what comes due before the next run, delayed until due.
 SWEEP_EVERY_MINUTES = 5
 #: Messages per worker invocation (each ``IDS_PER_MESSAGE`` complaints): 100 complaints,
-#: about 14 s of its 60 s at 20 ms a request (README: "The SLA under a burst").
+#: at most 22 s of its 60 s at 20 ms a request (README: "The SLA under a burst").
 WORKER_BATCH_SIZE = 10
 #: Worker invocations at once: what the 48 h promise's bound is computed with (README:
 #: "The SLA under a burst") — about 13,600 complaints a minute, above the 12,000 a
