@@ -99,8 +99,10 @@ def process_due(
 
 class _FanOut:
     """Due complaints grouped into messages (``IDS_PER_MESSAGE`` ids due within
-    ``GROUP_SECONDS`` of each other, delayed until the last of them is due) and sent ten
-    messages to a request."""
+    ``GROUP_SECONDS`` of the message's first, delayed until the last of them is due) and
+    sent ten messages to a request.  Ids come earliest first within a shard, not across
+    shards (nor the run's own leftovers, due now): one due earlier than the message's
+    first by more than ``GROUP_SECONDS`` starts a message of its own, not to wait."""
 
     def __init__(self, queue: WorkQueue, now: datetime, report: SweepReport) -> None:
         self.queue, self.now, self.report = queue, now, report
@@ -111,7 +113,7 @@ class _FanOut:
     def add(self, complaint_id: str, due_at: datetime) -> None:
         if self.ids and (
             len(self.ids) == IDS_PER_MESSAGE
-            or (due_at - self.first_at).total_seconds() > GROUP_SECONDS
+            or abs((due_at - self.first_at).total_seconds()) > GROUP_SECONDS
         ):
             self._close()
         if not self.ids:

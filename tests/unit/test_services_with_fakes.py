@@ -32,7 +32,7 @@ from chalicelib.services.metrics import seller_metrics
 from chalicelib.services.ports import NO_FILTER
 from chalicelib.services.review import complaint_for_review, review_queue
 from chalicelib.services.sla_report import sla_report
-from chalicelib.services.sweep import process_due, run_sweep, work_off
+from chalicelib.services.sweep import GROUP_SECONDS, process_due, run_sweep, work_off
 from tests.builders import T0, order_event, review_event
 from tests.fakes import InMemoryPorts
 
@@ -581,3 +581,34 @@ def test_a_worker_fails_a_message_for_its_failed_ids_and_its_retry_changes_nothi
             ("complaint.escalated", complaint_id),
             ("complaint.decided", complaint_id),
         ]
+
+
+def test_no_complaint_a_run_sends_waits_more_than_its_group_beyond_its_due_time(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """Across shards (each paged earliest first) and with the run's own leftovers (its
+    time ran out before its batch), a complaint due now never joins a message delayed for
+    complaints due later: each waits at most ``GROUP_SECONDS`` (+1) beyond its due time."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(40)])
+    made = [_submit(ports, settings, f"o-{i}", hours=(i % 2) * 4 / 60) for i in range(40)]
+    now = T0 + timedelta(hours=36)
+    report = run_sweep(
+        ports,
+        now=now,
+        policy=settings.sla_policy,
+        thresholds=settings.thresholds,
+        batch=10,
+        time_left_ms=lambda: 60_000 if ports.requests()["complaints.due_page"] < 4 else 0,
+        lookahead=timedelta(minutes=5),
+    )
+    assert report.processed == 0 and report.fanned_out == 40  # the batch's 10 handed on
+    assert ports.sweep_queue is not None
+    due = {c.complaint_id: c.submitted_at + timedelta(hours=36) for c in made}
+    for message in ports.sweep_queue.take():
+        delivered = now + timedelta(seconds=message.delay_seconds)
+        for complaint_id in message.complaint_ids:
+            assert (
+                due[complaint_id]
+                <= delivered
+                <= max(due[complaint_id], now) + timedelta(seconds=GROUP_SECONDS + 1)
+            )
