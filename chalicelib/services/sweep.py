@@ -28,6 +28,10 @@ from chalicelib.services.ports import DueEntry, Ports, WorkQueue
 #: Due complaints grouped into one message are due within this many seconds of each other
 #: (the message waits for the last of them).
 GROUP_SECONDS = 30
+#: Most complaints one run takes from the index: its ``seen`` ids (~100 bytes each) stay
+#: within a 128 MB Lambda; five minutes at the bound (README: "The SLA under a burst") are
+#: 68,000.  More stays due for the next run.
+MOST_PER_RUN = 250_000
 
 
 @dataclass
@@ -162,7 +166,8 @@ def run_sweep(
     at once, those due later delayed until they are due (so a burst's deadlines are met
     when they come, not all at the next run).  It pages through the due index (one Query
     per page of thousands) until its time runs short, keeping in reserve a fifth of the
-    time it started with (at most 15 s); what it did not reach stays due for the next run.
+    time it started with (at most 15 s), or it has ``MOST_PER_RUN``; what it did not reach
+    stays due for the next run.
     Processing a complaint twice (an overlapping run, a worker) changes nothing twice
     (``process_due``)."""
     if lookahead > timedelta(seconds=MAX_DELAY_SECONDS):
@@ -180,7 +185,7 @@ def run_sweep(
     for shard in adapters.complaints.shard_names():
         after: DueEntry | None = None
         while not report.stopped_early:
-            if time_left_ms() <= reserve_ms:
+            if time_left_ms() <= reserve_ms or len(seen) >= MOST_PER_RUN:
                 report.stopped_early = True
                 break
             page = adapters.complaints.due_page(shard, until, after)

@@ -24,6 +24,7 @@ from chalicelib.domain.errors import (
     StorageError,
 )
 from chalicelib.domain.scenarios import get_scenario
+from chalicelib.services import sweep
 from chalicelib.services.complaints import get_complaint, list_complaints, submit_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.exemptions import run_exemption_job
@@ -612,3 +613,34 @@ def test_no_complaint_a_run_sends_waits_more_than_its_group_beyond_its_due_time(
                 <= delivered
                 <= max(due[complaint_id], now) + timedelta(seconds=GROUP_SECONDS + 1)
             )
+
+
+def test_a_run_takes_at_most_its_most_per_run_and_leaves_the_rest_due(
+    ports: InMemoryPorts, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's memory is bounded: past ``MOST_PER_RUN`` complaints (checked per page) it
+    stops paging; the rest stays due, and the next runs (their workers done between
+    them) take it."""
+    monkeypatch.setattr(sweep, "MOST_PER_RUN", 6)
+    ports.complaints.due_page_size = 3
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(30)])
+    made = [_submit(ports, settings, f"o-{i}").complaint_id for i in range(30)]
+    assert ports.sweep_queue is not None
+    taken: list[str] = []
+    runs = 0
+    while not all(ports.complaints.rows[c].complaint.escalated_at for c in made):
+        report = _sweep(ports, settings, 36, batch=2)
+        runs += 1
+        handed = report.processed + report.fanned_out
+        assert report.stopped_early == (handed >= 6) and handed <= 6 + 2  # a page more
+        taken += ports.sweep_queue.ids
+        for message in ports.sweep_queue.take():  # the workers, before the next run
+            work_off(
+                ports,
+                message.complaint_ids,
+                now=T0 + timedelta(hours=36),
+                policy=settings.sla_policy,
+                thresholds=settings.thresholds,
+            )
+    assert runs >= 30 / 8 and len(taken) == len(set(taken))  # none handed out twice
+    assert _sweep(ports, settings, 36, batch=2).actions == Counter()
