@@ -157,6 +157,9 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("prod stage requires AUTH_JWT_KEY or AUTH_JWT_SECRET")
     if stage == "prod" and not env.get("COMPLAINT_EVENTS_TOPIC_ARN"):
         raise ConfigError("prod stage requires COMPLAINT_EVENTS_TOPIC_ARN")
+    if stage != "dev" and not env.get("SWEEP_QUEUE_URL"):
+        # without its workers one run decides 200 complaints: a burst would breach 48 h
+        raise ConfigError(f"the {stage} stage requires SWEEP_QUEUE_URL (the sweep's fan-out)")
     cursor_secret = _cursor_secret(env, stage, algorithm, jwt_key)
     return Settings(
         stage=stage,

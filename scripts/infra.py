@@ -237,6 +237,7 @@ def merge_template(stage: str) -> dict[str, Any]:
             "STAGE": stage,
             "AUTH_JWT_SECRET": "unused-at-build-time",
             "COMPLAINT_EVENTS_TOPIC_ARN": "unused-at-build-time",
+            "SWEEP_QUEUE_URL": "unused-at-build-time",
         }
     )
     environment = {

@@ -17,7 +17,9 @@
    serves it, with a deep listen backlog (``scripts/local_api.py``).
 5. Every ``@app.schedule`` job of the app invoked on a timer (``LOCAL_JOB_INTERVAL_SECONDS``,
    default 60) with a real CloudWatch scheduled event and a Lambda-like context, as Lambda
-   would.
+   would; and the sweep's SQS worker (``sla_sweep_worker``) consuming the sweep queue
+   (``SWEEP_QUEUE_URL``: the embedded one, or yours) as Lambda's event source would —
+   messages it handled deleted, those it reports failed left for a retry.
 6. The URL, the pages' URLs and ready-to-use tokens are printed.  The pages' dev sign-in
    (``/dev/accounts``) is on: ``DEV_SIGN_IN=1`` (dev stage only).  Ctrl-C (or SIGTERM)
    stops everything started here, jobs first, and the runner exits.
@@ -293,6 +295,92 @@ def _start_jobs(running: contextlib.ExitStack, interval: float) -> None:
     running.callback(stop_jobs)
 
 
+def _sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    """The event Lambda's SQS event source hands a function for ``messages``."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
+
+
+def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
+    """The sweep queue's consumer, as Lambda's event source mapping is: up to
+    ``WORKER_BATCH_SIZE`` messages at a time handed to ``sla_sweep_worker`` (the deployed
+    handler, with a Lambda-like context); the messages it handled are deleted, those it
+    reports in ``batchItemFailures`` are left to come back after the visibility timeout."""
+    import boto3
+
+    from app import app
+    from chalicelib.jobs.sla_sweep import WORKER_BATCH_SIZE
+
+    name = "sla_sweep_worker"
+    handler = app.handler_map[name]
+    timeout = _config().scope(STAGE, name).lambda_timeout or 60
+    region = os.environ["AWS_DEFAULT_REGION"]
+    sqs = boto3.client("sqs", region_name=region)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    queue_arn = arn["Attributes"]["QueueArn"]
+    while not stop.is_set():
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=WORKER_BATCH_SIZE,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            continue
+        try:
+            result = handler(
+                _sqs_event(messages, queue_arn, region), _JobContext(name, timeout, stop)
+            )
+        except Exception as exc:  # as on Lambda: the whole batch comes back; polling goes on
+            if stop.is_set():
+                return
+            print(f"[sweep worker] failed, {len(messages)} messages left: {exc!r}", flush=True)
+            continue
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        print(
+            f"[sweep worker] {len(done)} messages done, {len(failed)} left for a retry",
+            flush=True,
+        )
+
+
+def _start_sweep_worker(running: contextlib.ExitStack, queue_url: str) -> None:
+    """The sweep worker on a daemon thread, stopped (before the backends) when the service
+    stops, as the job timer is."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_run_sweep_worker_forever, args=(stop, queue_url), name="sweep-worker", daemon=True
+    )
+    thread.start()
+
+    def stop_worker() -> None:
+        stop.set()
+        thread.join(timeout=JOB_STOP_SECONDS)
+
+    running.callback(stop_worker)
+
+
 def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> None:
     """The URL, the backends (``embedded_messaging``: moto's URL when the backends are
     embedded) and tokens for the demo roles."""
@@ -321,6 +409,11 @@ def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> No
         )
     else:
         lines.append(f"DynamoDB: {dynamodb}")
+    lines.append(
+        f"Sweep worker: sla_sweep_worker consumes {settings.sweep_queue_url}"
+        if settings.sweep_queue_url
+        else "Sweep worker: none (SWEEP_QUEUE_URL unset: the sweep does it all itself)"
+    )
     lines.append("Tokens (valid 12 h; mint more with scripts/token.py):")
     for role, subject in [
         ("seller", DEMO_SELLERS[0]),
@@ -366,6 +459,9 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     except RuntimeError as exc:
         raise SystemExit(f"the API did not start: {exc}") from exc
     _start_jobs(running, interval)
+    queue_url = get_settings().sweep_queue_url
+    if queue_url:
+        _start_sweep_worker(running, queue_url)
     _print_banner(url, now, messaging)
     return _wait_interruptibly(api)
 

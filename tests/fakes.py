@@ -23,6 +23,7 @@ module: the fakes must satisfy the same Protocols as the adapters.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
 import threading
@@ -46,14 +47,17 @@ from chalicelib.domain.facts import (
     stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
-from chalicelib.domain.timeutil import to_iso
+from chalicelib.domain.timeutil import parse_iso, to_iso
 from chalicelib.services.ports import (
+    MESSAGES_PER_REQUEST,
     NO_FILTER,
     ActivityEntry,
     ApplyResult,
     ComplaintRef,
     ContributionConflict,
     DecidedRecord,
+    DueEntry,
+    DuePage,
     ExemptionRecord,
     ExportPage,
     ListFilter,
@@ -63,6 +67,7 @@ from chalicelib.services.ports import (
     StoredComplaint,
     StoredContribution,
     StoredFile,
+    SweepMessage,
 )
 
 if TYPE_CHECKING:
@@ -149,6 +154,10 @@ class InMemoryComplaints(_Store):
         self.rows: dict[str, _Row] = {}
         self.shards = shards
         self.exemption_due = exemption_due
+        #: the ``due`` index: (sweep_at, complaint id) per shard, sorted
+        self._due: dict[str, list[tuple[str, str]]] = {}
+        #: entries in a ``due_page`` without a limit (DynamoDB: 1 MB of keys, about 10,000)
+        self.due_page_size = 10_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InMemoryComplaints:
@@ -162,7 +171,13 @@ class InMemoryComplaints(_Store):
         return row
 
     def _set_sweep(self, row: _Row, at: datetime | None) -> None:
+        """Set a row's sweep time, keeping its shard's ``due`` entries sorted."""
+        due = self._due.setdefault(row.shard, [])
+        if row.sweep_at is not None:
+            del due[bisect.bisect_left(due, (row.sweep_at, row.complaint.complaint_id))]
         row.sweep_at = None if at is None else to_iso(at)
+        if row.sweep_at is not None:
+            bisect.insort(due, (row.sweep_at, row.complaint.complaint_id))
 
     def _exempt_due(self, complaint: Complaint) -> str | None:
         if complaint.status != "upheld" or complaint.decision is None:
@@ -257,6 +272,7 @@ class InMemoryComplaints(_Store):
             raise Conflict("the complaint changed meanwhile", code="complaint_changed")
         if moved.complaint_id in self.rows:
             raise DuplicateComplaint(moved.complaint_id)
+        self._set_sweep(row, None)
         del self.rows[old.complaint_id]
         new_row = _Row(
             moved,
@@ -492,14 +508,17 @@ class InMemoryComplaints(_Store):
         return {scenario: frozenset(sellers) for scenario, sellers in found.items()}
 
     @counted
-    def due_ids(self, shard: str, now: datetime, limit: int) -> list[str]:
-        at = to_iso(now)
-        due = sorted(
-            (row.sweep_at, cid)
-            for cid, row in self.rows.items()
-            if row.shard == shard and row.sweep_at is not None and row.sweep_at <= at
+    def due_page(
+        self, shard: str, until: datetime, after: DueEntry | None = None, limit: int | None = None
+    ) -> DuePage:
+        due = self._due.get(shard, [])
+        start = (
+            bisect.bisect_right(due, (to_iso(after.sweep_at), after.complaint_id)) if after else 0
         )
-        return [cid for _, cid in due[:limit]]
+        end = bisect.bisect_right(due, (to_iso(until), "\uffff"))
+        size = limit or self.due_page_size
+        entries = [DueEntry(parse_iso(at), cid) for at, cid in due[start : min(end, start + size)]]
+        return DuePage(entries, entries[-1] if end - start > size else None)
 
     def shard_names(self) -> list[str]:  # no request
         return [str(i) for i in range(self.shards)]
@@ -566,25 +585,50 @@ class Item:
     contribution: Contribution | None = None
 
 
+class _Items(dict[tuple[str, str], Item]):
+    """Items by (pk, sk), also by partition and by buyer, so a partition's or a buyer's
+    Query reads those items only, not the whole table (items are replaced, never changed
+    in place, nor removed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_pk: dict[str, dict[str, Item]] = {}
+        self.by_buyer: dict[str, dict[tuple[str, str], Item]] = {}
+
+    def __setitem__(self, key: tuple[str, str], item: Item) -> None:
+        old = self.get(key)
+        if old is not None and old.buyer_key is not None:
+            self.by_buyer[old.buyer_key].pop(key, None)
+        super().__setitem__(key, item)
+        self.by_pk.setdefault(key[0], {})[key[1]] = item
+        if item.buyer_key is not None:
+            self.by_buyer.setdefault(item.buyer_key, {})[key] = item
+
+
 class FactsTable:
     """The facts table both fakes share (as the DynamoDB adapters share theirs): facts,
     markers and metric items by (pk, sk), and the sellers' day counters."""
 
     def __init__(self) -> None:
-        self.items: dict[tuple[str, str], Item] = {}
+        self.items = _Items()
         self.days: dict[tuple[str, date], Counter[str]] = {}
         self.lock = threading.RLock()
 
     def partition(self, pk: str) -> list[Item]:
-        return sorted((i for (p, _), i in self.items.items() if p == pk), key=lambda i: i.sk)
+        return sorted(self.items.by_pk.get(pk, {}).values(), key=lambda i: i.sk)
 
     def index(self, attribute: str, key: str, since: datetime, until: datetime) -> list[Item]:
         """A ``by_buyer``/``by_seller`` Query: entries in [since, until], in index order."""
         lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        candidates = (
+            self.items.by_buyer.get(key, {}).values()
+            if attribute == "buyer_key"
+            else self.items.values()
+        )
         return sorted(
             (
                 i
-                for i in self.items.values()
+                for i in candidates
                 if getattr(i, attribute) == key
                 and i.activity_key is not None
                 and lower <= i.activity_key <= upper
@@ -871,15 +915,28 @@ class RecordingPublisher(_Store):
 
 
 class RecordingQueue(_Store):
-    """``WorkQueue``: keeps the complaint ids handed to the sweep's workers."""
+    """``WorkQueue``: keeps the messages handed to the sweep's workers, in the order sent
+    (``take`` hands them over, as SQS hands them to the workers)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.ids: list[str] = []
+        self.sent: list[SweepMessage] = []
 
     @counted
-    def enqueue(self, complaint_ids: list[str]) -> None:
-        self.ids.extend(complaint_ids)
+    def send(self, messages: Sequence[SweepMessage]) -> None:
+        if not 0 < len(messages) <= MESSAGES_PER_REQUEST:
+            raise ValueError(f"1 to {MESSAGES_PER_REQUEST} messages per request")
+        self.sent.extend(messages)
+
+    @property
+    def ids(self) -> list[str]:
+        """Every complaint id sent, in order."""
+        return [cid for message in self.sent for cid in message.complaint_ids]
+
+    def take(self) -> list[SweepMessage]:
+        """The messages sent since the last ``take``."""
+        taken, self.sent = self.sent, []
+        return taken
 
 
 class InMemoryExportFiles(_Store):

@@ -46,7 +46,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
-from chalicelib.domain.timeutil import to_iso
+from chalicelib.domain.timeutil import parse_iso, to_iso
 
 __all__ = [
     "CONFLICTS",
@@ -100,6 +100,21 @@ class StoredComplaint(NamedTuple):
     outbox: dict[str, dict[str, Any]]
     exemption_progress: dict[str, Any] | None = None
     exemption_failures: int = 0
+
+
+class DueEntry(NamedTuple):
+    """A complaint in the sweep's ``due`` index, and the time it is due (to the second)."""
+
+    sweep_at: datetime
+    complaint_id: str
+
+
+class DuePage(NamedTuple):
+    """One page of a shard's due complaints, earliest first; ``after`` (the page's last
+    entry) asks for the next page, None on the last page."""
+
+    entries: list[DueEntry]
+    after: DueEntry | None
 
 
 #: BatchGetItem's most keys per request.
@@ -673,16 +688,32 @@ class ComplaintRepository:
     def shard_names(self) -> list[str]:
         return [str(i) for i in range(self.shards)]
 
-    def due_ids(self, shard: str, now: datetime, limit: int) -> list[str]:
-        """Ids of complaints in ``shard`` whose sweep time has come, earliest first."""
-        found = query_values(
-            self.model,
+    def due_page(
+        self, shard: str, until: datetime, after: DueEntry | None = None, limit: int | None = None
+    ) -> DuePage:
+        """One Query: ``shard``'s complaints due by ``until``, earliest first, from after
+        ``after``; at most ``limit`` of them, else a 1 MB page — the index holds keys only
+        (about 100 bytes an entry), so some 10,000."""
+        start = None
+        if after is not None:
+            start = {
+                "sweep_shard": {"S": shard},
+                "sweep_at": {"S": to_iso(after.sweep_at)},
+                "complaint_id": {"S": after.complaint_id},
+            }
+        found = self.model._get_connection().query(
             shard,
-            index=self.model.due,
+            range_key_condition=self.model.sweep_at <= to_iso(until),
+            exclusive_start_key=start,
+            index_name=self.model.due.Meta.index_name,
             limit=limit,
-            range_key_condition=self.model.sweep_at <= to_iso(now),
         )
-        return [v["complaint_id"] for v in found]
+        entries = [
+            DueEntry(parse_iso(i["sweep_at"]["S"]), i["complaint_id"]["S"])
+            for i in found.get("Items", [])
+        ]
+        more = found.get("LastEvaluatedKey") is not None and entries
+        return DuePage(entries, entries[-1] if more else None)
 
     def exemptions_due(self, shard: str, limit: int) -> list[tuple[str, str]]:
         """(due time, id) of upheld complaints of ``shard`` whose exemption is not applied,

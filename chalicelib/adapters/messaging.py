@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
 from chalicelib.adapters.storage_errors import translates_storage_errors
+from chalicelib.domain.errors import StorageError
+from chalicelib.domain.sweep_work import (
+    MAX_DELAY_SECONDS,
+    MESSAGES_PER_REQUEST,
+    SweepMessage,
+    encode_sweep_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +68,26 @@ class SweepQueue:
         self.queue_url = queue_url
         self.region = region
 
-    def enqueue(self, complaint_ids: list[str]) -> None:
+    def send(self, messages: Sequence[SweepMessage]) -> None:
+        """At most ``MESSAGES_PER_REQUEST`` messages in one SendMessageBatch; entries SQS
+        did not take are sent once more (a second request), then a ``StorageError``."""
+        if not 0 < len(messages) <= MESSAGES_PER_REQUEST:
+            raise ValueError(f"1 to {MESSAGES_PER_REQUEST} messages per request")
+        entries = [
+            {
+                "Id": str(i),
+                "MessageBody": encode_sweep_message(m.complaint_ids),
+                "DelaySeconds": min(max(m.delay_seconds, 0), MAX_DELAY_SECONDS),
+            }
+            for i, m in enumerate(messages)
+        ]
         client = _client("sqs", self.region)
-        for start in range(0, len(complaint_ids), 10):
-            chunk = complaint_ids[start : start + 10]
-            client.send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(i), "MessageBody": json.dumps({"complaint_id": cid})}
-                    for i, cid in enumerate(chunk)
-                ],
+        for _ in range(2):
+            failed = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries).get(
+                "Failed", []
             )
+            if not failed:
+                return
+            again = {f["Id"] for f in failed}
+            entries = [e for e in entries if e["Id"] in again]
+        raise StorageError(f"SQS did not take {len(entries)} sweep messages: {failed}")

@@ -25,6 +25,8 @@ from chalicelib.adapters.complaint_repository import (
     NO_FILTER,
     ComplaintRef,
     DecidedRecord,
+    DueEntry,
+    DuePage,
     ExportPage,
     ListFilter,
     Page,
@@ -43,8 +45,10 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
 from chalicelib.domain.metrics import CleaningPeriod, Contribution
+from chalicelib.domain.sweep_work import MESSAGES_PER_REQUEST, SweepMessage
 
 __all__ = [
+    "MESSAGES_PER_REQUEST",
     "NO_FILTER",
     "ActivityEntry",
     "AppealStore",
@@ -60,7 +64,9 @@ __all__ = [
     "ContributionStore",
     "DecidedRecord",
     "DecisionStore",
+    "DueEntry",
     "DueIndex",
+    "DuePage",
     "EventPublisher",
     "ExemptionQueue",
     "ExemptionRecord",
@@ -90,6 +96,7 @@ __all__ = [
     "StoredComplaint",
     "StoredContribution",
     "StoredFile",
+    "SweepMessage",
     "UpheldElsewhere",
     "WorkQueue",
 ]
@@ -201,7 +208,9 @@ class DueIndex(Protocol):
 
     def shard_names(self) -> list[str]: ...
 
-    def due_ids(self, shard: str, now: datetime, limit: int) -> list[str]: ...
+    def due_page(
+        self, shard: str, until: datetime, after: DueEntry | None = None, limit: int | None = None
+    ) -> DuePage: ...
 
     def get_stored(self, complaint_id: str) -> StoredComplaint | None: ...
 
@@ -413,9 +422,10 @@ class EventPublisher(Protocol):
 
 
 class WorkQueue(Protocol):
-    """Complaint ids the sweep hands to its workers."""
+    """Complaint ids the sweep hands to its workers: at most ``MESSAGES_PER_REQUEST``
+    messages per call, one request."""
 
-    def enqueue(self, complaint_ids: list[str]) -> None: ...
+    def send(self, messages: Sequence[SweepMessage]) -> None: ...
 
 
 # --------------------------------------------------------------------------- files

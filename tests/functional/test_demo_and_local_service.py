@@ -302,6 +302,56 @@ def service() -> Iterator[LocalService]:
         running.interrupt(group=True)
 
 
+def test_make_run_consumes_the_sweep_queue_with_the_worker_lambda_runs(
+    service: LocalService,
+) -> None:
+    """Issue 16: ``make run`` runs the sweep's SQS worker on its own sweep queue — a message
+    put there is handled by ``sla_sweep_worker`` and deleted; a malformed one it reports
+    failed stays on the queue for a retry.  (Before the decision race below, which decides
+    the demo's complaints just past 36 h — the earliest in the review queue.)"""
+    queue_url = service.wait_for(r"^Sweep worker: sla_sweep_worker consumes (\S+)$").group(1)
+    operator = _token("op-sweep", "operator")
+    status, queue = _call(service.url, "GET", "/review/queue?limit=1", operator)
+    assert status == 200 and queue["items"], queue
+    pending = queue["items"][0]["complaint_id"]
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url="/".join(queue_url.split("/")[:3]),  # moto's URL
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    seen = len(service.lines)
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"complaint_ids": [pending]}))
+    sqs.send_message(QueueUrl=queue_url, MessageBody="not a sweep message")
+    handled = []
+    deadline = time.monotonic() + 60
+    while sum(handled) < 2 and time.monotonic() < deadline:
+        lines = "".join(service.lines[seen:])
+        handled = [
+            int(done) + int(left)
+            for done, left in re.findall(r"\[sweep worker\] (\d+) messages done, (\d+) left", lines)
+        ]
+        time.sleep(0.2)
+    output = "".join(service.lines[seen:])
+    assert sum(handled) >= 2, service.output
+    # the earliest pending demo complaint is past its 36 h escalation point: escalated
+    assert re.search(
+        r'"message": "sla sweep worker".*"failed": 0, "actions": \{"escalated": 1\}', output
+    ), output
+    assert "sweep message is malformed" in output, output
+    status, seen_by_reviewer = _call(service.url, "GET", f"/review/complaints/{pending}", operator)
+    assert status == 200, seen_by_reviewer
+    assert [h["action"] for h in seen_by_reviewer["history"]][-1] == "escalated"
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    # deleted: the one handled; left (in flight until its visibility timeout): the other
+    assert (
+        int(attributes["ApproximateNumberOfMessages"])
+        + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        == 1
+    ), attributes
+
+
 def _burst(port: int, request: bytes, clients: int, timeout: float = 30) -> list[str]:
     """``clients`` connections opened at once (non-blocking connects in a row, so they
     arrive together, as from that many clients), each sending ``request`` as soon as it is

@@ -163,6 +163,7 @@ def test_dev_sign_in_is_404_outside_the_dev_stage(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DEV_SIGN_IN", "1")
     monkeypatch.setenv("AUTH_JWT_SECRET", "a-production-secret-for-this-test")
     monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:t")
+    monkeypatch.setenv("SWEEP_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/000000000000/q")
     with Client(app, stage_name="prod", project_dir=str(ROOT)) as client:
         response = _get(client, "/dev/accounts")
         assert response.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from typing import Any
@@ -14,10 +15,12 @@ from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
+from chalicelib.domain.errors import StorageError
 from chalicelib.services import decisions
 from chalicelib.services.sweep import process_due
 from tests.builders import T0, order_event
 from tests.functional.conftest import Api, Published, scheduled_event
+from tests.lambda_budget import lambda_budget
 
 
 def sweep(client: Client) -> dict[str, Any]:
@@ -214,21 +217,53 @@ def test_more_due_than_one_run_fans_out_through_sqs(
     queue_url = sqs.create_queue(QueueName="seller-report-center-sweep")["QueueUrl"]
     monkeypatch.setenv("SWEEP_QUEUE_URL", queue_url)
     monkeypatch.setenv("SWEEP_BATCH", "2")
-    ids = [_submit(api, o) for o in orders[:7]]
+    ids = [_submit(api, o) for o in orders[:25]]
     clock.advance(hours=36)
     report = sweep(client)
-    assert sum(report["actions"].values()) == 2 and report["fanned_out"] >= 5
+    assert report["processed"] == 2 and report["actions"] == {"escalated": 2}
+    assert report["fanned_out"] == 23 and report["queue_requests"] == 1  # 3 messages
     messages = []
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
         messages += batch
         for m in batch:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    bodies = [json.loads(m["Body"]) for m in messages]
+    sent = [cid for body in bodies for cid in body["complaint_ids"]]
+    assert len(bodies) == 3 and len(sent) == len(set(sent)) == 23
+    repo = ComplaintRepository(settings)
+    assert {c for c in ids if repo.get(c).escalated_at is None} == set(sent)  # type: ignore[union-attr]
+    # one id of the first message fails in storage: that message is reported, the rest done
+    first = max(range(3), key=lambda i: len(bodies[i]["complaint_ids"]))  # one of 10 ids
+    failing = bodies[first]["complaint_ids"][-1]
+    get_stored = ComplaintRepository.get_stored
+
+    def storage_fails(self: ComplaintRepository, complaint_id: str) -> Any:
+        if complaint_id == failing:
+            raise StorageError("throttled")
+        return get_stored(self, complaint_id)
+
     event = client.events.generate_sqs_event(
         [m["Body"] for m in messages], queue_name="seller-report-center-sweep"
     )
-    assert client.lambda_.invoke("sla_sweep_worker", event).payload == {"batchItemFailures": []}
-    repo = ComplaintRepository(settings)
-    assert all(repo.get(cid).escalated_at is not None for cid in ids)  # type: ignore[union-attr]
+    for i, record in enumerate(event["Records"]):
+        record["messageId"] = f"m-{i}"
+    with monkeypatch.context() as patch:
+        patch.setattr(ComplaintRepository, "get_stored", storage_fails)
+        reply = client.lambda_.invoke("sla_sweep_worker", event).payload
+    assert reply == {"batchItemFailures": [{"itemIdentifier": f"m-{first}"}]}
+    assert [c for c in ids if repo.get(c).escalated_at is None] == [failing]  # type: ignore[union-attr]
+    # the retry of the whole message: the failed one escalated, the others not again
+    retry = client.events.generate_sqs_event(
+        [messages[first]["Body"]], queue_name="seller-report-center-sweep"
+    )
+    assert client.lambda_.invoke("sla_sweep_worker", retry).payload == {"batchItemFailures": []}
+    for complaint_id in ids:
+        history = [h.action for h in repo.get(complaint_id).history]  # type: ignore[union-attr]
+        assert history == ["submitted", "escalated"], complaint_id
+    malformed = client.events.generate_sqs_event(["{}"], queue_name="seller-report-center-sweep")
+    assert client.lambda_.invoke("sla_sweep_worker", malformed).payload == {
+        "batchItemFailures": [{"itemIdentifier": "message-id"}]
+    }
 
 
 def test_stops_before_the_lambda_time_limit_and_the_next_run_continues(
@@ -242,7 +277,6 @@ def test_stops_before_the_lambda_time_limit_and_the_next_run_continues(
     for order_id in orders[:4]:
         _submit(api, order_id)
     clock.advance(hours=36)
-    budget = iter([60_000, 60_000, 60_000, 1_000, 1_000, 1_000, 1_000])
     adapters = Adapters.from_settings(settings)
     args = {
         "now": clock.current,
@@ -250,8 +284,11 @@ def test_stops_before_the_lambda_time_limit_and_the_next_run_continues(
         "thresholds": settings.thresholds,
         "batch": 100,
     }
-    first = run_sweep(adapters, time_left_ms=lambda: next(budget, 1_000), **args)  # type: ignore[arg-type]
-    assert first.actions == {"escalated": 2} and first.stopped_early
+    # 1 s a DynamoDB request, 12.5 s a run, 2.5 s of it kept in reserve: the 4 Queries of
+    # the due index (one per shard), then 2 escalations of 3 requests each, and no third
+    with lambda_budget(settings, run_ms=12_500, ms_per_request=1_000) as budget, budget.run():
+        first = run_sweep(adapters, time_left_ms=lambda: int(budget.remaining()), **args)  # type: ignore[arg-type]
+    assert first.actions == {"escalated": 2} and first.processed == 2 and first.stopped_early
     second = run_sweep(adapters, time_left_ms=lambda: 600_000, **args)  # type: ignore[arg-type]
     assert second.actions == {"escalated": 2} and not second.stopped_early
 

@@ -62,12 +62,12 @@ def test_due_index_holds_only_complaints_with_sweep_work(settings: Settings) -> 
     repo = ComplaintRepository(settings)
     a, b = _add(repo, "o-a"), _add(repo, "o-b", hours=10)
     at_36h = T0 + timedelta(hours=36)
-    due = [cid for shard in repo.shard_names() for cid in repo.due_ids(shard, at_36h, 10)]
+    due = [e.complaint_id for s in repo.shard_names() for e in repo.due_page(s, at_36h).entries]
     assert due == [a.complaint_id]
     decided = _decide(repo, b, 1)
     repo.event_delivered(decided, "decided", None)
     later = T0 + timedelta(days=5)
-    due = [cid for shard in repo.shard_names() for cid in repo.due_ids(shard, later, 10)]
+    due = [e.complaint_id for s in repo.shard_names() for e in repo.due_page(s, later).entries]
     assert due == [a.complaint_id]  # b left the index once decided and delivered
     stored = complaint_model(settings).get(b.complaint_id)
     assert stored.sweep_at is None and stored.queue_key is None and stored.outbox == {}

@@ -26,10 +26,10 @@ from chalicelib.services.complaints import appeal_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.recategorisation import recategorise_complaint
-from chalicelib.services.sweep import process_due
+from chalicelib.services.sweep import process_due, run_sweep, work_off
 from tests.builders import T0, order_event, review_event, submit
 from tests.concurrency import race
-from tests.fakes import InMemoryFiles
+from tests.fakes import InMemoryFiles, RecordingQueue
 
 # Races need a server that is safe for concurrent conditional writes: dynalite only
 # (the conftest's ``backend`` fixture, given just one of its parameters).
@@ -178,6 +178,45 @@ def test_the_sweep_and_a_reviewer_at_once_make_one_decision(
     decided_events = [e for e in publisher.events if e["type"] == "complaint.decided"]
     assert len(decided_events) == 1
     assert decided_events[0]["decided_by"] == stored.decision.decided_by
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_overlapping_sweep_runs_and_workers_act_on_each_complaint_once(
+    settings: Settings, round_: int
+) -> None:
+    """Issue 16: two scheduled runs (one late, overlapping the next) and two workers given
+    the same complaints (a redelivered message) at once, past the escalation and decision
+    points: each complaint is escalated once and decided once, with one event each."""
+    publisher = Collecting()
+    adapters = _adapters(settings, publisher)._replace(sweep_queue=RecordingQueue())
+    made = [_pending(settings, adapters, f"o-ov-{round_}-{i}").complaint_id for i in range(6)]
+    at = T0 + timedelta(hours=47, minutes=45)
+    policy, thresholds = settings.sla_policy, settings.thresholds
+
+    def run() -> Any:
+        return run_sweep(
+            adapters,
+            now=at,
+            policy=policy,
+            thresholds=thresholds,
+            batch=3,
+            time_left_ms=lambda: 60_000,
+        )
+
+    def worker() -> Any:
+        return work_off(adapters, made, now=at, policy=policy, thresholds=thresholds)
+
+    results = race(run, run, worker, worker)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert all(not r.failed for r in results[2:])
+    repo = ComplaintRepository(settings)
+    for complaint_id in made:
+        stored = repo.get(complaint_id)
+        assert stored is not None and stored.decision is not None
+        assert [h.action for h in stored.history][:2] == ["submitted", "escalated"]
+        assert len(stored.history) == 3 and stored.history[2].action.startswith("decided:")
+        types = sorted(e["type"] for e in publisher.events if e["complaint_id"] == complaint_id)
+        assert types == ["complaint.decided", "complaint.escalated"]
 
 
 def _counters_after_refreshing(

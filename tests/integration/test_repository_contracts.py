@@ -118,7 +118,7 @@ def _decide(ports: Ports, complaint: Complaint, hours: float, outcome: str = "up
 def _due(ports: Ports, hours: float) -> list[str]:
     now = T0 + timedelta(hours=hours)
     repo = ports.complaints
-    return [cid for shard in repo.shard_names() for cid in repo.due_ids(shard, now, 50)]
+    return [e.complaint_id for s in repo.shard_names() for e in repo.due_page(s, now).entries]
 
 
 def _apply(ports: Ports, raw: dict[str, Any]) -> str:
@@ -312,6 +312,36 @@ def test_the_due_index_holds_what_the_sweep_has_to_do(ports: Ports) -> None:
     assert _due(ports, 39) == [] and _due(ports, 40) == [a.complaint_id]
     ports.complaints.reschedule(a, None)
     assert _due(ports, 24 * 5) == []
+
+
+def test_the_due_index_pages_earliest_first_with_each_sweep_time(ports: Ports) -> None:
+    """The sweep pages a shard's due complaints (``after``: the last entry of the page
+    before), learning when each is due, so it can delay the ones due later."""
+    made = [_add(ports, f"o-p{i}", hours=(i * 7) % 11) for i in range(12)]
+    until = T0 + timedelta(hours=36 + 6)
+    expected = sorted(
+        (c.submitted_at + timedelta(hours=36), c.complaint_id)
+        for c in made
+        if c.submitted_at <= T0 + timedelta(hours=6)
+    )
+    found, pages = [], 0
+    for shard in ports.complaints.shard_names():
+        after = None
+        while True:
+            page = ports.complaints.due_page(shard, until, after, limit=2)
+            pages += 1
+            assert len(page.entries) <= 2
+            found += [(e.sweep_at, e.complaint_id) for e in page.entries]
+            if page.after is None:
+                break
+            assert page.after == page.entries[-1]
+            after = page.after
+    assert sorted(found) == [(at.replace(microsecond=0), cid) for at, cid in expected]
+    assert len(found) == len(set(found)) and pages > len(ports.complaints.shard_names())
+    one = ports.complaints.shard_names()[0]
+    whole = ports.complaints.due_page(one, until)  # no limit: one page of up to 1 MB
+    assert whole.after is None
+    assert whole.entries == sorted(whole.entries)  # earliest first
 
 
 def test_a_delivered_event_leaves_the_outbox_even_after_the_status_moved(ports: Ports) -> None:

@@ -171,7 +171,12 @@ def test_settings_are_read_when_asked_and_prod_needs_its_own_key() -> None:
     with pytest.raises(ConfigError):
         get_settings({"STAGE": "prod", "AUTH_JWT_SECRET": "x"})  # no events topic
     prod = get_settings(
-        {"STAGE": "prod", "AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t"}
+        {
+            "STAGE": "prod",
+            "AUTH_JWT_SECRET": "x",
+            "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t",
+            "SWEEP_QUEUE_URL": "https://sqs/q",
+        }
     )
     assert prod.cursor_secret != "x"
     assert (
@@ -248,6 +253,18 @@ def test_a_far_but_real_expiry_is_still_accepted() -> None:
 RS256_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg...\n-----END PUBLIC KEY-----"
 
 
+def test_every_deployed_stage_requires_the_sweep_queue() -> None:
+    """Issue 16: without its workers one sweep run decides ``SWEEP_BATCH`` complaints, and
+    a burst breaches 48 h — so only the dev stage may run without the fan-out queue."""
+    deployed = {"AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t"}
+    for stage in ("prod", "staging"):
+        with pytest.raises(ConfigError, match="SWEEP_QUEUE_URL"):
+            get_settings({**deployed, "STAGE": stage})
+        queue = get_settings({**deployed, "STAGE": stage, "SWEEP_QUEUE_URL": "https://sqs/q"})
+        assert queue.sweep_queue_url == "https://sqs/q"
+    assert get_settings({"STAGE": "dev"}).sweep_queue_url is None
+
+
 def test_the_cursor_key_is_never_derived_from_a_public_key() -> None:
     """Issue 12.14: with RS256 the verification key is public, so a cursor key derived from
     it could be recomputed by anyone; outside dev, CURSOR_SECRET is required."""
@@ -256,6 +273,7 @@ def test_the_cursor_key_is_never_derived_from_a_public_key() -> None:
         "AUTH_JWT_KEY": RS256_PUBLIC_KEY,
         "AUTH_JWT_ALGORITHM": "RS256",
         "COMPLAINT_EVENTS_TOPIC_ARN": "arn:t",
+        "SWEEP_QUEUE_URL": "https://sqs/q",
     }
     with pytest.raises(ConfigError, match="CURSOR_SECRET"):
         get_settings(prod)

@@ -12,7 +12,12 @@ RESOURCES = TEMPLATE["Resources"]
 
 def test_tables_come_from_the_models_with_recovery_encryption_and_ttl() -> None:
     settings = get_settings(
-        {"STAGE": "prod", "AUTH_JWT_SECRET": "x", "COMPLAINT_EVENTS_TOPIC_ARN": "x"}
+        {
+            "STAGE": "prod",
+            "AUTH_JWT_SECRET": "x",
+            "COMPLAINT_EVENTS_TOPIC_ARN": "x",
+            "SWEEP_QUEUE_URL": "x",
+        }
     )
     for logical, model in (
         ("ComplaintsTable", complaint_model(settings)),
@@ -119,3 +124,34 @@ def test_the_sellers_order_index_is_sparse_and_projects_only_what_the_list_shows
         "NonKeyAttributes": ["buyer_key", "order_status"],
     }
     assert {"AttributeName": "order_key", "AttributeType": "S"} in table["AttributeDefinitions"]
+
+
+def test_the_sweep_queue_and_its_workers_are_wired_for_the_stated_bound() -> None:
+    """Issue 16 (README: "The SLA under a burst"): every function knows the sweep queue;
+    its workers take 10 messages (100 complaints) an invocation, well within their time
+    limit, and run 50 at once — enough for every complaint the API's rate limit admits;
+    the queue hides a message longer than a worker may take on it."""
+    from chalice.app import SQSEventConfig
+
+    from app import app
+    from chalicelib.domain.sweep_work import IDS_PER_MESSAGE
+    from chalicelib.jobs.sla_sweep import SWEEP_QUEUE, WORKER_BATCH_SIZE, WORKER_CONCURRENCY
+    from scripts.local import _config
+    from tests.sweep_simulation import MS_PER_REQUEST, REQUESTS_PER_COMPLAINT, capacity_per_minute
+
+    for function in FUNCTIONS:
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables["SWEEP_QUEUE_URL"] == {"Ref": "SweepQueue"}
+    (worker,) = [
+        s for s in app.event_sources if isinstance(s, SQSEventConfig) and s.queue == SWEEP_QUEUE
+    ]
+    assert (worker.name, worker.batch_size) == ("sla_sweep_worker", WORKER_BATCH_SIZE)
+    assert worker.maximum_concurrency == WORKER_CONCURRENCY == 50
+    timeout = _config("prod").scope("prod", "sla_sweep_worker").lambda_timeout
+    per_invocation_ms = (
+        WORKER_BATCH_SIZE * IDS_PER_MESSAGE * REQUESTS_PER_COMPLAINT * MS_PER_REQUEST
+    )
+    assert per_invocation_ms < timeout * 1000 / 2  # 22 s of 60 s
+    assert RESOURCES["SweepQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+    api_rate_per_minute = TEMPLATE["Parameters"]["ApiRateLimit"]["Default"] * 60
+    assert capacity_per_minute() >= api_rate_per_minute  # 13,636 >= 12,000

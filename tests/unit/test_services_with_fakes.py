@@ -6,6 +6,7 @@ routes and the DynamoDB request budgets are tested in ``tests/functional``.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -20,8 +21,10 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     NotEligible,
     NotFound,
+    StorageError,
 )
 from chalicelib.domain.scenarios import get_scenario
+from chalicelib.services import sweep
 from chalicelib.services.complaints import get_complaint, list_complaints, submit_complaint
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.exemptions import run_exemption_job
@@ -30,7 +33,7 @@ from chalicelib.services.metrics import seller_metrics
 from chalicelib.services.ports import NO_FILTER
 from chalicelib.services.review import complaint_for_review, review_queue
 from chalicelib.services.sla_report import sla_report
-from chalicelib.services.sweep import process_due, run_sweep
+from chalicelib.services.sweep import GROUP_SECONDS, process_due, run_sweep, work_off
 from tests.builders import T0, order_event, review_event
 from tests.fakes import InMemoryPorts
 
@@ -432,3 +435,212 @@ def test_an_upheld_malicious_ordering_exempts_the_buyers_orders_in_steps(
     assert cancellation_rate() == (6, 0)
     log = seller_metrics(ports.metrics, "s-1", T0 + timedelta(hours=3))["exemptions"][0]
     assert {(row["scope"], row["orders"]) for row in log["rows"]} == {("buyer_orders", 6)}
+
+
+def test_the_sweep_batch_counts_complaints_not_actions(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """Issue 16: a late decision records two actions (``decided``, ``late``); a batch of 3
+    still processes 3 complaints, and hands the rest to the workers."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(5)])
+    for i in range(5):
+        _submit(ports, settings, f"o-{i}")
+    report = _sweep(ports, settings, 48.5, batch=3)  # past the deadline: each one late
+    assert report.processed == 3
+    assert report.actions["decided"] == report.actions["late"] == 3
+    assert report.fanned_out == 2 and report.queue_requests == 1
+
+
+def test_a_run_pages_through_every_due_complaint_and_sends_each_once(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """Not capped at a multiple of the batch: every due complaint of every shard, over
+    many index pages, each handed out once — 10 to a message, 10 messages a request."""
+    ports.complaints.due_page_size = 7
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(250)])
+    made = {_submit(ports, settings, f"o-{i}").complaint_id for i in range(250)}
+    ports.reset_counts()
+    report = _sweep(ports, settings, 36, batch=5)
+    assert report.processed == 5 and report.actions == Counter({"escalated": 5})
+    assert ports.sweep_queue is not None
+    sent = ports.sweep_queue.take()
+    ids = [cid for m in sent for cid in m.complaint_ids]
+    assert (
+        len(ids) == len(set(ids)) == 245
+        and set(ids) | {c for c in made if ports.complaints.rows[c].complaint.escalated_at} == made
+    )
+    assert all(len(m.complaint_ids) <= 10 and m.delay_seconds == 0 for m in sent)
+    assert report.queue_requests == ports.requests()["sweep_queue.send"] == 3  # 25 messages
+    pages = ports.requests()["complaints.due_page"]
+    assert pages == sum(
+        -(-n // 7) for n in Counter(r.shard for r in ports.complaints.rows.values()).values()
+    )
+
+
+def test_a_run_never_hands_out_the_same_complaint_twice(
+    ports: InMemoryPorts, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A complaint a worker rescheduled while the run paged shows up on a later page of
+    the index too: the run sends it once."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(3)])
+    made = [_submit(ports, settings, f"o-{i}").complaint_id for i in range(3)]
+    page = ports.complaints.due_page
+
+    def twice(*args: Any, **kwargs: Any) -> Any:
+        found = page(*args, **kwargs)
+        return found._replace(entries=found.entries + found.entries)
+
+    monkeypatch.setattr(ports.complaints, "due_page", twice)
+    report = _sweep(ports, settings, 36, batch=1)
+    assert ports.sweep_queue is not None
+    assert report.processed == 1 and sorted(ports.sweep_queue.ids + made[:0]) == sorted(
+        set(made) - {c for c in made if ports.complaints.rows[c].complaint.escalated_at}
+    )
+    assert len(ports.sweep_queue.ids) == 2
+
+
+def test_a_run_sends_what_comes_due_before_the_next_run_delayed_until_due(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """Look-ahead: complaints whose escalation comes within the next 5 minutes are sent
+    now, each message delayed until the last of its complaints is due (plus a second:
+    the index keeps seconds), so a burst is worked off as it comes due."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(4)])
+    minutes = [0, 2, 4, 4.6]  # filed these minutes after T0: due 36 h later
+    made = [
+        _submit(ports, settings, f"o-{i}", hours=m / 60).complaint_id for i, m in enumerate(minutes)
+    ]
+    report = run_sweep(
+        ports,
+        now=T0 + timedelta(hours=36),
+        policy=settings.sla_policy,
+        thresholds=settings.thresholds,
+        batch=200,
+        time_left_ms=lambda: 60_000,
+        lookahead=timedelta(minutes=5),
+    )
+    assert report.processed == 1 and report.actions == Counter({"escalated": 1})
+    assert ports.sweep_queue is not None
+    sent = ports.sweep_queue.take()
+    by_id = {cid: m.delay_seconds for m in sent for cid in m.complaint_ids}
+    # made[3] is left for the next run: its message would wait until 4 min 36 s, and more
+    # if others due within 30 s joined it, past the next run (which would send it again)
+    assert set(by_id) == set(made[1:3])
+    for complaint_id, m in zip(made[1:3], minutes[1:3], strict=True):
+        assert by_id[complaint_id] >= m * 60 + 1
+        assert by_id[complaint_id] <= 4 * 60 + 1  # grouped: the last one's delay
+    # a worker handed them when SQS delivers them: escalated, nothing rescheduled
+    for message in sent:
+        done = work_off(
+            ports,
+            message.complaint_ids,
+            now=T0 + timedelta(hours=36, seconds=message.delay_seconds),
+            policy=settings.sla_policy,
+            thresholds=settings.thresholds,
+        )
+        assert set(done.actions) == {"escalated"} and not done.failed
+
+
+def test_a_worker_fails_a_message_for_its_failed_ids_and_its_retry_changes_nothing_twice(
+    ports: InMemoryPorts, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``batchItemFailures`` per message: one id storage fails is reported, the others
+    are done; the retry of the whole message (and a second run, or worker, on the same
+    complaints) decides and escalates each once."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(3)])
+    made = [_submit(ports, settings, f"o-{i}").complaint_id for i in range(3)]
+    get_stored = ports.complaints.get_stored
+
+    def failing(complaint_id: str) -> Any:
+        if complaint_id == made[1]:
+            raise StorageError("the table is gone")
+        return get_stored(complaint_id)
+
+    args = {"now": T0 + timedelta(hours=47.6), "policy": settings.sla_policy}
+    monkeypatch.setattr(ports.complaints, "get_stored", failing)
+    first = work_off(ports, made, thresholds=settings.thresholds, **args)  # type: ignore[arg-type]
+    assert first.failed == [made[1]]
+    assert first.actions == Counter({"escalated": 2, "decided": 2})
+    monkeypatch.setattr(ports.complaints, "get_stored", get_stored)
+    again = work_off(ports, made, thresholds=settings.thresholds, **args)  # type: ignore[arg-type]
+    assert again.failed == [] and again.actions["escalated"] == again.actions["decided"] == 1
+
+    def state() -> Any:
+        rows = ports.complaints.rows
+        stored = {c: (r.complaint, r.sweep_at, copy.deepcopy(r.outbox)) for c, r in rows.items()}
+        return stored, list(ports.publisher.events)
+
+    before = state()
+    overlapping = work_off(ports, made, thresholds=settings.thresholds, **args)  # type: ignore[arg-type]
+    assert not (set(overlapping.actions) & {"escalated", "decided"})
+    assert _sweep(ports, settings, 47.6).actions.keys() <= {"rescheduled"}
+    assert state() == before
+    for complaint_id in made:
+        history = [h.action for h in ports.complaints.rows[complaint_id].complaint.history]
+        assert history.count("escalated") == 1 and len(history) == 3
+        assert [e for e in ports.publisher.types() if e[1] == complaint_id] == [
+            ("complaint.escalated", complaint_id),
+            ("complaint.decided", complaint_id),
+        ]
+
+
+def test_no_complaint_a_run_sends_waits_more_than_its_group_beyond_its_due_time(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """Across shards (each paged earliest first) and with the run's own leftovers (its
+    time ran out before its batch), a complaint due now never joins a message delayed for
+    complaints due later: each waits at most ``GROUP_SECONDS`` (+1) beyond its due time."""
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(40)])
+    made = [_submit(ports, settings, f"o-{i}", hours=(i % 2) * 4 / 60) for i in range(40)]
+    now = T0 + timedelta(hours=36)
+    report = run_sweep(
+        ports,
+        now=now,
+        policy=settings.sla_policy,
+        thresholds=settings.thresholds,
+        batch=10,
+        time_left_ms=lambda: 60_000 if ports.requests()["complaints.due_page"] < 4 else 0,
+        lookahead=timedelta(minutes=5),
+    )
+    assert report.processed == 0 and report.fanned_out == 40  # the batch's 10 handed on
+    assert ports.sweep_queue is not None
+    due = {c.complaint_id: c.submitted_at + timedelta(hours=36) for c in made}
+    for message in ports.sweep_queue.take():
+        delivered = now + timedelta(seconds=message.delay_seconds)
+        for complaint_id in message.complaint_ids:
+            assert (
+                due[complaint_id]
+                <= delivered
+                <= max(due[complaint_id], now) + timedelta(seconds=GROUP_SECONDS + 1)
+            )
+
+
+def test_a_run_takes_at_most_its_most_per_run_and_leaves_the_rest_due(
+    ports: InMemoryPorts, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's memory is bounded: past ``MOST_PER_RUN`` complaints (checked per page) it
+    stops paging; the rest stays due, and the next runs (their workers done between
+    them) take it."""
+    monkeypatch.setattr(sweep, "MOST_PER_RUN", 6)
+    ports.complaints.due_page_size = 3
+    _ingest(ports, *[order_event(f"o-{i}", status="delivered") for i in range(30)])
+    made = [_submit(ports, settings, f"o-{i}").complaint_id for i in range(30)]
+    assert ports.sweep_queue is not None
+    taken: list[str] = []
+    runs = 0
+    while not all(ports.complaints.rows[c].complaint.escalated_at for c in made):
+        report = _sweep(ports, settings, 36, batch=2)
+        runs += 1
+        handed = report.processed + report.fanned_out
+        assert report.stopped_early == (handed >= 6) and handed <= 6 + 2  # a page more
+        taken += ports.sweep_queue.ids
+        for message in ports.sweep_queue.take():  # the workers, before the next run
+            work_off(
+                ports,
+                message.complaint_ids,
+                now=T0 + timedelta(hours=36),
+                policy=settings.sla_policy,
+                thresholds=settings.thresholds,
+            )
+    assert runs >= 30 / 8 and len(taken) == len(set(taken))  # none handed out twice
+    assert _sweep(ports, settings, 36, batch=2).actions == Counter()
