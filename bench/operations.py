@@ -307,9 +307,12 @@ FILTERED_PAGES = {
 def filtered_list_costs(h: Harness) -> dict[str, int]:
     """Requests of a list page with each filter (``FILTERED_PAGES``), the seller's pending
     complaints of ``malicious_ordering`` on order ``o-0`` among those listed."""
-    costs = {}
+    costs, shown = {}, []
+
+    def read(path: str) -> None:
+        shown.append(h.http("GET", path))
+
     for name, path in FILTERED_PAGES.items():
-        shown: list[Any] = []
-        costs[name] = h.counted(lambda path=path: shown.append(h.http("GET", path)))
-        assert shown[0]["items"], (path, "lists nothing: the count would not be a page's")
+        costs[name] = h.counted(partial(read, path))
+        assert shown[-1]["items"], (path, "lists nothing: the count would not be a page's")
     return costs

@@ -275,22 +275,30 @@ class MetricsRepository:
         """Create the complaint's exemption log entry once; return the stored entry (so a
         re-run after a crash keeps the first run's "before" values).  Its key stays the
         complaint's, so a re-run finds it; ``log_key`` places it in ``exemption_log``."""
-        key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
+        item = self.exemption_log_item(seller_id, complaint_id, at, entry)
         try:
-            self.facts(
-                *key,
-                type="exemption_log",
-                data=entry,
-                log_seller=seller_id,
-                log_key=log_key(entry.get("effective_at") or to_iso(at), complaint_id),
-                recorded_at=at,
-                expires_at=at + self.retention,
-            ).save(condition=self.facts.pk.does_not_exist())
+            item.save(condition=self.facts.pk.does_not_exist())
         except PutError as exc:
             if not conditional_failed(exc):
                 raise
-            return dict(self.facts.get(*key, consistent_read=True).data or {})
+            return dict(self.facts.get(item.pk, item.sk, consistent_read=True).data or {})
         return entry
+
+    def exemption_log_item(
+        self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
+    ) -> FactModel:
+        """The log entry's item as ``start_exemption_log`` writes it (the bench seeds logs
+        with it)."""
+        return self.facts(
+            f"METRICS#{seller_id}",
+            f"EXEMPTION#{complaint_id}",
+            type="exemption_log",
+            data=entry,
+            log_seller=seller_id,
+            log_key=log_key(entry.get("effective_at") or to_iso(at), complaint_id),
+            recorded_at=at,
+            expires_at=at + self.retention,
+        )
 
     def finish_exemption_log(
         self, seller_id: str, complaint_id: str, entry: dict[str, Any]
