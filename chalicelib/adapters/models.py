@@ -22,7 +22,7 @@ conditional put on the key enforces "one complaint per order and scenario")
     BatchGetItem, so the many writes to a complaint (history, outbox, sweep time) are not
     copied into them — only the writes that create it or change its status move their
     entries.  ``list_key``'s complaint id makes positions unique across them.  Complaints
-    stored before the indexes existed are not in them (``scripts.backfill_list_keys``).
+    stored before the indexes existed are not in them (no production data to backfill).
   * ``exemptions_due`` exempt_shard + exempt_due — sparse and write-sharded: upheld
     complaints whose metric exemption is not yet applied (the exemption job's work queue);
     the job's progress with a complaint is kept on its item (``exemption_progress``).
