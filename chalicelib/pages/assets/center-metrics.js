@@ -41,13 +41,16 @@ function exemptionTable(ctx, exemptions, cursor) {
     h('td', {}, h('ul', {}, ...(e.metrics || []).map((m) => h('li', {},
       `${metricName(m.metric)}: ${percent(m.before)} → ${percent(m.after)}`)))));
   const rows = h('tbody', {}, ...exemptions.map(row));
-  const more = h('div', { 'aria-live': 'polite' });
+  const more = h('div', {});
 
   function showMore(next) {
     more.replaceChildren();
     if (next) {
       more.append(h('button', { type: 'button', class: 'secondary',
-        onclick: () => loadMore(next) }, t('metrics.more_exemptions')));
+        onclick: (event) => {
+          event.currentTarget.disabled = true; // one request per page, however many clicks
+          loadMore(next);
+        } }, t('metrics.more_exemptions')));
     }
   }
 
