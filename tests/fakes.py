@@ -846,10 +846,15 @@ class InMemoryMetrics(_Store):
     def exemption_log(
         self, seller_id: str, *, since: datetime, limit: int, after_key: str | None = None
     ) -> ExemptionLogPage:
+        # ``exemption_log``'s key: when the entry took effect (else when it was started)
+        def key(i: Item) -> str:
+            effective = i.data.get("effective_at") or to_iso(i.recorded_at)  # type: ignore[arg-type]
+            return f"{effective}#{i.sk.removeprefix('EXEMPTION#')}"
+
         lower, upper = f"{to_iso(since)}#", "~" if after_key is None else after_key
         keyed = sorted(
             (
-                (f"{i.data.get('effective_at', '')}#{i.sk.removeprefix('EXEMPTION#')}", i.data)
+                (key(i), i.data)
                 for i in self.table.partition(f"METRICS#{seller_id}")
                 if i.sk.startswith("EXEMPTION#")
             ),
