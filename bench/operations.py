@@ -31,6 +31,9 @@ BUDGETS: dict[str, int] = {
     "submit (pending)": 4,
     "submit (upheld by the rules)": 5,
     "list page": 1,
+    "list page (order_id filter)": 1,
+    "list page (status filter)": 2,
+    "list page (scenario filter)": 4,
     "export, per 1 MB of complaints": 1,
     "get": 1,
     "review queue page": 4,
@@ -40,6 +43,7 @@ BUDGETS: dict[str, int] = {
     "recategorise": 7,
     "ingest one event": 6,
     "metrics read": 2,
+    "metrics exemptions page": 1,
     "orders page": 1,
     "order eligibility": 2,
     "sweep, per due complaint (escalate)": 3,
@@ -219,6 +223,7 @@ def measure(
         counts["attachment complete"] = h.counted(lambda: h.http("POST", f"{one}/complete"))
         counts["attachment open"] = h.counted(lambda: h.http("GET", one))
     counts["list page"] = h.counted(lambda: h.http("GET", "/complaints?limit=2"))
+    counts.update(filtered_list_costs(h))
     # one Query per 1 MB page of the seller's complaints (here one page), then the upload
     counts["export, per 1 MB of complaints"] = h.counted(
         lambda: h.http("GET", "/complaints/export")
@@ -285,4 +290,29 @@ def measure(
     per_order, rest = divmod(ten - five, 5)
     assert rest == 0, (five, ten)  # every further order costs the same
     counts["exemption, per further order of the buyer (malicious ordering)"] = per_order
+    counts["metrics exemptions page"] = h.counted(
+        lambda: h.http("GET", "/metrics/exemptions?limit=2")
+    )
     return counts
+
+
+#: The filtered list pages ``filtered_list_costs`` reads: each finds complaints of s-1.
+FILTERED_PAGES = {
+    "list page (order_id filter)": "/complaints?order_id=o-0&limit=2",
+    "list page (status filter)": "/complaints?status=pending&limit=2",
+    "list page (scenario filter)": "/complaints?scenario=malicious_ordering&limit=2",
+}
+
+
+def filtered_list_costs(h: Harness) -> dict[str, int]:
+    """Requests of a list page with each filter (``FILTERED_PAGES``), the seller's pending
+    complaints of ``malicious_ordering`` on order ``o-0`` among those listed."""
+    costs, shown = {}, []
+
+    def read(path: str) -> None:
+        shown.append(h.http("GET", path))
+
+    for name, path in FILTERED_PAGES.items():
+        costs[name] = h.counted(partial(read, path))
+        assert shown[-1]["items"], (path, "lists nothing: the count would not be a page's")
+    return costs

@@ -185,6 +185,7 @@ def _seed(settings: Any, size: int) -> None:
     the sweep's index but not yet due, the rest decided — plus one due complaint; the
     seller's daily metric counters for every day of the longest metric window; and
     ``size`` orders of one buyer — all but 50 older than the 90-day window."""
+    from chalicelib.adapters.complaint_items import seller_scenario, seller_status
     from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import complaint_model, fact_model
     from chalicelib.domain.complaints import DECISION_HOURS, complaint_id_for
@@ -208,6 +209,7 @@ def _seed(settings: Any, size: int) -> None:
                     "queue_key": f"{to_iso(ahead)}#{complaint_id}",
                     "outbox": {},
                 }
+            status = "pending" if pending else "rejected"
             batch.save(
                 complaints(
                     complaint_id,
@@ -216,13 +218,15 @@ def _seed(settings: Any, size: int) -> None:
                     buyer_id=f"b-{i % 500}",
                     scenario="malicious_ordering",
                     description="bench",
-                    status="pending" if pending else "rejected",
+                    status=status,
                     submitted_at=submitted,
                     due_at=due_at,
                     decided_at=None if pending else submitted,
                     history=[],
                     evidence=[],
                     list_key=f"{to_iso(submitted)}#{complaint_id}",
+                    seller_status=seller_status("s-big", status),
+                    seller_scenario=seller_scenario("s-big", "malicious_ordering", status),
                     **pending,
                 )
             )
@@ -241,6 +245,8 @@ def _seed(settings: Any, size: int) -> None:
                 history=[],
                 evidence=[],
                 list_key=f"{to_iso(due)}#{due_id}",
+                seller_status=seller_status("s-big", "pending"),
+                seller_scenario=seller_scenario("s-big", "malicious_ordering", "pending"),
                 sweep_shard="0",
                 sweep_at=to_iso(due),
                 queue_shard="0",
@@ -272,20 +278,69 @@ def _seed_day_counters(settings: Any, seller_id: str) -> None:
             batch.save(item)
 
 
+def _seed_seller_history(settings: Any, size: int) -> None:
+    """More of the volume on the seller under test (s-big, with ``_seed``'s ``size``
+    complaints of ``malicious_ordering``): one ``malicious_review`` complaint, on order
+    ``o-hist``, and an exemption log of ``size`` entries, a minute apart."""
+    from chalicelib.adapters.complaint_repository import ComplaintRepository
+    from chalicelib.adapters.metrics_repository import MetricsRepository
+    from chalicelib.domain.complaints import new_complaint
+    from chalicelib.domain.timeutil import to_iso
+
+    complaint = new_complaint(
+        seller_id="s-big",
+        order_id="o-hist",
+        buyer_id="b-big",
+        scenario="malicious_review",
+        reason=None,
+        description="bench",
+        evidence=(),
+        now=NOW - timedelta(hours=1),
+    )
+    ComplaintRepository(settings).add(complaint, sweep_at=None)
+    metrics = MetricsRepository(settings)
+    with metrics.facts.batch_write() as batch:
+        for i in range(size):
+            at = NOW - timedelta(minutes=i)
+            entry = {"complaint_id": f"c-log-{i}", "scenario": "malicious_ordering"}
+            entry |= {"order_id": f"o-{i}", "effective_at": to_iso(at)}
+            batch.save(metrics.exemption_log_item("s-big", f"c-log-{i}", at, entry))
+
+
+def _filtered_page(adapters: Any, seller_id: str, **filters: str) -> Any:
+    """What ``GET /complaints?limit=20&<filters>`` asks of the service."""
+    from chalicelib.adapters.complaint_repository import ListFilter
+    from chalicelib.services.complaints import list_complaints
+
+    return list_complaints(
+        adapters.complaints,
+        seller_id=seller_id,
+        now=NOW,
+        months=6,
+        submitted_from=None,
+        submitted_to=None,
+        filters=ListFilter(**filters),
+        limit=20,
+        after_key=None,
+    )
+
+
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
     from chalicelib.adapters.wiring import Adapters
     from chalicelib.domain.complaints import complaint_id_for
+    from chalicelib.domain.timeutil import to_iso
     from chalicelib.services.assessment import assess_order
     from chalicelib.services.complaints import get_complaint
     from chalicelib.services.eligibility import order_eligibility
-    from chalicelib.services.metrics import seller_metrics
+    from chalicelib.services.metrics import exemption_log, seller_metrics
     from chalicelib.services.orders import list_orders
     from chalicelib.services.review import review_queue
     from chalicelib.services.sweep import run_sweep
 
     settings = _fresh_tables(f"scale{size}-{uuid.uuid4().hex[:6]}", endpoint)
     _seed(settings, size)
+    _seed_seller_history(settings, size)
     adapters = Adapters.from_settings(settings)
     order = adapters.facts.order_facts("o-due")
     operations: dict[str, Callable[[], Any]] = {
@@ -298,7 +353,11 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
             batch=200,
             time_left_ms=lambda: 900_000,
         ),
+        # s-big's exemption log holds ``size`` entries (the newest 50 are shown)
         "metrics read": lambda: seller_metrics(adapters.metrics, "s-big", NOW),
+        "exemption log page (50)": lambda: exemption_log(
+            adapters.metrics, "s-big", NOW, 6, 50, f"{to_iso(NOW - timedelta(minutes=60))}#"
+        ),
         "buyer assessment": lambda: assess_order(
             adapters.complaints,
             adapters.facts,
@@ -321,6 +380,12 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
         # a tenth of the seller's complaints are pending: the queue holds size / 10
         "review queue page (20)": lambda: review_queue(
             adapters.complaints, limit=20, after_key=None
+        ),
+        "list page (order_id filter)": lambda: _filtered_page(adapters, "s-big", order_id="o-hist"),
+        # a tenth of s-big's complaints are pending; one is of malicious_review
+        "list page (status=pending)": lambda: _filtered_page(adapters, "s-big", status="pending"),
+        "list page (scenario, 1 match)": lambda: _filtered_page(
+            adapters, "s-big", scenario="malicious_review"
         ),
         # s-0 holds a seventh of the orders, all but a few placed before the 90-day window
         "orders page (20)": lambda: list_orders(

@@ -58,6 +58,7 @@ from chalicelib.services.ports import (
     DecidedRecord,
     DueEntry,
     DuePage,
+    ExemptionLogPage,
     ExemptionRecord,
     ExportPage,
     ListFilter,
@@ -886,14 +887,27 @@ class InMemoryMetrics(_Store):
         self.table.items[key] = Item(*key, type="exemption_log", data=copy.deepcopy(entry))
 
     @counted
-    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]:
-        after = to_iso(since)
-        entries = (
-            copy.deepcopy(i.data)
-            for i in self.table.partition(f"METRICS#{seller_id}")
-            if i.sk.startswith("EXEMPTION#")
+    def exemption_log(
+        self, seller_id: str, *, since: datetime, limit: int, after_key: str | None = None
+    ) -> ExemptionLogPage:
+        # ``exemption_log``'s key: when the entry took effect (else when it was started)
+        def key(i: Item) -> str:
+            effective = i.data.get("effective_at") or to_iso(i.recorded_at)  # type: ignore[arg-type]
+            return f"{effective}#{i.sk.removeprefix('EXEMPTION#')}"
+
+        lower, upper = f"{to_iso(since)}#", "~" if after_key is None else after_key
+        keyed = sorted(
+            (
+                (key(i), i.data)
+                for i in self.table.partition(f"METRICS#{seller_id}")
+                if i.sk.startswith("EXEMPTION#")
+            ),
+            key=lambda pair: pair[0],
+            reverse=True,
         )
-        return [e for e in entries if e.get("effective_at", "") >= after]
+        found = [(k, e) for k, e in keyed if lower <= k <= upper and k != after_key]
+        last_key = found[limit - 1][0] if len(found) > limit else None
+        return ExemptionLogPage([copy.deepcopy(e) for _, e in found[:limit]], last_key)
 
 
 # --------------------------------------------------------------------------- messaging

@@ -129,3 +129,17 @@ def query_values(
 ) -> Iterator[dict[str, Any]]:
     """The same, yielding each item's attribute values (``ItemDecoder``)."""
     return map(item_decoder(model), query_items(model, hash_key, index=index, limit=limit, **query))
+
+
+def batch_get_items(model: type[Model], hash_keys: list[str]) -> list[dict[str, Any]]:
+    """The raw items stored under ``hash_keys`` (at most 100, of a model without a range
+    key), in no particular order: one BatchGetItem — more only for keys DynamoDB leaves
+    unprocessed (throttling, or over 16 MB of items)."""
+    name = model._hash_key_attribute().attr_name  # type: ignore[no-untyped-call]
+    keys: list[Any] | None = [{name: {"S": key}} for key in hash_keys]
+    found: list[dict[str, Any]] = []
+    while keys:
+        # Model.batch_get's own paging, yielding raw items (read by ``ItemDecoder``)
+        page, keys = model._batch_get_page(keys, None, None)  # type: ignore[no-untyped-call]
+        found.extend(page or ())
+    return found

@@ -24,6 +24,26 @@ def list_key(submitted_at: datetime, complaint_id: str) -> str:
     return f"{to_iso(submitted_at)}#{complaint_id}"
 
 
+def seller_status(seller_id: str, status: str) -> str:
+    """Hash key of ``by_seller_status``.  Statuses and scenario codes hold no ``#``, so
+    this key and ``seller_scenario``'s each name one (seller, [scenario,] status)."""
+    return f"{seller_id}#{status}"
+
+
+def seller_scenario(seller_id: str, scenario: str, status: str) -> str:
+    """Hash key of ``by_seller_scenario``."""
+    return f"{seller_id}#{scenario}#{status}"
+
+
+def filter_keys(seller_id: str, scenario: str, status: str) -> dict[str, str]:
+    """The filtered lists' hash keys, by attribute: set whenever a complaint is stored
+    under an id or changes status."""
+    return {
+        "seller_status": seller_status(seller_id, status),
+        "seller_scenario": seller_scenario(seller_id, scenario, status),
+    }
+
+
 def queue_key(complaint: Complaint) -> str:
     """Range key of ``review_queue``: earliest deadline first."""
     return f"{to_iso(complaint.due_at)}#{complaint.complaint_id}"
@@ -92,7 +112,8 @@ def new_item_values(
 ) -> dict[str, Any]:
     """A submitted complaint's item: the complaint, its outbox, its expiry, and its entries
     in the sparse indexes it starts in (``due`` when ``sweep_at`` is set, ``review_queue``
-    while pending, ``exemptions_due`` when upheld at once)."""
+    while pending, ``exemptions_due`` when upheld at once) and the filtered lists' indexes
+    (``filter_keys``)."""
     values: dict[str, Any] = {
         "complaint_id": complaint.complaint_id,
         "seller_id": complaint.seller_id,
@@ -108,6 +129,7 @@ def new_item_values(
         "escalated_at": complaint.escalated_at,
         "history": [h.as_dict() for h in complaint.history],
         "list_key": list_key(complaint.submitted_at, complaint.complaint_id),
+        **filter_keys(complaint.seller_id, complaint.scenario, complaint.status),
         "outbox": dict(outbox),
         "expires_at": complaint.submitted_at + retention,
     }

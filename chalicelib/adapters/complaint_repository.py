@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition, size
@@ -25,6 +25,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import sla_reads
 from chalicelib.adapters.codecs import (
+    batch_get_items,
     conditional_failed,
     item_decoder,
     query_items,
@@ -35,17 +36,27 @@ from chalicelib.adapters.complaint_items import (
     assessment_value,
     complaint_from_values,
     decided_values,
+    filter_keys,
     list_key,
     new_item_values,
     queue_key,
+    seller_scenario,
+    seller_status,
 )
 from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.sla_reads import DecidedRecord
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
-from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
+from chalicelib.domain.complaints import (
+    Complaint,
+    Status,
+    complaint_id_for,
+    is_complaint_id,
+    shard_of,
+)
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.scenarios import REGISTRY
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
 __all__ = [
@@ -145,6 +156,8 @@ MOVE_RECOMPUTED = frozenset(
         "assessment",
         "history",
         "list_key",
+        "seller_status",
+        "seller_scenario",
         "queue_shard",
         "queue_key",
         "sweep_shard",
@@ -152,6 +165,20 @@ MOVE_RECOMPUTED = frozenset(
         "outbox",
     }
 )
+
+
+#: Every status a complaint can have (a list filtered by scenario reads one Query per status).
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
+def _matches(complaint: Complaint, seller_id: str, filters: ListFilter) -> bool:
+    """Whether a complaint read by id belongs on a seller's list with ``filters``."""
+    return (
+        complaint.seller_id == seller_id
+        and filters.status in (None, complaint.status)
+        and filters.scenario in (None, complaint.scenario)
+        and filters.order_id in (None, complaint.order_id)
+    )
 
 
 def _size(path: Any) -> Any:
@@ -183,6 +210,11 @@ class ComplaintRepository:
             self.model.sweep_shard.set(self._shard(complaint_id)),
             self.model.sweep_at.set(to_iso(at)),
         ]
+
+    def _filter_key_actions(self, complaint: Complaint) -> list[Action]:
+        """Move the complaint's entries in the filtered lists' indexes to its status."""
+        keys = filter_keys(complaint.seller_id, complaint.scenario, complaint.status)
+        return [getattr(self.model, name).set(value) for name, value in keys.items()]
 
     def _update_if(
         self,
@@ -271,6 +303,7 @@ class ComplaintRepository:
             decided.complaint_id,
             [
                 m.status.set(decided.status),
+                *self._filter_key_actions(decided),
                 *(getattr(m, name).set(value) for name, value in values.items()),
                 m.history.set(m.history.append([decided.history[-1].as_dict()])),
                 m.queue_shard.remove(),
@@ -301,6 +334,7 @@ class ComplaintRepository:
             appealed.complaint_id,
             [
                 m.status.set("pending"),
+                *self._filter_key_actions(appealed),
                 m.due_at.set(appealed.due_at),
                 m.appeal.set(appeal_value(appealed.appeal)),
                 m.history.set(m.history.append([appealed.history[-1].as_dict()])),
@@ -612,40 +646,94 @@ class ComplaintRepository:
         after_key: str | None = None,
         filters: ListFilter = NO_FILTER,
     ) -> Page:
-        """Newest first, submitted in [since, until].  One Query (more only when filters
-        skip many items); reads ``limit + 1`` to know whether another page follows."""
-        upper = f"{to_iso(until)}#~"
+        """Newest first, submitted in [since, until], paged by ``list_key``; a fixed number
+        of requests per page whatever the seller's volume, one access path per filter:
+
+        * none: one Query on ``by_seller`` (whole items);
+        * ``order_id`` (with any other filters): one BatchGetItem of the order's complaint
+          ids, one per scenario (``complaint_id_for``) — an order has at most that many;
+        * ``status`` and/or ``scenario``: the page's keys from ``by_seller_status`` or
+          ``by_seller_scenario`` (one Query; ``scenario`` alone: one per status, merged),
+          then its items by one BatchGetItem, each checked again against the filters (an
+          item that changed status since the index was read is left out of the page).
+
+        Each Query reads ``limit + 1`` entries to know whether another page follows."""
+        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
         if after_key is not None:
             upper = min(upper, after_key)
-        range_condition = self.model.list_key.between(f"{to_iso(since)}#", upper)
-        filter_condition: Condition | None = None
-        for attribute, value in (
-            (self.model.status, filters.status),
-            (self.model.scenario, filters.scenario),
-            (self.model.order_id, filters.order_id),
-        ):
-            if value is not None:
-                clause = attribute == value
-                filter_condition = clause if filter_condition is None else filter_condition & clause
+        window = self.model.list_key.between(lower, upper)
         # The range is inclusive, so after a cursor the cursor's own item comes back first.
         wanted = limit + 1 + (1 if after_key is not None else 0)
-        found = query_items(
-            self.model,
-            seller_id,
-            index=self.model.by_seller,
-            limit=wanted,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            scan_index_forward=False,
-        )
+        if filters.order_id is not None:
+            return self._order_page(seller_id, lower, upper, limit, after_key, filters)
+        streams = [
+            query_items(
+                self.model,
+                hash_key,
+                index=index,
+                limit=wanted,
+                range_key_condition=window,
+                scan_index_forward=False,
+            )
+            for index, hash_key in self._list_paths(seller_id, filters)
+        ]
+        found = heapq.merge(*streams, key=lambda raw: str(raw["list_key"]["S"]), reverse=True)
         if after_key is not None:
             found = (raw for raw in found if raw["list_key"]["S"] != after_key)
         page = list(islice(found, limit + 1))  # one more than shown: is there a next page?
-        items = [complaint_from_values(self.decode(raw)) for raw in page[:limit]]
-        if len(page) > limit:
-            last = items[-1]
-            return Page(items=items, last_key=list_key(last.submitted_at, last.complaint_id))
-        return Page(items=items, last_key=None)
+        last_key = str(page[limit - 1]["list_key"]["S"]) if len(page) > limit else None
+        if filters == NO_FILTER:  # ``by_seller`` projects whole items
+            return Page([complaint_from_values(self.decode(raw)) for raw in page[:limit]], last_key)
+        ids = [str(raw["complaint_id"]["S"]) for raw in page[:limit]]
+        by_id = {c.complaint_id: c for c in self._complaints(ids)}
+        items = [by_id[i] for i in ids if i in by_id and _matches(by_id[i], seller_id, filters)]
+        return Page(items, last_key)
+
+    def _list_paths(self, seller_id: str, filters: ListFilter) -> list[tuple[Any, str]]:
+        """(index, hash key) of each Query a list page with ``filters`` reads."""
+        m, status, scenario = self.model, filters.status, filters.scenario
+        if status is None and scenario is None:
+            return [(m.by_seller, seller_id)]
+        if scenario is None:
+            assert status is not None
+            return [(m.by_seller_status, seller_status(seller_id, status))]
+        statuses = STATUSES if status is None else (status,)
+        return [(m.by_seller_scenario, seller_scenario(seller_id, scenario, s)) for s in statuses]
+
+    def _complaints(self, complaint_ids: list[str]) -> list[Complaint]:
+        """The complaints stored under some ids (at most 100): one BatchGetItem."""
+        if not complaint_ids:
+            return []
+        raws = batch_get_items(self.model, complaint_ids)
+        return [complaint_from_values(self.decode(raw)) for raw in raws]
+
+    def _order_page(
+        self,
+        seller_id: str,
+        lower: str,
+        upper: str,
+        limit: int,
+        after_key: str | None,
+        filters: ListFilter,
+    ) -> Page:
+        """A list page filtered by order: its complaints are at most one per scenario,
+        under ids derived from (order, scenario) — one BatchGetItem, whatever the seller's
+        volume.  Another seller's complaint on the same order id is never shown."""
+        assert filters.order_id is not None
+        scenarios = REGISTRY.codes() if filters.scenario is None else (filters.scenario,)
+        ids = [complaint_id_for(filters.order_id, scenario) for scenario in scenarios]
+        keyed = sorted(
+            (
+                (list_key(c.submitted_at, c.complaint_id), c)
+                for c in self._complaints(ids)
+                if _matches(c, seller_id, filters)
+            ),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        found = [(key, c) for key, c in keyed if lower <= key <= upper and key != after_key]
+        last_key = found[limit - 1][0] if len(found) > limit else None
+        return Page([c for _, c in found[:limit]], last_key)
 
     def export_page(
         self, seller_id: str, *, since: datetime, until: datetime, start: Any = None

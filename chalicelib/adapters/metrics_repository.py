@@ -48,6 +48,20 @@ class ExemptionRecord(NamedTuple):
     complaint_id: str
 
 
+class ExemptionLogPage(NamedTuple):
+    """Exemption log entries, newest first, and the position of the last one when older
+    entries follow (None: none)."""
+
+    entries: list[dict[str, Any]]
+    last_key: str | None
+
+
+def log_key(effective_at: str, complaint_id: str) -> str:
+    """Range key of ``exemption_log``: when the entry took effect, and the complaint —
+    unique, and newest first when read backwards."""
+    return f"{effective_at}#{complaint_id}"
+
+
 class ActivityEntry(NamedTuple):
     """One entry of a buyer's activity index: where it is, and the order it is (an order
     at the seller asked about; otherwise None)."""
@@ -259,37 +273,62 @@ class MetricsRepository:
         self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
     ) -> dict[str, Any]:
         """Create the complaint's exemption log entry once; return the stored entry (so a
-        re-run after a crash keeps the first run's "before" values)."""
-        key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
+        re-run after a crash keeps the first run's "before" values).  Its key stays the
+        complaint's, so a re-run finds it; ``log_key`` places it in ``exemption_log``."""
+        item = self.exemption_log_item(seller_id, complaint_id, at, entry)
         try:
-            self.facts(
-                *key,
-                type="exemption_log",
-                data=entry,
-                recorded_at=at,
-                expires_at=at + self.retention,
-            ).save(condition=self.facts.pk.does_not_exist())
+            item.save(condition=self.facts.pk.does_not_exist())
         except PutError as exc:
             if not conditional_failed(exc):
                 raise
-            return dict(self.facts.get(*key, consistent_read=True).data or {})
+            return dict(self.facts.get(item.pk, item.sk, consistent_read=True).data or {})
         return entry
+
+    def exemption_log_item(
+        self, seller_id: str, complaint_id: str, at: datetime, entry: dict[str, Any]
+    ) -> FactModel:
+        """The log entry's item as ``start_exemption_log`` writes it (the bench seeds logs
+        with it)."""
+        return self.facts(
+            f"METRICS#{seller_id}",
+            f"EXEMPTION#{complaint_id}",
+            type="exemption_log",
+            data=entry,
+            log_seller=seller_id,
+            log_key=log_key(entry.get("effective_at") or to_iso(at), complaint_id),
+            recorded_at=at,
+            expires_at=at + self.retention,
+        )
 
     def finish_exemption_log(
         self, seller_id: str, complaint_id: str, entry: dict[str, Any]
     ) -> None:
-        self.facts(f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}").update(
-            actions=[self.facts.data.set(entry)]
+        """The finished entry, moved in ``exemption_log`` to its ``effective_at``."""
+        facts = self.facts
+        facts(f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}").update(
+            actions=[
+                facts.data.set(entry),
+                facts.log_seller.set(seller_id),
+                facts.log_key.set(log_key(entry["effective_at"], complaint_id)),
+            ]
         )
 
-    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]:
-        """The seller's exemptions that took effect at or after ``since``: one Query (paged
-        through: the keys follow complaint ids, not time, so no limit can stand for "the
-        newest")."""
-        condition = self.facts.sk.startswith("EXEMPTION#")
-        after = to_iso(since)
-        entries = (
-            dict(i.data or {})
-            for i in self.facts.query(f"METRICS#{seller_id}", range_key_condition=condition)
+    def exemption_log(
+        self, seller_id: str, *, since: datetime, limit: int, after_key: str | None = None
+    ) -> ExemptionLogPage:
+        """The seller's exemptions that took effect at or after ``since``, newest first, a
+        page of ``limit`` after position ``after_key``: one Query on ``exemption_log``
+        (``limit + 1`` entries: is there another page?)."""
+        upper = "~" if after_key is None else after_key
+        # inclusive: after a cursor, the cursor's own entry comes back first
+        wanted = limit + 1 + (1 if after_key is not None else 0)
+        found = self.facts.exemption_log.query(
+            seller_id,
+            range_key_condition=self.facts.log_key.between(f"{to_iso(since)}#", upper),
+            scan_index_forward=False,
+            limit=wanted,
+            page_size=wanted,
         )
-        return [e for e in entries if e.get("effective_at", "") >= after]
+        page = [i for i in found if i.log_key != after_key][: limit + 1]
+        last_key = page[limit - 1].log_key if len(page) > limit else None
+        return ExemptionLogPage([dict(i.data or {}) for i in page[:limit]], last_key)

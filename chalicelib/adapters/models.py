@@ -15,6 +15,14 @@ conditional put on the key enforces "one complaint per order and scenario")
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
   * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
   * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
+  * ``by_seller_status`` seller_status (``<seller>#<status>``) + list_key, and
+    ``by_seller_scenario`` seller_scenario (``<seller>#<scenario>#<status>``) + list_key:
+    a seller's list filtered by status, by scenario and status (one Query), or by scenario
+    (one Query per status, merged).  Keys only: the list reads the page's items by one
+    BatchGetItem, so the many writes to a complaint (history, outbox, sweep time) are not
+    copied into them — only the writes that create it or change its status move their
+    entries.  ``list_key``'s complaint id makes positions unique across them.  Complaints
+    stored before the indexes existed are not in them (no production data to backfill).
   * ``exemptions_due`` exempt_shard + exempt_due — sparse and write-sharded: upheld
     complaints whose metric exemption is not yet applied (the exemption job's work queue);
     the job's progress with a complaint is kept on its item (``exemption_progress``).
@@ -24,7 +32,8 @@ reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and ex
 (``EXEMPT#``); ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are event-id
 markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
 metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
-(``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods)
+(``EXEMPTION#<complaint id>``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold
+cleaning periods)
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders
@@ -32,6 +41,11 @@ metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
     only, so disputes, reviews, messages and metric items are not in it.  It projects what
     the list shows besides its keys (``buyer_key``, ``order_status``).  Orders stored before
     the index existed enter it when they are ingested again (any newer version).
+  * ``exemption_log`` log_seller + log_key (``<effective_at>#<complaint_id>``): a seller's
+    exemption log newest first, a page per Query (the log items' own keys follow complaint
+    ids, which the job's "create once" needs) — sparse: exemption log items only, which it
+    copies whole (``data``: what a page shows).  Entries written before the index existed
+    enter it when the job finishes them again; finished ones are not in it.
 """
 
 from __future__ import annotations
@@ -104,6 +118,24 @@ class ComplaintsByDecidedDay(GlobalSecondaryIndex[Any]):
     decided_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ComplaintsBySellerStatus(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_seller_status"
+        projection = KeysOnlyProjection()
+
+    seller_status = UnicodeAttribute(hash_key=True)
+    list_key = UnicodeAttribute(range_key=True)
+
+
+class ComplaintsBySellerScenario(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_seller_scenario"
+        projection = KeysOnlyProjection()
+
+    seller_scenario = UnicodeAttribute(hash_key=True)
+    list_key = UnicodeAttribute(range_key=True)
+
+
 class ComplaintsExemptionsDue(GlobalSecondaryIndex[Any]):
     class Meta:
         index_name = "exemptions_due"
@@ -140,6 +172,9 @@ class ComplaintModel(Model):
     appeal = DocumentMapAttribute(null=True)
     history = DocumentListAttribute(default=list)
     list_key = UnicodeAttribute()
+    #: ``<seller>#<status>`` and ``<seller>#<scenario>#<status>``: the filtered lists' keys
+    seller_status = UnicodeAttribute(null=True)
+    seller_scenario = UnicodeAttribute(null=True)
     sweep_shard = UnicodeAttribute(null=True)
     sweep_at = UnicodeAttribute(null=True)
     queue_shard = UnicodeAttribute(null=True)
@@ -168,6 +203,8 @@ class ComplaintModel(Model):
     due = ComplaintsDue()
     review_queue = ComplaintsReviewQueue()
     by_decided_day = ComplaintsByDecidedDay()
+    by_seller_status = ComplaintsBySellerStatus()
+    by_seller_scenario = ComplaintsBySellerScenario()
     exemptions_due = ComplaintsExemptionsDue()
 
 
@@ -187,6 +224,15 @@ class FactsSellerOrders(GlobalSecondaryIndex[Any]):
 
     seller_key = UnicodeAttribute(hash_key=True)
     order_key = UnicodeAttribute(range_key=True)
+
+
+class FactsExemptionLog(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "exemption_log"
+        projection = IncludeProjection(["data"])
+
+    log_seller = UnicodeAttribute(hash_key=True)
+    log_key = UnicodeAttribute(range_key=True)
 
 
 class FactModel(Model):
@@ -210,9 +256,13 @@ class FactModel(Model):
     recorded_at = UTCDateTimeAttribute(null=True)
     #: the stored version's event ``occurred_at`` (facts stored before it was kept: absent)
     occurred_at = UTCDateTimeAttribute(null=True)
+    #: exemption log items only: the seller, and ``<effective_at>#<complaint_id>``
+    log_seller = UnicodeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_buyer = FactsByBuyer()
     seller_orders = FactsSellerOrders()
+    exemption_log = FactsExemptionLog()
 
 
 #: Daily counters: for each metric, numerator/denominator raw and kept after exemptions.

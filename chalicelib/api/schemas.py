@@ -431,7 +431,15 @@ class ExemptionLogOut(_Out):
 class MetricsOut(_Out):
     as_of: str
     metrics: dict[str, MetricOut]
+    #: the newest exemptions applied (at most 50), newest first
     exemptions: list[ExemptionLogOut]
+    #: the older ones: ``GET /metrics/exemptions?cursor=`` (None: there are none)
+    exemptions_next_cursor: str | None
+
+
+class ExemptionLogPageOut(_Out):
+    items: list[ExemptionLogOut]
+    next_cursor: str | None
 
 
 class EventResultOut(_Out):

@@ -19,6 +19,7 @@ from chalicelib.domain.timeutil import months_before, to_iso
 from chalicelib.services.ports import (
     ContributionConflict,
     ContributionStore,
+    ExemptionLogPage,
     ExemptionRecord,
     MetricsReader,
     OrderFactsReader,
@@ -97,13 +98,37 @@ def current_values(metrics: MetricsReader, seller_id: str, now: datetime) -> dic
     return metric_values(metrics.day_counters(seller_id, first, now.date()), now)
 
 
+#: Exemption log entries ``GET /metrics`` shows (the newest); further pages are read by
+#: ``GET /metrics/exemptions``.
+EXEMPTIONS_SHOWN = 50
+
+
+def exemption_log(
+    metrics: MetricsReader,
+    seller_id: str,
+    now: datetime,
+    months: int,
+    limit: int,
+    after_key: str | None = None,
+) -> ExemptionLogPage:
+    """A page of the exemptions applied in the last ``months`` months (the seller API
+    shows nothing older), newest first: one Query, however long the seller's log."""
+    return metrics.exemption_log(
+        seller_id, since=months_before(now, months), limit=limit, after_key=after_key
+    )
+
+
 def seller_metrics(
     metrics: MetricsReader, seller_id: str, now: datetime, months: int = 6
 ) -> dict[str, Any]:
-    """Each metric raw and after exemptions, and the exemptions applied in the last
-    ``months`` months (the seller API shows nothing older): two Queries."""
+    """Each metric raw and after exemptions, and the ``EXEMPTIONS_SHOWN`` newest
+    exemptions applied in the last ``months`` months — with, as ``exemptions_after``, the
+    position after them when older ones follow (None: none).  Two Queries, whatever the
+    seller's volume."""
+    log = exemption_log(metrics, seller_id, now, months, EXEMPTIONS_SHOWN)
     return {
         "as_of": to_iso(now),
         "metrics": current_values(metrics, seller_id, now),
-        "exemptions": metrics.exemption_log(seller_id, since=months_before(now, months)),
+        "exemptions": log.entries,
+        "exemptions_after": log.last_key,
     }

@@ -36,6 +36,7 @@ from chalicelib.adapters.fact_repository import ApplyResult, OrderPage
 from chalicelib.adapters.files import StoredFile
 from chalicelib.adapters.metrics_repository import (
     ActivityEntry,
+    ExemptionLogPage,
     ExemptionRecord,
     OrderPartition,
     StoredContribution,
@@ -68,6 +69,7 @@ __all__ = [
     "DueIndex",
     "DuePage",
     "EventPublisher",
+    "ExemptionLogPage",
     "ExemptionQueue",
     "ExemptionRecord",
     "ExemptionWork",
@@ -358,7 +360,12 @@ class MetricsReader(Protocol):
         self, seller_id: str, first: date, last: date
     ) -> dict[date, dict[str, int]]: ...
 
-    def exemption_log(self, seller_id: str, since: datetime) -> list[dict[str, Any]]: ...
+    def exemption_log(
+        self, seller_id: str, *, since: datetime, limit: int, after_key: str | None = None
+    ) -> ExemptionLogPage:
+        """Entries that took effect at or after ``since``, newest first, ``limit`` per page
+        (``after_key``: the previous page's ``last_key``); one storage request."""
+        ...
 
 
 class ExemptionWork(Protocol):

@@ -23,6 +23,7 @@ from chalice.test import Client
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
+from chalicelib.domain.timeutil import to_iso
 from tests.builders import T0, dispute_event, order_event, review_event
 from tests.functional.conftest import Api, Published, scheduled_event
 
@@ -519,3 +520,46 @@ def test_the_cleaning_period_excludes_orders_placed_before_it_that_go_bad_in_it(
     assert raw["dispute_rate"] == (1 + 2, 5 + 2)  # o-c2, o-c6 (delivered anyway)
     assert kept["dispute_rate"] == (0, 5 + 2 - 3)  # o-d, o-c2 and o-c6 leave
     assert run_job(client)["actions"] == {}
+
+
+def test_the_exemption_log_is_shown_newest_first_a_page_at_a_time(
+    api: Api, settings: Settings
+) -> None:
+    """``GET /metrics`` shows the 50 newest exemptions and a cursor; ``GET
+    /metrics/exemptions`` reads the rest, page by page; a cursor is the seller's own and
+    the log's own (a forged one, another seller's or a list's is a 400)."""
+    metrics = MetricsRepository(settings)
+    count = 57
+    for i in range(count):  # complaint ids in the reverse order of their times
+        at = T0 - timedelta(hours=i)
+        cid = f"c_{count - i:03d}"
+        entry = {"complaint_id": cid, "scenario": "malicious_review", "order_id": f"o-{i}"}
+        metrics.start_exemption_log("s-1", cid, at, {**entry, "effective_at": to_iso(at)})
+    old = T0 - timedelta(days=200)  # older than the six months shown
+    metrics.start_exemption_log(
+        "s-1", "c_old", old, {"complaint_id": "c_old", "effective_at": to_iso(old)}
+    )
+    body = api.call("GET", "/metrics").body
+    assert [e["order_id"] for e in body["exemptions"]] == [f"o-{i}" for i in range(50)]
+    cursor, seen = body["exemptions_next_cursor"], []
+    assert (
+        cursor and api.call("GET", "/metrics", seller="s-2").body["exemptions_next_cursor"] is None
+    )
+    while cursor:
+        page = api.call("GET", f"/metrics/exemptions?limit=3&cursor={cursor}")
+        assert page.status == 200, page.body
+        seen += [e["order_id"] for e in page.body["items"]]
+        cursor = page.body["next_cursor"]
+    assert seen == [f"o-{i}" for i in range(50, count)]
+    first = api.call("GET", "/metrics/exemptions?limit=20").body
+    assert len(first["items"]) == 20 and first["items"][0]["order_id"] == "o-0"
+    list_cursor = api.call("GET", "/complaints?limit=1").body["next_cursor"]
+    for bad, seller in (
+        (first["next_cursor"], "s-2"),
+        (first["next_cursor"][:-2] + "xx", "s-1"),
+        (list_cursor or "a.b", "s-1"),
+    ):
+        refused = api.call("GET", f"/metrics/exemptions?cursor={bad}", seller=seller)
+        assert refused.status == 400 and refused.body["error"]["code"] == "invalid_cursor"
+    assert api.call("GET", "/metrics/exemptions?limit=101").status == 400
+    assert api.call("GET", "/metrics/exemptions", role="operator").status == 403

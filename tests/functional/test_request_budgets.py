@@ -8,9 +8,13 @@ import boto3
 from chalice.test import Client
 
 from bench.operations import BUDGETS, Harness, measure, order
+from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
+from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
+from chalicelib.domain.complaints import complaint_id_for, decide, new_complaint
+from chalicelib.domain.timeutil import to_iso
 from tests.builders import T0
 
 
@@ -70,3 +74,83 @@ def test_the_order_list_and_eligibility_cost_the_same_whatever_the_sellers_volum
     assert len(page["items"]) == 100 and page["next_cursor"]
     budget = (BUDGETS["orders page"], BUDGETS["orders page"], BUDGETS["order eligibility"])
     assert few == many == budget
+
+
+def test_filtered_lists_and_the_exemption_log_cost_the_same_whatever_the_sellers_volume(
+    client: Client, settings: Settings, clock: Any
+) -> None:
+    """A seller with 5 complaints and exemptions, then with 300 more of each (the new
+    complaints decided, in another scenario): a list page filtered by order, by status
+    (few matches), by scenario, the metrics and a page of the exemption log cost the
+    same requests — and show the same complaints."""
+    h = Harness(client, settings, lambda when: setattr(clock, "current", when))
+    clock.current = T0
+    complaints, metrics = ComplaintRepository(settings), MetricsRepository(settings)
+
+    def add(first: int, count: int, scenario: str, decided: bool) -> None:
+        # stored as the services store them; filing through the API would only be slower
+        for i in range(first, first + count):
+            complaint = new_complaint(
+                seller_id="s-1",
+                order_id=f"o-{i}",
+                buyer_id="b-1",
+                scenario=scenario,
+                reason=None,
+                description="d",
+                evidence=(),
+                now=T0 - timedelta(minutes=i),
+            )
+            if decided:
+                complaint = decide(
+                    complaint,
+                    outcome="rejected",
+                    reason_code="insufficient_evidence",
+                    decided_by="operator",
+                    actor="operator:a",
+                    now=T0,
+                )
+            complaints.add(complaint, sweep_at=None)
+            at = T0 - timedelta(minutes=i)
+            entry = {
+                "complaint_id": complaint.complaint_id,
+                "scenario": scenario,
+                "order_id": complaint.order_id,
+                "effective_at": to_iso(at),
+            }
+            metrics.start_exemption_log("s-1", complaint.complaint_id, at, entry)
+
+    def costs() -> tuple[tuple[int, ...], list[Any]]:
+        shown: list[Any] = []
+        paths = [
+            "/complaints?order_id=o-0",
+            "/complaints?status=pending&limit=3",
+            "/complaints?scenario=malicious_ordering&limit=3",
+            "/metrics",
+            "/metrics/exemptions?limit=3",
+        ]
+        counted = tuple(
+            h.counted(lambda path=path: shown.append(h.http("GET", path))) for path in paths
+        )
+        listed = [s.get("items", s.get("exemptions")) for s in shown]
+        return counted, [[c["complaint_id"] for c in entries] for entries in listed]
+
+    add(0, 5, "malicious_ordering", decided=False)
+    few, few_shown = costs()
+    add(5, 300, "malicious_review", decided=True)
+    many, many_shown = costs()
+    budget = (
+        BUDGETS["list page (order_id filter)"],
+        BUDGETS["list page (status filter)"],
+        BUDGETS["list page (scenario filter)"],
+        BUDGETS["metrics read"],
+        BUDGETS["metrics exemptions page"],
+    )
+    assert few == many == budget
+    # the new complaints match none of the filters; the log's newest entries are the same
+    assert few_shown[:3] == many_shown[:3] and few_shown[4] == many_shown[4]
+    assert len(many_shown[1]) == 3 and many_shown[0] == [
+        complaint_id_for("o-0", "malicious_ordering")
+    ]
+    # GET /metrics shows the newest 50 exemptions of 305, the first five as before
+    assert len(few_shown[3]) == 5 and many_shown[3][:5] == few_shown[3]
+    assert len(many_shown[3]) == 50

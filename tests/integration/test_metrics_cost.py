@@ -8,7 +8,7 @@ from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ingest import ingest_events
-from chalicelib.services.metrics import seller_metrics
+from chalicelib.services.metrics import EXEMPTIONS_SHOWN, seller_metrics
 from tests.builders import T0, order_event
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -64,5 +64,35 @@ def test_the_exemption_log_shows_every_recent_entry_however_many_older_ones_ther
     for i in range(120):  # ids of old entries sort before the recent ones
         at = old if i < 110 else recent
         metrics.start_exemption_log("s-1", f"c_{i:03d}", at, {"effective_at": to_iso(at)})
-    shown = seller_metrics(metrics, "s-1", T0)["exemptions"]
-    assert sorted(e["effective_at"] for e in shown) == [to_iso(recent)] * 10
+    shown = seller_metrics(metrics, "s-1", T0)
+    assert [e["effective_at"] for e in shown["exemptions"]] == [to_iso(recent)] * 10
+    assert shown["exemptions_after"] is None
+
+
+def test_metrics_show_the_newest_exemptions_and_read_the_same_whatever_the_log_length(
+    settings: Settings,
+) -> None:
+    """A page of the newest entries and the position after them, in two requests, for a
+    seller with a few exemptions and with many."""
+    metrics = MetricsRepository(settings)
+
+    def log(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            at = T0 - timedelta(minutes=i)
+            entry = {"complaint_id": f"c_{i:03d}", "effective_at": to_iso(at)}
+            metrics.start_exemption_log("s-1", f"c_{i:03d}", at, entry)
+
+    def read() -> tuple[int, dict[str, object]]:
+        with count_dynamodb_calls(settings) as calls:
+            body = seller_metrics(metrics, "s-1", T0)
+        return sum(calls.values()), body
+
+    log(0, 5)
+    few_calls, few = read()
+    log(5, 120)
+    many_calls, many = read()
+    assert few_calls == many_calls == 2
+    assert len(few["exemptions"]) == 5 and few["exemptions_after"] is None  # type: ignore[arg-type]
+    shown = [e["complaint_id"] for e in many["exemptions"]]  # type: ignore[attr-defined]
+    assert shown == [f"c_{i:03d}" for i in range(EXEMPTIONS_SHOWN)]
+    assert many["exemptions_after"] == f"{to_iso(T0 - timedelta(minutes=49))}#c_049"

@@ -238,6 +238,88 @@ def test_a_sellers_list_is_newest_first_paged_windowed_and_filtered(ports: Ports
     assert window == (["o-4", "o-3", "o-3", "o-2"], 1)
 
 
+def test_filtered_lists_follow_every_write_that_changes_a_status_or_an_id(ports: Ports) -> None:
+    """Each filter (status, scenario, both, order) pages newest first — across statuses for
+    a scenario alone — and follows submissions, decisions, appeals and moves; another
+    seller's complaint on the same order id is never listed."""
+    ordering = [_add(ports, f"o-{i}", hours=i) for i in range(6)]  # all pending
+    review = _add(ports, "o-1", scenario="malicious_review", hours=6)
+    _add(ports, "o-1", scenario="malicious_dispute", seller="s-2", hours=7)  # not s-1's
+    _decide(ports, ordering[0], 1)  # upheld
+    rejected = _reject(ports, ordering[1], 1)
+    _reject(ports, ordering[2], 1)
+    now = T0 + timedelta(days=1)
+    ports.complaints.save_appeal(appeal(rejected, statement="s", now=now), {"event_id": "a"}, now)
+    moved = _moved(ordering[3], "malicious_harassment", 8)
+    ports.complaints.move(ordering[3], moved, {"event_id": "m"}, T0 + timedelta(hours=8))
+
+    def listed(limit: int = 2, **filters: str) -> list[tuple[str, str, str]]:
+        seen: list[tuple[str, str, str]] = []
+        after = None
+        while True:
+            page = ports.complaints.list_for_seller(
+                "s-1",
+                since=T0 - timedelta(days=1),
+                until=T0 + timedelta(days=2),
+                limit=limit,
+                after_key=after,
+                filters=ListFilter(**filters),
+            )
+            seen += [(c.order_id, c.scenario[10:], c.status) for c in page.items]
+            if page.last_key is None:
+                return seen
+            after = page.last_key
+
+    assert listed(status="pending") == [
+        ("o-1", "review", "pending"),
+        ("o-5", "ordering", "pending"),
+        ("o-4", "ordering", "pending"),
+        ("o-3", "harassment", "pending"),
+        ("o-1", "ordering", "pending"),  # appealed
+    ]
+    assert listed(status="rejected") == [("o-2", "ordering", "rejected")]
+    assert listed(status="upheld") == [("o-0", "ordering", "upheld")]
+    assert listed(scenario="malicious_ordering") == [
+        ("o-5", "ordering", "pending"),
+        ("o-4", "ordering", "pending"),
+        ("o-2", "ordering", "rejected"),
+        ("o-1", "ordering", "pending"),
+        ("o-0", "ordering", "upheld"),
+    ]
+    assert listed(scenario="malicious_ordering", status="pending", limit=1) == [
+        ("o-5", "ordering", "pending"),
+        ("o-4", "ordering", "pending"),
+        ("o-1", "ordering", "pending"),
+    ]
+    assert listed(scenario="malicious_harassment") == [("o-3", "harassment", "pending")]
+    assert listed(order_id="o-1", limit=1) == [
+        ("o-1", "review", "pending"),
+        ("o-1", "ordering", "pending"),
+    ]
+    assert listed(order_id="o-1", scenario="malicious_review") == [("o-1", "review", "pending")]
+    assert listed(order_id="o-1", status="upheld") == []
+    assert listed(order_id="o-3") == [("o-3", "harassment", "pending")]
+    assert listed(order_id="o-nothing") == []
+    page = ports.complaints.list_for_seller(
+        "s-1",
+        since=T0 + timedelta(hours=4),
+        until=T0 + timedelta(hours=5),
+        limit=5,
+        filters=ListFilter(status="pending"),
+    )
+    assert [c.order_id for c in page.items] == ["o-5", "o-4"] and page.last_key is None
+    assert review.complaint_id in {
+        c.complaint_id
+        for c in ports.complaints.list_for_seller(
+            "s-1",
+            since=T0,
+            until=T0 + timedelta(days=1),
+            limit=1,
+            filters=ListFilter(order_id="o-1"),
+        ).items
+    }
+
+
 def test_a_sellers_export_pages_through_the_whole_window_newest_first(ports: Ports) -> None:
     """Pages of 1 MB on DynamoDB: 700 complaints with 2 000-character Chinese descriptions
     (6 KB of UTF-8 each) need several (dynalite sizes them differently, but pages too)."""
@@ -622,10 +704,43 @@ def test_cleaning_periods_and_the_exemption_log(ports: Ports) -> None:
     metrics.finish_exemption_log("s-1", "c-1", {**entry, "rows": [{"metric": "x"}]})
     old = {"complaint_id": "c-0", "effective_at": to_iso(T0 - timedelta(days=300))}
     metrics.start_exemption_log("s-1", "c-0", T0, old)
-    log = metrics.exemption_log("s-1", since=T0 - timedelta(days=180))
-    assert log == [{**entry, "rows": [{"metric": "x"}]}]
-    assert len(metrics.exemption_log("s-1", since=T0 - timedelta(days=365))) == 2
-    assert metrics.exemption_log("s-2", since=T0 - timedelta(days=365)) == []
+    log = metrics.exemption_log("s-1", since=T0 - timedelta(days=180), limit=10)
+    assert log == ([{**entry, "rows": [{"metric": "x"}]}], None)
+    assert len(metrics.exemption_log("s-1", since=T0 - timedelta(days=365), limit=10)[0]) == 2
+    assert metrics.exemption_log("s-2", since=T0 - timedelta(days=365), limit=10) == ([], None)
+
+
+def test_the_exemption_log_pages_newest_first_and_follows_effective_at(ports: Ports) -> None:
+    """Newest first by when each entry took effect (not by complaint id), a page at a time;
+    finishing an entry moves it to its new ``effective_at``; a re-run's start finds the
+    entry already there (its key is still the complaint's)."""
+    metrics = ports.metrics
+    for i in range(7):  # ids in the reverse order of their times
+        at = T0 - timedelta(hours=i)
+        entry = {"complaint_id": f"c-{9 - i}", "effective_at": to_iso(at)}
+        metrics.start_exemption_log("s-1", f"c-{9 - i}", at, entry)
+    metrics.start_exemption_log(
+        "s-2", "c-x", T0, {"complaint_id": "c-x", "effective_at": to_iso(T0)}
+    )
+    since = T0 - timedelta(days=1)
+    seen, after, pages = [], None, 0
+    while True:
+        page = metrics.exemption_log("s-1", since=since, limit=3, after_key=after)
+        seen += [e["complaint_id"] for e in page.entries]
+        pages += 1
+        if page.last_key is None:
+            break
+        after = page.last_key
+    assert seen == [f"c-{9 - i}" for i in range(7)] and pages == 3
+    # c-3 (the oldest) finishes an hour after T0: first now; starting it again changes nothing
+    later = {"complaint_id": "c-3", "effective_at": to_iso(T0 + timedelta(hours=1))}
+    metrics.finish_exemption_log("s-1", "c-3", later)
+    assert metrics.start_exemption_log("s-1", "c-3", T0, {"complaint_id": "c-3"}) == later
+    first = metrics.exemption_log("s-1", since=since, limit=2)
+    assert [e["complaint_id"] for e in first.entries] == ["c-3", "c-9"]
+    rest = metrics.exemption_log("s-1", since=since, limit=10, after_key=first.last_key)
+    assert [e["complaint_id"] for e in rest.entries] == ["c-8", "c-7", "c-6", "c-5", "c-4"]
+    assert rest.last_key is None
 
 
 def test_ingested_facts_make_the_same_metrics(ports: Ports) -> None:

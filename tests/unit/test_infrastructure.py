@@ -112,6 +112,36 @@ def test_the_files_bucket_is_private_encrypted_tls_only_with_lifecycle_and_cors(
         assert variables["FILES_BUCKET"] == {"Ref": "FilesBucket"}
 
 
+def _index(table: str, name: str) -> tuple[dict[str, str], dict[str, object]]:
+    properties = RESOURCES[table]["Properties"]
+    (index,) = [i for i in properties["GlobalSecondaryIndexes"] if i["IndexName"] == name]
+    keys = {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]}
+    for attribute in keys:
+        assert {"AttributeName": attribute, "AttributeType": "S"} in properties[
+            "AttributeDefinitions"
+        ]
+    return keys, index["Projection"]
+
+
+def test_the_filtered_lists_indexes_hold_keys_only() -> None:
+    """Only the writes that store a complaint or change its status move their entries."""
+    assert _index("ComplaintsTable", "by_seller_status") == (
+        {"seller_status": "HASH", "list_key": "RANGE"},
+        {"ProjectionType": "KEYS_ONLY"},
+    )
+    assert _index("ComplaintsTable", "by_seller_scenario") == (
+        {"seller_scenario": "HASH", "list_key": "RANGE"},
+        {"ProjectionType": "KEYS_ONLY"},
+    )
+
+
+def test_the_exemption_log_index_is_sparse_and_copies_only_the_entries() -> None:
+    assert _index("FactsTable", "exemption_log") == (
+        {"log_seller": "HASH", "log_key": "RANGE"},  # set on exemption log items only
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["data"]},
+    )
+
+
 def test_the_sellers_order_index_is_sparse_and_projects_only_what_the_list_shows() -> None:
     table = RESOURCES["FactsTable"]["Properties"]
     (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "seller_orders"]

@@ -1,5 +1,5 @@
 // Metrics: each metric raw and after exemptions, as a chart, and the exemptions that
-// changed it (GET /metrics).
+// changed it (GET /metrics: the newest; GET /metrics/exemptions: older ones, on request).
 import { api } from './api.js';
 import { h } from './dom.js';
 import { t, formatTime } from './i18n.js';
@@ -25,23 +25,56 @@ function metricCard(code, m, exemptions) {
       ...changed.flatMap((e, i) => [i ? ', ' : '', complaintLink(e.complaint_id)])) : null);
 }
 
-function exemptionTable(ctx, exemptions) {
+/** The exemption log: the newest entries GET /metrics shows, and a button that appends
+ * the next page (GET /metrics/exemptions) while older ones follow. */
+function exemptionTable(ctx, exemptions, cursor) {
   if (!exemptions.length) return h('p', {}, t('metrics.no_exemptions'));
   const scenarioName = (code) => {
     const s = ctx.scenarios.find((x) => x.code === code);
     return s ? pick(s.name) : code;
   };
-  return h('table', { class: 'exemptions' },
-    h('caption', {}, t('metrics.exemptions')),
-    h('thead', {}, h('tr', {},
-      ...['complaint', 'scenario', 'order', 'effective', 'changes'].map((c) => h('th', { scope: 'col' }, t(`metrics.col.${c}`))))),
-    h('tbody', {}, ...exemptions.map((e) => h('tr', {},
-      h('td', {}, complaintLink(e.complaint_id)),
-      h('td', {}, scenarioName(e.scenario)),
-      h('td', {}, e.order_id),
-      h('td', {}, formatTime(e.effective_at)),
-      h('td', {}, h('ul', {}, ...(e.metrics || []).map((m) => h('li', {},
-        `${metricName(m.metric)}: ${percent(m.before)} → ${percent(m.after)}`))))))));
+  const row = (e) => h('tr', {},
+    h('td', {}, complaintLink(e.complaint_id)),
+    h('td', {}, scenarioName(e.scenario)),
+    h('td', {}, e.order_id),
+    h('td', {}, formatTime(e.effective_at)),
+    h('td', {}, h('ul', {}, ...(e.metrics || []).map((m) => h('li', {},
+      `${metricName(m.metric)}: ${percent(m.before)} → ${percent(m.after)}`)))));
+  const rows = h('tbody', {}, ...exemptions.map(row));
+  const more = h('div', {});
+
+  function showMore(next) {
+    more.replaceChildren();
+    if (next) {
+      more.append(h('button', { type: 'button', class: 'secondary',
+        onclick: (event) => {
+          event.currentTarget.disabled = true; // one request per page, however many clicks
+          loadMore(next);
+        } }, t('metrics.more_exemptions')));
+    }
+  }
+
+  async function loadMore(next) {
+    const params = new URLSearchParams({ limit: '50', cursor: next });
+    let page;
+    try {
+      page = await api('GET', `/metrics/exemptions?${params}`);
+    } catch (error) {
+      more.replaceChildren(errorBox(error));
+      return;
+    }
+    rows.append(...page.items.map(row));
+    showMore(page.next_cursor);
+  }
+
+  showMore(cursor);
+  return h('div', {},
+    h('table', { class: 'exemptions' },
+      h('caption', {}, t('metrics.exemptions')),
+      h('thead', {}, h('tr', {},
+        ...['complaint', 'scenario', 'order', 'effective', 'changes'].map((c) => h('th', { scope: 'col' }, t(`metrics.col.${c}`))))),
+      rows),
+    more);
 }
 
 /** One chart: every metric, raw and after exemptions, as percentages. */
@@ -76,5 +109,5 @@ export async function renderMetrics(root, ctx) {
     h('div', { class: 'grid' },
       ...Object.entries(data.metrics).map(([code, m]) => metricCard(code, m, exemptions))),
     h('section', { class: 'card exemption-log' }, h('h2', {}, tOr('metrics.exemptions', 'Exemptions')),
-      exemptionTable(ctx, exemptions)));
+      exemptionTable(ctx, exemptions, data.exemptions_next_cursor)));
 }
