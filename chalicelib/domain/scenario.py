@@ -187,6 +187,9 @@ def _validate_rules(scenario: Scenario, fail: Callable[[str], None]) -> None:
             fail("a rule's alternatives need distinct names")
         if not rule.rejected_reasons:
             fail("a rule must list the reasons it can reject with")
+        undeclared = [name for name in rule.windows if name not in rule.thresholds]
+        if undeclared:
+            fail(f"a rule's windows must be among its thresholds: {', '.join(undeclared)}")
     for sub_reason, rule in rules_by_reason(scenario):
         _dry_run(scenario, sub_reason, rule, fail)
     for codes in scenario.decision_reasons().values():

@@ -435,3 +435,21 @@ def test_an_upheld_malicious_ordering_exempts_the_buyers_orders_in_steps(
     assert cancellation_rate() == (6, 0)
     log = seller_metrics(ports.metrics, "s-1", T0 + timedelta(hours=3))["exemptions"][0]
     assert {(row["scope"], row["orders"]) for row in log["rows"]} == {("buyer_orders", 6)}
+
+
+def test_a_refresh_that_read_an_older_fact_than_its_counters_leaves_them(
+    ports: InMemoryPorts,
+) -> None:
+    """A partition read is no snapshot: a refresh may see the order at version 1 and its
+    day counters already written for version 2.  It must not count version 1 back in."""
+    from chalicelib.services.buyer_days import refresh_buyer_days
+
+    _ingest(ports, order_event("o-1", status="placed"))
+    stale = ports.facts.order_items("o-1")
+    _ingest(ports, order_event("o-1", status="paid", version=2))
+    current = ports.facts.order_items("o-1")
+    mixed = [i for i in current if i.sk != "ORDER#"] + [i for i in stale if i.sk == "ORDER#"]
+    before = dict(ports.facts.table.buyer_days)
+    assert refresh_buyer_days(ports.facts, "o-1", mixed) == 0
+    assert ports.facts.table.buyer_days == before
+    assert refresh_buyer_days(ports.facts, "o-1") == 0  # and nothing is left to do
