@@ -63,6 +63,37 @@ def _event(kind: str, version: int, **data: Any) -> dict[str, Any]:
     }
 
 
+def seed_buyer_window(facts: Any, buyer: str, count: int, now: datetime, sellers: int = 4) -> None:
+    """``count`` orders of ``buyer`` spread evenly over the 90 days before ``now``, at
+    ``sellers`` sellers (``s-1``…), a third each delivered, placed (unpaid) and cancelled:
+    stored as ingestion stores them, in batches, and counted into the buyer's day counters
+    as ingestion counts them (the same cells) — a day's orders in one write, where
+    ingestion writes one per order.  The seller metrics, which the assessment does not
+    read, are left out.  ``facts``: a ``FactRepository``."""
+    from collections import Counter
+
+    from chalicelib.adapters.event_schema import parse_event
+    from chalicelib.domain.buyer_activity import cell_deltas, cells
+
+    by_day: dict[Any, Counter[Any]] = {}
+    with facts.model.batch_write() as batch:
+        for i in range(count):
+            raw = order(
+                f"o-{buyer}-{i}",
+                buyer=buyer,
+                seller=f"s-{1 + i % sellers}",
+                status=("delivered", "placed", "cancelled")[i % 3],
+                placed_at=now - timedelta(days=90 * i / count, hours=1),
+            )
+            event = parse_event(raw)
+            batch.save(facts.item_for(event, now))
+            made = cells(event.payload)
+            by_day.setdefault(next(iter(made)).day, Counter()).update(made)
+    for day, counted in by_day.items():
+        deltas = cell_deltas((), counted.elements())
+        facts.write_activity(f"seed-{buyer}", f"SEED#{day}", None, frozenset(), 1, deltas)
+
+
 def order(
     order_id: str,
     *,

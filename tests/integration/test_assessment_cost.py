@@ -1,17 +1,15 @@
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bench.dynamo_calls import count_dynamodb_calls, dynamodb_hooks
-from bench.operations import BUDGETS, order
+from bench.operations import BUDGETS, seed_buyer_window
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
-from chalicelib.domain.buyer_activity import Cell, cell_deltas, cells
 from chalicelib.services.assessment import assess_order
 from tests.builders import T0, order_event, review_event, submit
 
@@ -56,29 +54,6 @@ def test_assessment_requests_do_not_grow_with_the_buyers_history(settings: Setti
     assert assess_and_count() == small == 5
 
 
-def _seed(facts: FactRepository, buyer: str, count: int) -> None:
-    """``count`` orders of ``buyer`` spread over the 90-day window at 4 sellers, stored as
-    ingestion stores them (in batches) and counted as ingestion counts them — the same
-    cells, one day's orders in one write (this test only reads them)."""
-    by_day: dict[Any, Counter[Cell]] = {}
-    with facts.model.batch_write() as batch:
-        for i in range(count):
-            raw = order(
-                f"o-{buyer}-{i}",
-                buyer=buyer,
-                seller=f"s-{1 + i % 4}",
-                status=("delivered", "placed", "cancelled")[i % 3],
-                placed_at=T0 - timedelta(days=90 * i / count, hours=1),
-            )
-            event = parse_event(raw)
-            batch.save(facts.item_for(event, T0))
-            made = cells(event.payload)
-            by_day.setdefault(next(iter(made)).day, Counter()).update(made)
-    for n, (day, counted) in enumerate(by_day.items()):
-        deltas = cell_deltas((), counted.elements())
-        facts.write_activity(f"o-{buyer}-{n}", f"SEED#{day}", None, frozenset(), 1, deltas)
-
-
 @pytest.mark.parametrize("backend", ["dynalite"], indirect=True)  # moto's index Query is O(table)
 def test_submit_costs_the_same_for_a_buyer_with_5_orders_and_with_500(settings: Settings) -> None:
     """The assessment reads a buyer's window as day counters and its partial days fact by
@@ -86,8 +61,8 @@ def test_submit_costs_the_same_for_a_buyer_with_5_orders_and_with_500(settings: 
     and against one with 500 over 90 days, at several sellers, costs the same requests —
     the budget of a submission."""
     adapters = Adapters.from_settings(settings)
-    _seed(adapters.facts, "b-few", 5)
-    _seed(adapters.facts, "b-many", 500)
+    seed_buyer_window(adapters.facts, "b-few", 5, T0)
+    seed_buyer_window(adapters.facts, "b-many", 500, T0)
     days = adapters.facts.buyer_days("b-many", None, (T0 - timedelta(days=89)).date(), T0.date())
     assert len(days) > 80
 
