@@ -579,7 +579,8 @@ class Item:
 
 class FactsTable:
     """The facts table both fakes share (as the DynamoDB adapters share theirs): facts,
-    markers and metric items by (pk, sk), and the sellers' day counters."""
+    markers, metric and buyer-day counters items by (pk, sk), the sellers' day counters and
+    the buyers' day counters (``buyer_days``)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
