@@ -183,8 +183,10 @@ def _delivered_order(repo: Any, order_id: str, seller: str, buyer: str, placed: 
 def _seed(settings: Any, size: int) -> None:
     """``size`` complaints of one seller — a tenth of them pending, in the review queue and
     the sweep's index but not yet due, the rest decided — plus one due complaint; the
-    seller's daily metric counters for every day of the longest metric window; and
-    ``size`` orders of one buyer — all but 50 older than the 90-day window."""
+    seller's daily metric counters for every day of the longest metric window;
+    ``size`` orders of one buyer — all but 50 older than the 90-day window — and ``size``
+    orders of another buyer, all in the window (``bench.operations.seed_buyer_window``)."""
+    from bench.operations import seed_buyer_window
     from chalicelib.adapters.complaint_items import seller_scenario, seller_status
     from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import complaint_model, fact_model
@@ -261,6 +263,8 @@ def _seed(settings: Any, size: int) -> None:
             batch.save(_delivered_order(repo, f"bo-{i}", f"s-{i % 7}", "b-big", placed))
     due_order = OrderData("o-due", "s-big", "b-big", "placed", NOW - timedelta(days=3))
     repo.item_for(FactEvent("e-due", "order", 1, due_order.placed_at, due_order), NOW).save()
+    # a buyer with ``size`` orders in the 90-day window, at 7 sellers
+    seed_buyer_window(repo, "b-heavy", size, NOW, sellers=7)
 
 
 def _seed_day_counters(settings: Any, seller_id: str) -> None:
@@ -343,6 +347,7 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     _seed_seller_history(settings, size)
     adapters = Adapters.from_settings(settings)
     order = adapters.facts.order_facts("o-due")
+    heavy_order = adapters.facts.order_facts("o-b-heavy-0")  # at s-1
     operations: dict[str, Callable[[], Any]] = {
         # the seeded pending complaint is rescheduled by the warm-up run; then none is due
         "sweep (none due)": lambda: run_sweep(
@@ -366,6 +371,18 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
             seller_id="s-big",
             buyer_id="b-big",
             order=order,
+            now=NOW,
+            thresholds=settings.thresholds,
+        ),
+        # the buyer's whole window is in the data set: day counters and the partial days
+        "buyer assessment (all orders in the window)": lambda: assess_order(
+            adapters.complaints,
+            adapters.facts,
+            scenario="malicious_ordering",
+            reason=None,
+            seller_id="s-1",
+            buyer_id="b-heavy",
+            order=heavy_order,
             now=NOW,
             thresholds=settings.thresholds,
         ),

@@ -36,13 +36,22 @@ from typing import IO, TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, T
 
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
+from chalicelib.domain.buyer_activity import (
+    Cell,
+    DayKey,
+    activity_range,
+    cells_from_data,
+    cells_to_data,
+)
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
+    DisputeData,
     FactEvent,
     OrderData,
     OrderFacts,
     OrderSummary,
+    ReviewData,
     order_facts,
     stored_payload,
 )
@@ -52,6 +61,7 @@ from chalicelib.services.ports import (
     MESSAGES_PER_REQUEST,
     NO_FILTER,
     ActivityEntry,
+    ActivityPartition,
     ApplyResult,
     ComplaintRef,
     ContributionConflict,
@@ -65,6 +75,7 @@ from chalicelib.services.ports import (
     OrderPage,
     OrderPartition,
     Page,
+    StoredCells,
     StoredComplaint,
     StoredContribution,
     StoredFile,
@@ -608,11 +619,14 @@ class _Items(dict[tuple[str, str], Item]):
 
 class FactsTable:
     """The facts table both fakes share (as the DynamoDB adapters share theirs): facts,
-    markers and metric items by (pk, sk), and the sellers' day counters."""
+    markers, metric and buyer-day counters items by (pk, sk), the sellers' day counters and
+    the buyers' day counters (``buyer_days``)."""
 
     def __init__(self) -> None:
         self.items = _Items()
         self.days: dict[tuple[str, date], Counter[str]] = {}
+        #: the buyers' day counters: (buyer, seller or None, day) -> counter key -> count
+        self.buyer_days: dict[DayKey, Counter[str]] = {}
         self.lock = threading.RLock()
 
     def partition(self, pk: str) -> list[Item]:
@@ -620,7 +634,10 @@ class FactsTable:
 
     def index(self, attribute: str, key: str, since: datetime, until: datetime) -> list[Item]:
         """A ``by_buyer``/``by_seller`` Query: entries in [since, until], in index order."""
-        lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
+        return self.index_between(attribute, key, *activity_range(since, until))
+
+    def index_between(self, attribute: str, key: str, lower: str, upper: str) -> list[Item]:
+        """A ``by_buyer``/``by_seller`` Query: entries with keys in [lower, upper]."""
         candidates = (
             self.items.by_buyer.get(key, {}).values()
             if attribute == "buyer_key"
@@ -747,9 +764,58 @@ class InMemoryFacts(_Store):
         return OrderPage(items=items, last_key=last_key)
 
     @counted
-    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
-        found = (_payload(i) for i in self.table.index("buyer_key", buyer_id, since, until))
+    def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]:
+        found = (_payload(i) for i in self.table.index_between("buyer_key", buyer_id, low, high))
         return [p for p in found if p is not None]
+
+    @counted
+    def buyer_days(
+        self, buyer_id: str, seller_id: str | None, first: date, last: date
+    ) -> dict[date, dict[str, int]]:
+        return {
+            day: dict(counters)
+            for (buyer, seller, day), counters in sorted(
+                self.table.buyer_days.items(), key=lambda kv: kv[0][2]
+            )
+            if buyer == buyer_id and seller == seller_id and first <= day <= last
+        }
+
+    def activity_partition(self, items: list[Any]) -> ActivityPartition:  # no request
+        facts: dict[str, tuple[Any, int]] = {}
+        stored: dict[str, StoredCells] = {}
+        for item in items:
+            if item.sk.startswith("ACTIVITY#"):
+                stored[item.sk.removeprefix("ACTIVITY#")] = StoredCells(
+                    cells_from_data(item.data["cells"]), item.data["fact_version"], item.version
+                )
+                continue
+            payload = _payload(item)
+            if isinstance(payload, OrderData | DisputeData | ReviewData):
+                facts[item.sk] = (payload, item.version)
+        return ActivityPartition(facts, stored)
+
+    @counted
+    def write_activity(
+        self,
+        order_id: str,
+        fact_key: str,
+        old: StoredCells | None,
+        new: frozenset[Cell],
+        fact_version: int,
+        deltas: dict[DayKey, dict[str, int]],
+    ) -> None:
+        key = (f"ORDER#{order_id}", f"ACTIVITY#{fact_key}")
+        stored = self.table.items.get(key)
+        if (None if stored is None else stored.version) != (None if old is None else old.revision):
+            raise ContributionConflict(order_id)  # changed meanwhile
+        self.table.items[key] = Item(
+            *key,
+            type="activity_counters",
+            version=(0 if old is None else old.revision) + 1,
+            data={"cells": cells_to_data(new), "fact_version": fact_version},
+        )
+        for day_key, counters in deltas.items():
+            self.table.buyer_days.setdefault(day_key, Counter()).update(counters)
 
 
 # --------------------------------------------------------------------------- metrics

@@ -3,27 +3,66 @@ Storage failures reach the callers as domain errors (``adapters/storage_errors.p
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any, Literal, NamedTuple
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.operand import Path
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.codecs import conditional_failed
 from chalicelib.adapters.models import FactModel, fact_model
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
+from chalicelib.domain.buyer_activity import (
+    Cell,
+    DayKey,
+    cells_from_data,
+    cells_to_data,
+)
+from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import (
+    DisputeData,
     FactEvent,
     OrderData,
     OrderFacts,
     OrderSummary,
+    ReviewData,
     order_facts,
     stored_payload,
 )
 from chalicelib.domain.timeutil import to_iso
 
 ApplyResult = Literal["accepted", "duplicate", "stale"]
+
+
+class StoredCells(NamedTuple):
+    """A fact's counters in its buyer's day items, as last written (``ACTIVITY#`` item):
+    the fact version they are of, and the item's revision."""
+
+    cells: frozenset[Cell]
+    fact_version: int
+    revision: int
+
+
+class ActivityPartition(NamedTuple):
+    """An order partition's activity facts (order, disputes, reviews) by sort key, each
+    with its stored version, and their counters as last written, by the fact's sort key."""
+
+    facts: dict[str, tuple[OrderData | DisputeData | ReviewData, int]]
+    stored: dict[str, StoredCells]
+
+
+#: Sort-key prefix of a fact's counters item in its order's partition.
+ACTIVITY_PREFIX = "ACTIVITY#"
+
+
+def buyer_days_key(buyer_id: str, seller_id: str | None) -> str:
+    """The partition of a buyer's day counters, or of the buyer's at one seller."""
+    if seller_id is None:
+        return f"BUYER_DAYS#{buyer_id}"
+    return f"BUYER_SELLER_DAYS#{buyer_id}#{seller_id}"
 
 
 class OrderPage(NamedTuple):
@@ -186,11 +225,106 @@ class FactRepository:
         last_key = page[limit - 1].order_key if len(page) > limit else None
         return OrderPage(items=items, last_key=last_key)
 
-    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]:
-        """A buyer's orders, disputes and reviews in [since, until]: one Query on by_buyer."""
-        return self._activity(self.model.by_buyer, buyer_id, since, until)
-
-    def _activity(self, index: Any, key: str, since: datetime, until: datetime) -> list[Any]:
-        condition = self.model.activity_key.between(f"{to_iso(since)}#", f"{to_iso(until)}#~")
-        found = (_payload(item) for item in index.query(key, range_key_condition=condition))
+    def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]:
+        """A buyer's orders, disputes and reviews whose ``by_buyer`` key is in [low, high]
+        (``domain.buyer_activity.activity_range``): one Query (more only past 1 MB)."""
+        condition = self.model.activity_key.between(low, high)
+        found = (
+            _payload(item)
+            for item in self.model.by_buyer.query(buyer_id, range_key_condition=condition)
+        )
         return [payload for payload in found if payload is not None]
+
+    # a buyer's day counters ------------------------------------------------------------
+    def buyer_days(
+        self, buyer_id: str, seller_id: str | None, first: date, last: date
+    ) -> dict[date, dict[str, int]]:
+        """The buyer's day counters (at ``seller_id``, if given) of the days in [first,
+        last]: one Query, one small item per day with activity.  The counters are
+        attributes named by key, which a model does not declare: read through the
+        low-level connection."""
+        connection = self.model._get_connection()
+        condition = Path("sk").between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")
+        found: dict[date, dict[str, int]] = {}
+        start = None
+        while True:
+            page = connection.query(
+                buyer_days_key(buyer_id, seller_id),
+                range_key_condition=condition,
+                exclusive_start_key=start,
+            )
+            for item in page.get("Items", []):
+                day = date.fromisoformat(item["sk"]["S"].removeprefix("DAY#"))
+                found[day] = {
+                    name: int(value["N"])
+                    for name, value in item.items()
+                    if "|" in name and "N" in value
+                }
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    @staticmethod
+    def activity_partition(items: list[FactModel]) -> ActivityPartition:
+        """Interpret an order partition (``order_items``) for the buyer's day counters."""
+        facts: dict[str, tuple[Any, int]] = {}
+        stored: dict[str, StoredCells] = {}
+        for item in items:
+            if item.sk.startswith(ACTIVITY_PREFIX):
+                data = item.data or {}
+                stored[item.sk.removeprefix(ACTIVITY_PREFIX)] = StoredCells(
+                    cells_from_data(data.get("cells") or []),
+                    int(data.get("fact_version") or 0),
+                    int(item.version or 0),
+                )
+                continue
+            payload = _payload(item)
+            if isinstance(payload, OrderData | DisputeData | ReviewData):
+                facts[item.sk] = (payload, int(item.version or 0))
+        return ActivityPartition(facts, stored)
+
+    def write_activity(
+        self,
+        order_id: str,
+        fact_key: str,
+        old: StoredCells | None,
+        new: frozenset[Cell],
+        fact_version: int,
+        deltas: dict[DayKey, dict[str, int]],
+    ) -> None:
+        """Store the fact's counters ``new`` (of its version ``fact_version``) and add
+        ``deltas`` to the buyer's day items, in one transaction, only if the stored counters
+        are still ``old`` (``ContributionConflict`` otherwise: read again).  Day items
+        expire with the facts of their day (``RETENTION_DAYS``)."""
+        revision = 0 if old is None else old.revision
+        # kept as long as the fact (its day's end + retention), so a later version finds it
+        when = max((c.day for c in new), default=None)
+        item = self.model(
+            f"ORDER#{order_id}",
+            f"{ACTIVITY_PREFIX}{fact_key}",
+            type="activity_counters",
+            version=revision + 1,
+            data={"cells": cells_to_data(new), "fact_version": fact_version},
+            expires_at=_day_start(when) + timedelta(days=1) + self.retention if when else None,
+        )
+        condition = (
+            self.model.pk.does_not_exist() if old is None else self.model.version == revision
+        )
+        try:
+            connection = self.model._get_connection().connection
+            with TransactWrite(connection=connection) as transaction:
+                transaction.save(item, condition=condition)
+                for (buyer_id, seller_id, day), counters in deltas.items():
+                    day_item = self.model(buyer_days_key(buyer_id, seller_id), f"DAY#{day}")
+                    expires = _day_start(day) + self.retention
+                    actions: list[Any] = [Path([k]).add(v) for k, v in counters.items()]
+                    actions.append(self.model.expires_at.set(self.model.expires_at | expires))
+                    transaction.update(day_item, actions=actions)
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                raise ContributionConflict(order_id) from exc
+            raise
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)

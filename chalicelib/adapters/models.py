@@ -33,7 +33,11 @@ reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and ex
 markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
 metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
 (``EXEMPTION#<complaint id>``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold
-cleaning periods)
+cleaning periods;
+``BUYER_DAYS#<buyer>`` and ``BUYER_SELLER_DAYS#<buyer>#<seller>`` partitions hold a buyer's
+day counters (``DAY#<date>``: number attributes named by counter key, which no model
+declares — ``domain/buyer_activity.py``), and each order, dispute and review has its
+counters item ``ACTIVITY#<its sort key>`` in its order's partition)
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
+from chalicelib.domain.buyer_activity import BuyerActivity as BuyerActivity  # of a Case
+from chalicelib.domain.facts import OrderFacts
 
 #: The assessment window W (days): a buyer's behaviour is judged on this much history.
 WINDOW_DAYS = 90
@@ -103,16 +104,6 @@ def equals(name: str, observed: Any, expected: Any) -> Criterion:
     return Criterion(name, observed, expected, "==", observed == expected)
 
 
-class BuyerActivity(NamedTuple):
-    """A buyer's facts within the assessment window, and other sellers' upheld complaints."""
-
-    orders: tuple[OrderData, ...] = ()
-    disputes: tuple[DisputeData, ...] = ()
-    reviews: tuple[ReviewData, ...] = ()
-    #: scenario -> ids of *other* sellers with an upheld complaint against this buyer in W
-    upheld_elsewhere: Mapping[str, frozenset[str]] = MappingProxyType({})
-
-
 class Case(NamedTuple):
     """Everything a rule may look at."""
 
@@ -184,6 +175,17 @@ class Rule(NamedTuple):
     rejected_reasons: tuple[str, ...]
     #: The thresholds the alternatives read, with their defaults (configurable by name).
     thresholds: Mapping[str, float] = MappingProxyType({})
+    #: The thresholds that are windows (days before now) the alternatives count the
+    #: buyer's activity in (``since``): the first day of each is read fact by fact, so the
+    #: count is exact to the instant (``domain/buyer_activity.py``).
+    windows: tuple[str, ...] = ()
+
+
+def window_days(rule: Rule, thresholds: Thresholds) -> list[float]:
+    """The windows (days before now) ``rule`` counts the buyer's activity in, as
+    configured (``Rule.windows``)."""
+    configured = thresholds.with_defaults(rule.thresholds)
+    return [float(configured[name]) for name in rule.windows]
 
 
 def ratio(part: int, whole: int) -> float:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from chalicelib.domain.buyer_activity import read_plan
 from chalicelib.domain.facts import OrderData, OrderFacts
 from chalicelib.domain.metrics import EXEMPTION_SCOPES, METRIC_CODES
-from chalicelib.domain.rules import BuyerActivity, Case, Rule, Thresholds, assess
+from chalicelib.domain.rules import BuyerActivity, Case, Rule, Thresholds, assess, window_days
 from chalicelib.domain.text import Text
 
 #: An eligibility check: returns when the order qualifies, raises ``NotEligible`` otherwise.
@@ -186,6 +187,9 @@ def _validate_rules(scenario: Scenario, fail: Callable[[str], None]) -> None:
             fail("a rule's alternatives need distinct names")
         if not rule.rejected_reasons:
             fail("a rule must list the reasons it can reject with")
+        undeclared = [name for name in rule.windows if name not in rule.thresholds]
+        if undeclared:
+            fail(f"a rule's windows must be among its thresholds: {', '.join(undeclared)}")
     for sub_reason, rule in rules_by_reason(scenario):
         _dry_run(scenario, sub_reason, rule, fail)
     for codes in scenario.decision_reasons().values():
@@ -211,11 +215,14 @@ def _dry_run(
     """Assess an ordinary paid order once with the rule's default thresholds: a rule that
     reads a threshold it does not declare, checks nothing, or rejects with a code it does
     not list fails here, at registration, instead of as a 500 at run time."""
-    case = dry_run_case(scenario.code, reason)
+    case = dry_run_case(scenario.code, reason, rule)
     try:
         result = assess(rule, case)
     except KeyError as exc:
         fail(f"a rule reads threshold {exc.args[0]!r}, which it does not declare")
+        return
+    except ValueError as exc:  # a window not in ``Rule.windows``
+        fail(f"a rule counts in a window it does not declare: {exc}")
         return
     if not result.criteria:
         fail("a rule checked no criterion")
@@ -223,10 +230,12 @@ def _dry_run(
         fail(f"a rule rejected with {result.reason_code!r}, not among its rejected_reasons")
 
 
-def dry_run_case(scenario: str, reason: str | None) -> Case:
+def dry_run_case(scenario: str, reason: str | None, rule: Rule) -> Case:
     """An ordinary paid order, its buyer's only one, as of ``DRY_RUN_AT`` with default
     thresholds: what the registry assesses every rule on once (and what lists the
-    criteria a rule reports)."""
+    criteria a rule reports).  The buyer's activity is read as the assessment reads it
+    for ``rule`` (its declared windows' first days fact by fact, the others as day
+    counters), so a rule counting since a window it does not declare fails here."""
     order = OrderData(
         order_id="dry-run",
         seller_id="dry-run-seller",
@@ -235,14 +244,16 @@ def dry_run_case(scenario: str, reason: str | None) -> Case:
         placed_at=DRY_RUN_AT - timedelta(days=1),
         paid_at=DRY_RUN_AT - timedelta(hours=23),
     )
+    thresholds = Thresholds()
+    plan = read_plan(DRY_RUN_AT, thresholds.window_days, window_days(rule, thresholds))
     return Case(
         scenario=scenario,
         reason=reason,
         seller_id=order.seller_id,
         order=OrderFacts(order=order),
-        buyer=BuyerActivity(orders=(order,)),
+        buyer=BuyerActivity(orders=(order,), seller_id=order.seller_id, item_days=plan.item_days),
         now=DRY_RUN_AT,
-        thresholds=Thresholds(),
+        thresholds=thresholds,
     )
 
 

@@ -47,8 +47,9 @@ def submit_complaint(
 
     The complaint is assessed at once.  A conclusive uphold decides it immediately
     (``decided_by: rules``); otherwise it stays pending with the recommendation attached.
-    Requests: the order's facts, the buyer's activity, other sellers' upholds (one Query
-    each) and one conditional PutItem — plus, after an immediate decision, delivering its
+    Requests: the order's facts and other sellers' upholds (one Query each), the buyer's
+    activity (``services/assessment.py``: 4 or 5 Queries, whatever its history) and one
+    conditional PutItem — plus, after an immediate decision, delivering its
     event.  The buyer is taken from the order, never from the seller.
     """
     facts = adapters.facts.order_facts(order_id)

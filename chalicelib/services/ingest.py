@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.facts import contradicted_parties
+from chalicelib.services.buyer_days import refresh_buyer_days
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.ports import ContributionStore, FactStore
 
@@ -33,8 +34,10 @@ def ingest_event(
     """Validate and apply one event, then bring the order's metric contributions up to
     date.  A malformed event, or an order, dispute or review naming another seller or buyer
     than its stored order, is ``rejected`` with its reason and writes nothing; storage
-    failures propagate so the caller can retry (SQS) or answer 5xx (HTTP).  A duplicate
-    refreshes too, which repairs a crash between storing a fact and counting it."""
+    failures propagate so the caller can retry (SQS) or answer 5xx (HTTP).  The order's
+    partition is then read once for both the seller's metric contributions and the buyer's
+    day counters (``services/buyer_days.py``).  A duplicate refreshes too, which repairs a
+    crash between storing a fact and counting it."""
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     # Imported here, not at module level: the schemas load pydantic (~50 ms), which only a
     # function that receives events needs; every function of the app imports this module.
@@ -65,7 +68,10 @@ def ingest_event(
             )
     status = facts.apply(event, now)
     if status != "stale" and event.type in METRIC_FACTS:
-        refresh_order(facts, metrics, event.payload.order_id)
+        order_id = event.payload.order_id
+        items = facts.order_items(order_id)  # one read for both refreshes
+        refresh_order(facts, metrics, order_id, items=items)
+        refresh_buyer_days(facts, order_id, items)
     return EventResult(event_id=event.event_id, status=status)
 
 

@@ -23,6 +23,7 @@ from chalicelib.services.ports import (
     ExemptionRecord,
     MetricsReader,
     OrderFactsReader,
+    PartitionItems,
 )
 
 ATTEMPTS = 3
@@ -40,6 +41,7 @@ def refresh_order(
     cleaning: list[CleaningPeriod] | None = None,
     exempt: Exempt | None = None,
     at: datetime | None = None,
+    items: PartitionItems | None = None,
 ) -> int:
     """Recompute the contributions of an order's units (the order, its reviews) from its
     facts, exemptions and the buyer's cleaning periods; write only what changed.
@@ -50,12 +52,14 @@ def refresh_order(
     they are written in the same transaction as the unit's new contribution.
 
     Idempotent: a second call with nothing new reads and writes nothing more.  Requests:
-    one Query of the order partition, one of the cleaning periods (unless the caller, which
+    one Query of the order partition (unless the caller passes it as just read, ``items``;
+    after a conflict it is read again), one of the cleaning periods (unless the caller, which
     refreshes several orders of one seller and buyer, passes them as ``cleaning``), and one
     transaction per changed unit.  Returns how many units changed; ``StorageUnavailable``
     when other writers kept changing the order's contributions for ``ATTEMPTS`` tries."""
-    for _ in range(ATTEMPTS):
-        partition = metrics.partition_from_items(facts.order_items(order_id))
+    for attempt in range(ATTEMPTS):
+        read = items if items is not None and attempt == 0 else facts.order_items(order_id)
+        partition = metrics.partition_from_items(read)
         order = partition.facts.order
         windows = cleaning
         if windows is None:

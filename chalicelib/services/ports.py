@@ -32,7 +32,12 @@ from chalicelib.adapters.complaint_repository import (
     Page,
     StoredComplaint,
 )
-from chalicelib.adapters.fact_repository import ApplyResult, OrderPage
+from chalicelib.adapters.fact_repository import (
+    ActivityPartition,
+    ApplyResult,
+    OrderPage,
+    StoredCells,
+)
 from chalicelib.adapters.files import StoredFile
 from chalicelib.adapters.metrics_repository import (
     ActivityEntry,
@@ -42,6 +47,7 @@ from chalicelib.adapters.metrics_repository import (
     StoredContribution,
 )
 from chalicelib.domain.attachments import Attachment
+from chalicelib.domain.buyer_activity import Cell, DayKey
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
@@ -52,10 +58,12 @@ __all__ = [
     "MESSAGES_PER_REQUEST",
     "NO_FILTER",
     "ActivityEntry",
+    "ActivityPartition",
     "AppealStore",
     "ApplyResult",
     "AttachmentStore",
     "BuyerActivityReader",
+    "BuyerDayCounters",
     "CleaningPeriods",
     "ComplaintLookup",
     "ComplaintRef",
@@ -95,6 +103,7 @@ __all__ = [
     "SellerExport",
     "SellerOrders",
     "SlaFigures",
+    "StoredCells",
     "StoredComplaint",
     "StoredContribution",
     "StoredFile",
@@ -311,9 +320,36 @@ class SellerOrders(Protocol):
 
 
 class BuyerActivityReader(Protocol):
-    """A buyer's orders, disputes and reviews in [since, until] (by their activity time)."""
+    """A buyer's activity as the assessment reads it (``domain/buyer_activity.py``): the
+    orders, disputes and reviews whose ``by_buyer`` key is in [low, high] (one day at
+    most, so one Query), and the buyer's day counters (at one seller, or overall) of the
+    days in [first, last] (one Query, an item per day)."""
 
-    def buyer_activity(self, buyer_id: str, since: datetime, until: datetime) -> list[Any]: ...
+    def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]: ...
+
+    def buyer_days(
+        self, buyer_id: str, seller_id: str | None, first: date, last: date
+    ) -> dict[date, dict[str, int]]: ...
+
+
+class BuyerDayCounters(Protocol):
+    """Keeping the buyer's day counters true to the facts: each fact's counters and the
+    deltas they cause are written together, only if the stored counters are still the ones
+    read (else ``ContributionConflict``)."""
+
+    def order_items(self, order_id: str) -> PartitionItems: ...
+
+    def activity_partition(self, items: PartitionItems) -> ActivityPartition: ...
+
+    def write_activity(
+        self,
+        order_id: str,
+        fact_key: str,
+        old: StoredCells | None,
+        new: frozenset[Cell],
+        fact_version: int,
+        deltas: dict[DayKey, dict[str, int]],
+    ) -> None: ...
 
 
 class FactLog(Protocol):
@@ -325,7 +361,9 @@ class FactLog(Protocol):
     def stored_order(self, order_id: str) -> OrderData | None: ...
 
 
-class FactStore(OrderFactsReader, SellerOrders, BuyerActivityReader, FactLog, Protocol):
+class FactStore(
+    OrderFactsReader, SellerOrders, BuyerActivityReader, BuyerDayCounters, FactLog, Protocol
+):
     """Every role of the facts the services read and write (``Ports.facts``)."""
 
 

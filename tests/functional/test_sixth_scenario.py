@@ -37,17 +37,13 @@ def cancelled_by_buyer_after_payment(order: OrderData, facts: OrderFacts) -> Non
 
 def repeated_cancellations(case: Case) -> list[Criterion]:
     t = case.thresholds
-    recent = since(case, t["cancellation_days"])
-    cancelled = [
-        o
-        for o in case.buyer.orders
-        if o.seller_id == case.seller_id
-        and o.placed_at >= recent
-        and o.status == "cancelled"
-        and o.cancelled_by == "buyer"
-        and o.is_paid
-    ]
-    return [at_least("paid_orders_cancelled_by_buyer", len(cancelled), t["cancellation_min"])]
+    cancelled = case.buyer.count(
+        "orders",
+        lambda o: o.status == "cancelled" and o.cancelled_by == "buyer" and o.is_paid,
+        since=since(case, t["cancellation_days"]),
+        seller_id=case.seller_id,
+    )
+    return [at_least("paid_orders_cancelled_by_buyer", cancelled, t["cancellation_min"])]
 
 
 SIXTH = Scenario(
@@ -63,6 +59,7 @@ SIXTH = Scenario(
         rejected_reason=fixed("cancellations_within_normal_range"),
         rejected_reasons=("cancellations_within_normal_range",),
         thresholds={"cancellation_days": 30, "cancellation_min": 3},
+        windows=("cancellation_days",),  # counted since: its first day is read fact by fact
     ),
     reasons={
         "malicious_cancellation_confirmed": Text(

@@ -6,6 +6,7 @@ import pytest
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
+from chalicelib.domain.buyer_activity import activity_range
 from tests.builders import T0, buyer_event, dispute_event, message_event, order_event, review_event
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -95,11 +96,11 @@ def test_activity_windows_by_buyer(settings: Settings) -> None:
     _apply(repo, dispute_event("d-1", "o-new", opened_at=T0 - timedelta(days=8)))
     _apply(repo, message_event("m-1", "o-new", sender="buyer", sent_at=T0 - timedelta(days=8)))
     since = T0 - timedelta(days=90)
-    buyer = repo.buyer_activity("b-1", since, T0)
+    buyer = repo.buyer_activity("b-1", *activity_range(since, T0))
     assert sorted(type(x).__name__ + ":" + getattr(x, "order_id", "") for x in buyer) == [
         "DisputeData:o-new",
         "OrderData:o-new",
         "OrderData:o-s2",
         "ReviewData:o-new",
     ]
-    assert len(repo.buyer_activity("b-1", T0 - timedelta(days=365), T0)) == 5
+    assert len(repo.buyer_activity("b-1", *activity_range(T0 - timedelta(days=365), T0))) == 5

@@ -19,15 +19,17 @@ from chalicelib.adapters.models import complaint_model
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, UPLOAD_TTL
+from chalicelib.domain.buyer_activity import cells
 from chalicelib.domain.complaints import Complaint, complaint_id_for
 from chalicelib.domain.errors import Conflict, DuplicateComplaint, NotEligible
 from chalicelib.services.attachments import start_upload
 from chalicelib.services.complaints import appeal_complaint
 from chalicelib.services.decisions import decide_by_operator
+from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import refresh_order
 from chalicelib.services.recategorisation import recategorise_complaint
 from chalicelib.services.sweep import process_due, run_sweep, work_off
-from tests.builders import T0, order_event, review_event, submit
+from tests.builders import T0, dispute_event, order_event, review_event, submit
 from tests.concurrency import race
 from tests.fakes import InMemoryFiles, RecordingQueue
 
@@ -490,3 +492,40 @@ def test_a_seller_appealing_twice_at_once_appeals_once(settings: Settings, round
     winner = next(r for r in results if isinstance(r, Complaint))
     assert stored == winner and [h.action for h in stored.history].count("appealed") == 1
     assert [e["type"] for e in publisher.events].count("complaint.appealed") == 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_ingesting_versions_of_one_order_at_once_counts_the_buyer_days_once(
+    settings: Settings, round_: int
+) -> None:
+    """Workers ingesting an order's versions, its dispute and their redeliveries at once: each
+    fact's day counters move in one transaction conditional on the revision read, so the
+    buyer's days end as the latest versions' counters, each counted once."""
+    facts, metrics = FactRepository(settings), MetricsRepository(settings)
+    buyer, day = f"b-race-{round_}", timedelta(days=1)
+    versions = [
+        order_event("o-r", buyer_id=buyer, placed_at=T0 - 3 * day, version=1),
+        order_event("o-r", buyer_id=buyer, status="paid", placed_at=T0 - 3 * day, version=2),
+        order_event("o-r", buyer_id=buyer, status="delivered", placed_at=T0 - 3 * day, version=3),
+        dispute_event("d-r", "o-r", buyer_id=buyer, opened_at=T0 - 2 * day),
+    ]
+
+    def ingesting(event: dict[str, Any]) -> Callable[[], Any]:
+        return lambda: ingest_events(facts, metrics, [event], T0)
+
+    results = race(*[ingesting(e) for e in versions * 2])
+    assert not any(isinstance(r, Exception) for r in results), results
+    stored = facts.order_facts("o-r")
+    expected: dict[Any, dict[str, int]] = {}
+    for fact in (stored.order, *stored.disputes):
+        assert fact is not None
+        for cell in cells(fact):
+            expected.setdefault((cell.seller_id, cell.day), {})[cell.key] = 1
+    found = {
+        (seller, when): {k: n for k, n in counters.items() if n}
+        for seller in (None, "s-1")
+        for when, counters in facts.buyer_days(
+            buyer, seller, T0.date() - 4 * day, T0.date()
+        ).items()
+    }
+    assert found == expected

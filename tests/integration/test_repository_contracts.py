@@ -27,6 +27,7 @@ from chalicelib.domain.attachments import (
     new_attachment,
     object_key,
 )
+from chalicelib.domain.buyer_activity import activity_range, cell_deltas, cells, counter_key
 from chalicelib.domain.complaints import (
     Complaint,
     SlaPolicy,
@@ -42,6 +43,7 @@ from chalicelib.domain.facts import OrderSummary
 from chalicelib.domain.metrics import CleaningPeriod, Contribution, counter_delta
 from chalicelib.domain.rules import Assessment
 from chalicelib.domain.timeutil import to_iso
+from chalicelib.services.buyer_days import refresh_buyer_days
 from chalicelib.services.ingest import ingest_events
 from chalicelib.services.metrics import seller_metrics
 from chalicelib.services.ports import (
@@ -52,6 +54,7 @@ from chalicelib.services.ports import (
     ListFilter,
     OrderPage,
     Ports,
+    StoredCells,
     StoredContribution,
 )
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
@@ -554,15 +557,17 @@ def test_an_orders_partition_and_a_buyers_activity_window(ports: Ports) -> None:
     assert [d.dispute_id for d in facts.disputes] == ["d-1"]
     assert [m.message_id for m in facts.messages] == ["m-1"]
     assert ports.facts.order_facts("o-404").order is None
-    window = ports.facts.buyer_activity("b-1", T0 - timedelta(days=90), T0)
+    window = ports.facts.buyer_activity("b-1", *activity_range(T0 - timedelta(days=90), T0))
     assert sorted(f"{type(x).__name__}:{x.order_id}" for x in window) == [
         "DisputeData:o-1",
         "OrderData:o-1",
         "OrderData:o-s2",
         "ReviewData:o-1",
     ]
-    assert len(ports.facts.buyer_activity("b-1", T0 - timedelta(days=365), T0)) == 5
-    assert ports.facts.buyer_activity("b-1", T0 - timedelta(days=2), T0) == []
+    assert (
+        len(ports.facts.buyer_activity("b-1", *activity_range(T0 - timedelta(days=365), T0))) == 5
+    )
+    assert ports.facts.buyer_activity("b-1", *activity_range(T0 - timedelta(days=2), T0)) == []
 
 
 def test_a_sellers_orders_newest_first_in_a_window_paged(ports: Ports) -> None:
@@ -1041,3 +1046,94 @@ def test_a_move_onto_a_taken_id_or_of_a_changed_complaint_changes_nothing(ports:
     assert decided_meanwhile.value.code == "not_pending"
     assert ports.complaints.get(taken.complaint_id) == decided
     assert ports.complaints.get(complaint_id_for("o-1", "malicious_dispute")) is None
+
+
+# --------------------------------------------------------------------------- buyer days
+
+
+def test_a_facts_day_counters_move_only_over_the_revision_read(ports: Ports) -> None:
+    _apply(ports, order_event("o-1", status="placed", placed_at=T0 - timedelta(days=3)))
+    facts = ports.facts
+    part = facts.activity_partition(facts.order_items("o-1"))
+    (key, (order, version)) = next(iter(part.facts.items()))
+    assert key == "ORDER#" and version == 1 and part.stored == {}
+    new = cells(order)
+    facts.write_activity("o-1", key, None, new, 1, cell_deltas((), new))
+    with pytest.raises(ContributionConflict):  # someone else wrote it first
+        facts.write_activity("o-1", key, None, new, 1, cell_deltas((), new))
+    stored = facts.activity_partition(facts.order_items("o-1")).stored[key]
+    assert stored == StoredCells(new, 1, 1)
+    assert facts.order_facts("o-1").order == order  # the counters item is no fact
+    day = (T0 - timedelta(days=3)).date()
+    placed = counter_key(order)
+    assert facts.buyer_days("b-1", None, day, day) == {day: {placed: 1}}
+    assert facts.buyer_days("b-1", "s-1", day, day) == {day: {placed: 1}}
+    assert facts.buyer_days("b-1", "s-2", day, day) == {}
+    assert facts.buyer_days("b-1", None, day + timedelta(days=1), T0.date()) == {}
+
+    paid = order._replace(status="paid", paid_at=order.placed_at)
+    moved = cells(paid)
+    facts.write_activity("o-1", key, stored, moved, 2, cell_deltas(new, moved))
+    with pytest.raises(ContributionConflict):  # a stale revision: nothing written
+        facts.write_activity("o-1", key, stored, new, 1, cell_deltas(moved, new))
+    assert facts.buyer_days("b-1", "s-1", day, day) == {day: {placed: 0, counter_key(paid): 1}}
+
+
+def _day_counters_now(ports: Ports, buyer: str, sellers: list[str]) -> dict[Any, dict[str, int]]:
+    first, last = T0.date() - timedelta(days=100), T0.date() + timedelta(days=1)
+    found: dict[Any, dict[str, int]] = {}
+    for seller in [None, *sellers]:
+        for day, counters in ports.facts.buyer_days(buyer, seller, first, last).items():
+            kept = {k: n for k, n in counters.items() if n}
+            if kept:
+                found[(seller, day)] = kept
+    return found
+
+
+def _day_counters_of(facts: list[Any]) -> dict[Any, dict[str, int]]:
+    expected: dict[Any, dict[str, int]] = {}
+    for fact in facts:
+        for cell in cells(fact):
+            day = expected.setdefault((cell.seller_id, cell.day), {})
+            day[cell.key] = day.get(cell.key, 0) + 1
+    return expected
+
+
+def test_redelivered_and_out_of_order_events_leave_the_buyer_day_counters_exact(
+    ports: Ports,
+) -> None:
+    day = timedelta(days=1)
+    versions = [
+        order_event("o-1", placed_at=T0 - 5 * day, version=1),
+        order_event("o-1", status="paid", placed_at=T0 - 5 * day, version=2),
+        order_event(
+            "o-1", status="cancelled", cancelled_by="buyer", placed_at=T0 - 5 * day, version=3
+        ),
+        order_event("o-2", seller_id="s-2", buyer_note="hi", placed_at=T0 - 40 * day),
+        order_event("o-2", seller_id="s-2", status="paid", placed_at=T0 - 40 * day, version=2),
+        dispute_event("d-1", "o-1", opened_at=T0 - 4 * day),
+        dispute_event(
+            "d-1",
+            "o-1",
+            status="closed",
+            resolution="seller_favour",
+            opened_at=T0 - 4 * day,
+            version=2,
+        ),
+        review_event("r-1", "o-2", seller_id="s-2", rating=1, posted_at=T0 - 39 * day),
+        review_event("r-1", "o-2", seller_id="s-2", rating=4, posted_at=T0 - 39 * day, version=2),
+    ]
+    # versions out of order (o-1: 1, 3, 2; o-2 and r-1 newest first; d-1 in order), then
+    # everything again (redelivery), then the oldest again
+    shuffled = [versions[i] for i in (0, 2, 1, 4, 3, 5, 6, 8, 7)]
+    ingest_events(ports.facts, ports.metrics, shuffled + versions + versions[:1], T0)
+    final = [ports.facts.order_facts(o) for o in ("o-1", "o-2")]
+    latest = (
+        [f.order for f in final]
+        + [d for f in final for d in f.disputes]
+        + [r for f in final for r in f.reviews]
+    )
+    assert [f.order.status for f in final if f.order] == ["cancelled", "paid"]
+    assert _day_counters_now(ports, "b-1", ["s-1", "s-2"]) == _day_counters_of(latest)
+    # a fresh refresh finds nothing left to do
+    assert refresh_buyer_days(ports.facts, "o-1") == 0

@@ -1,6 +1,6 @@
 """Retention: complaints and facts carry a TTL (RETENTION_DAYS, default 2 years)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -29,6 +29,11 @@ def test_every_stored_item_expires_after_the_retention_period(
     assert order.expires_at == T0 - timedelta(days=1) + timedelta(days=days)
     marker = fact_model(settings).get(f"EVENT#{event['event_id']}", "EVENT")
     assert marker.expires_at == T0 + timedelta(days=settings.event_marker_days)
+    # the buyer's day counters expire with their day's facts
+    day = (T0 - timedelta(days=1)).date()
+    for pk in ("BUYER_DAYS#b-1", "BUYER_SELLER_DAYS#b-1#s-1"):
+        counters = fact_model(settings).get(pk, f"DAY#{day}")
+        assert counters.expires_at == datetime.combine(day, time(), UTC) + timedelta(days=days)
     items = list(fact_model(settings).scan()) + list(metrics_day_model(settings).scan())
     assert all(item.expires_at is not None for item in items if not item.sk.startswith("DAY#")), [
         i.sk for i in items if i.expires_at is None

@@ -22,7 +22,7 @@ def _used() -> set[str]:
     for scenario in REGISTRY:
         for reason, rule in rules_by_reason(scenario):
             names |= {f"path.{path.name}" for path in rule.paths}
-            result = assess(rule, dry_run_case(scenario.code, reason))
+            result = assess(rule, dry_run_case(scenario.code, reason, rule))
             names |= {f"criterion.{c.name}" for c in result.criteria}
     return names
 

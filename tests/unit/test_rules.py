@@ -528,3 +528,29 @@ def test_real_countries_are_valid(country: str) -> None:
     postal = {"US": "62701", "de": "10115"}.get(country, "999")
     address = Address(recipient="A", street="S", city="C", postal_code=postal, country=country)
     assert "country_invalid" not in address_problems(address)
+
+
+# --- the buyer's activity from day counters (domain/buyer_activity.py) ---------------------
+
+
+def test_a_day_read_as_counters_cannot_start_a_window_and_other_sellers_days_are_not_read() -> None:
+    from chalicelib.domain.buyer_activity import BuyerActivity, counter_key, read_plan
+
+    plan = read_plan(NOW, 90, [30])
+    assert len(plan.item_ranges) == 3 and plan.whole_days is not None
+    order = _p(order_event("o-1", placed_at=NOW - timedelta(days=40)))
+    day = order.placed_at.date()
+    buyer = BuyerActivity(
+        days={day: {counter_key(order): 2}},
+        seller_days={day: {counter_key(order): 2}},
+        seller_id=SELLER,
+        item_days=plan.item_days,
+    )
+    assert buyer.count("orders") == 2
+    assert buyer.count("orders", seller_id=SELLER, since=NOW - timedelta(days=30)) == 0
+    with pytest.raises(ValueError, match="declare it"):  # 20 days: not a window read
+        buyer.count("orders", since=NOW - timedelta(days=20))
+    with pytest.raises(ValueError, match="were not read"):
+        buyer.count("orders", seller_id="s-other")
+    with pytest.raises(ValueError, match="not kept by day"):
+        buyer.sellers("orders")

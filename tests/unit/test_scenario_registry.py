@@ -50,6 +50,10 @@ def checks_nothing(case: Case) -> list[Criterion]:
             "threshold 'nobody_declared_this'",
         ),
         (_renamed(rule=RULE._replace(paths=(path("p", checks_nothing),))), "no criterion"),
+        # counts since harassment_days without declaring it a window: its first day would
+        # be read as day counters, so the count could not be exact to the instant
+        (_renamed(rule=RULE._replace(windows=())), "counts in a window it does not declare"),
+        (_renamed(rule=RULE._replace(windows=("a_week",))), "windows must be among"),
         (
             _renamed(rule=RULE._replace(rejected_reason=fixed("not_listed"))),
             "'not_listed', not among",

@@ -136,11 +136,14 @@ def test_an_eligible_complaint_waits_for_a_reviewer_with_the_rules_recommendatio
     complaint = _submit(ports, settings, "o-1")
     assert complaint.status == "pending" and complaint.decision is None
     assert complaint.assessment is not None and complaint.assessment.outcome == "rejected"
-    # the order's partition, the buyer's window, other sellers' upholds, one conditional put
+    # the order's partition, the buyer's window — the facts of its first day, of the 30-day
+    # window's first day and of today, the day counters of the days between (the buyer's,
+    # and at this seller) — other sellers' upholds, one conditional put
     assert ports.requests() == Counter(
         {
             "facts.order_facts": 1,
-            "facts.buyer_activity": 1,
+            "facts.buyer_activity": 3,
+            "facts.buyer_days": 2,
             "complaints.upheld_against_buyer": 1,
             "complaints.add": 1,
         }
@@ -644,3 +647,21 @@ def test_a_run_takes_at_most_its_most_per_run_and_leaves_the_rest_due(
             )
     assert runs >= 30 / 8 and len(taken) == len(set(taken))  # none handed out twice
     assert _sweep(ports, settings, 36, batch=2).actions == Counter()
+
+
+def test_a_refresh_that_read_an_older_fact_than_its_counters_leaves_them(
+    ports: InMemoryPorts,
+) -> None:
+    """A partition read is no snapshot: a refresh may see the order at version 1 and its
+    day counters already written for version 2.  It must not count version 1 back in."""
+    from chalicelib.services.buyer_days import refresh_buyer_days
+
+    _ingest(ports, order_event("o-1", status="placed"))
+    stale = ports.facts.order_items("o-1")
+    _ingest(ports, order_event("o-1", status="paid", version=2))
+    current = ports.facts.order_items("o-1")
+    mixed = [i for i in current if i.sk != "ORDER#"] + [i for i in stale if i.sk == "ORDER#"]
+    before = dict(ports.facts.table.buyer_days)
+    assert refresh_buyer_days(ports.facts, "o-1", mixed) == 0
+    assert ports.facts.table.buyer_days == before
+    assert refresh_buyer_days(ports.facts, "o-1") == 0  # and nothing is left to do

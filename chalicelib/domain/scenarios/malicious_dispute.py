@@ -13,28 +13,26 @@ from chalicelib.domain.text import Text
 def dispute_pattern(case: Case) -> list[Criterion]:
     """≥ 3 disputes in W, on ≥ 30 % of the buyer's paid orders in W, against ≥ 2 sellers."""
     t = case.thresholds
-    disputes = case.buyer.disputes
-    paid = [o for o in case.buyer.orders if o.is_paid]
+    disputes = case.buyer.count("disputes")
+    paid = case.buyer.count("orders", lambda o: o.is_paid)
     return [
-        at_least("disputes_in_window", len(disputes), t["dispute_min_disputes"]),
+        at_least("disputes_in_window", disputes, t["dispute_min_disputes"]),
         at_least(
             "disputes_per_paid_order",
-            ratio(len(disputes), len(paid)) if paid else float(len(disputes) > 0),
+            ratio(disputes, paid) if paid else float(disputes > 0),
             t["dispute_min_ratio"],
         ),
-        at_least(
-            "sellers_disputed", len({d.seller_id for d in disputes}), t["dispute_min_sellers"]
-        ),
+        at_least("sellers_disputed", len(case.buyer.sellers("disputes")), t["dispute_min_sellers"]),
     ]
 
 
 def disputes_lost(case: Case) -> list[Criterion]:
     """≥ 2 of the buyer's disputes in W closed in the seller's favour."""
-    lost = [d for d in case.buyer.disputes if d.resolution == "seller_favour"]
+    lost = case.buyer.count("disputes", lambda d: d.resolution == "seller_favour")
     return [
         at_least(
             "disputes_closed_in_seller_favour",
-            len(lost),
+            lost,
             case.thresholds["dispute_min_seller_favour"],
         )
     ]

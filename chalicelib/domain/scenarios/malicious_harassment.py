@@ -25,16 +25,10 @@ def unpaid_orders_with_notes(case: Case) -> list[Criterion]:
     """The buyer placed ≥ 3 unpaid orders with notes at this seller in the last 7 days."""
     t = case.thresholds
     recent = since(case, t["harassment_days"])
-    noted = [
-        o
-        for o in case.buyer.orders
-        if o.seller_id == case.seller_id
-        and o.placed_at >= recent
-        and not o.is_paid
-        and o.buyer_note
-        and o.buyer_note.strip()
-    ]
-    return [at_least("unpaid_orders_with_notes_7d", len(noted), t["harassment_min_orders"])]
+    noted = case.buyer.count(
+        "orders", lambda o: not o.is_paid and o.has_note, since=recent, seller_id=case.seller_id
+    )
+    return [at_least("unpaid_orders_with_notes_7d", noted, t["harassment_min_orders"])]
 
 
 SCENARIO = Scenario(
@@ -60,6 +54,7 @@ SCENARIO = Scenario(
             "harassment_days": 7,
             "harassment_min_orders": 3,
         },
+        windows=("harassment_days",),
     ),
     reasons={
         "harassment_confirmed": Text("确认买家恶意骚扰", "Harassment by this buyer confirmed"),

@@ -3,6 +3,7 @@ the store (docs/product.md)."""
 
 from __future__ import annotations
 
+from chalicelib.domain.buyer_activity import OrderProfile
 from chalicelib.domain.metrics import BUYER_ORDERS
 from chalicelib.domain.rules import (
     Case,
@@ -19,24 +20,22 @@ from chalicelib.domain.scenario import Exemption, Scenario
 from chalicelib.domain.text import Text
 
 
+def unpaid_or_buyer_cancelled(order: OrderProfile) -> bool:
+    return not order.is_paid or (order.status == "cancelled" and order.cancelled_by == "buyer")
+
+
 def orders_at_this_seller(case: Case) -> list[Criterion]:
     """(a) ≥ 5 orders at this seller in 30 days, ≥ 80 % never paid or cancelled by the buyer."""
     t = case.thresholds
     recent = since(case, t["ordering_days"])
-    orders = [
-        o for o in case.buyer.orders if o.seller_id == case.seller_id and o.placed_at >= recent
-    ]
-    bad = [
-        o
-        for o in orders
-        if not o.is_paid or (o.status == "cancelled" and o.cancelled_by == "buyer")
-    ]
+    orders = case.buyer.count("orders", since=recent, seller_id=case.seller_id)
+    bad = case.buyer.count(
+        "orders", unpaid_or_buyer_cancelled, since=recent, seller_id=case.seller_id
+    )
     return [
-        at_least("orders_at_seller_30d", len(orders), t["ordering_min_orders"]),
+        at_least("orders_at_seller_30d", orders, t["ordering_min_orders"]),
         at_least(
-            "unpaid_or_buyer_cancelled_ratio",
-            ratio(len(bad), len(orders)),
-            t["ordering_min_bad_ratio"],
+            "unpaid_or_buyer_cancelled_ratio", ratio(bad, orders), t["ordering_min_bad_ratio"]
         ),
     ]
 
@@ -65,6 +64,7 @@ SCENARIO = Scenario(
             "ordering_min_bad_ratio": 0.8,
             "other_sellers_upheld": 2,
         },
+        windows=("ordering_days",),
     ),
     reasons={
         "malicious_ordering_confirmed": Text(

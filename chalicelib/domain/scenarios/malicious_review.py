@@ -3,6 +3,7 @@ an honest bad review of a normal sale is not upheld (docs/product.md)."""
 
 from __future__ import annotations
 
+from chalicelib.domain.buyer_activity import ReviewProfile
 from chalicelib.domain.eligibility import has_negative_review
 from chalicelib.domain.metrics import REVIEWS
 from chalicelib.domain.rules import (
@@ -19,21 +20,21 @@ from chalicelib.domain.scenario import Exemption, Scenario
 from chalicelib.domain.text import Text
 
 
+def is_negative(review: ReviewProfile) -> bool:
+    return review.rating <= 2
+
+
 def review_pattern(case: Case) -> list[Criterion]:
     """≥ 5 reviews in W, ≥ 60 % of them rated 1–2, across ≥ 3 sellers."""
     t = case.thresholds
-    reviews = case.buyer.reviews
-    negative = [r for r in reviews if r.rating <= 2]
+    reviews = case.buyer.count("reviews")
+    negative = case.buyer.count("reviews", is_negative)
     return [
-        at_least("reviews_in_window", len(reviews), t["review_min_reviews"]),
-        at_least(
-            "negative_review_ratio",
-            ratio(len(negative), len(reviews)),
-            t["review_min_negative_ratio"],
-        ),
+        at_least("reviews_in_window", reviews, t["review_min_reviews"]),
+        at_least("negative_review_ratio", ratio(negative, reviews), t["review_min_negative_ratio"]),
         at_least(
             "sellers_reviewed_negatively",
-            len({r.seller_id for r in negative}),
+            len(case.buyer.sellers("reviews", is_negative)),
             t["review_min_sellers"],
         ),
     ]
