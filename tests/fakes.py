@@ -46,6 +46,7 @@ from chalicelib.domain.facts import (
     stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
+from chalicelib.domain.sla_days import DaySummary, DecisionSample, decision_sample, summary_of
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ports import (
     NO_FILTER,
@@ -53,7 +54,6 @@ from chalicelib.services.ports import (
     ApplyResult,
     ComplaintRef,
     ContributionConflict,
-    DecidedRecord,
     ExemptionRecord,
     ExportPage,
     ListFilter,
@@ -147,6 +147,8 @@ class InMemoryComplaints(_Store):
     def __init__(self, *, shards: int = 4, exemption_due: timedelta = timedelta(hours=72)) -> None:
         super().__init__()
         self.rows: dict[str, _Row] = {}
+        #: the per-day SLA figures, by (day, block) as the table keeps them
+        self.sla_figures: dict[tuple[date, int], DaySummary] = {}
         self.shards = shards
         self.exemption_due = exemption_due
 
@@ -169,6 +171,12 @@ class InMemoryComplaints(_Store):
             return None
         return to_iso(complaint.decision.decided_at + self.exemption_due)
 
+    def _count_decision(self, decided: Complaint) -> None:
+        """Add a stored decision to its day's SLA figures (the slowest apart)."""
+        sample = decision_sample(decided)
+        figures = self.sla_figures.setdefault((sample.day, sample.block), DaySummary())
+        figures.add(replace(summary_of([sample]), max_seconds=None))
+
     # writes --------------------------------------------------------------------------
     @counted
     def add(
@@ -188,6 +196,8 @@ class InMemoryComplaints(_Store):
         )
         self._set_sweep(row, sweep_at)
         self.rows[complaint.complaint_id] = row
+        if complaint.decision is not None:
+            self._count_decision(complaint)
 
     @counted
     def save_escalation(self, escalated: Complaint, event: dict[str, Any], now: datetime) -> None:
@@ -221,6 +231,7 @@ class InMemoryComplaints(_Store):
         self._set_sweep(row, now)
         if decided.status == "upheld":
             row.exempt_due = self._exempt_due(row.complaint)
+        self._count_decision(decided)
 
     @counted
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
@@ -527,19 +538,19 @@ class InMemoryComplaints(_Store):
         }
 
     @counted
-    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]:
-        first, last = since.date(), until.date()
-        decided = sorted(
-            (c.decision.decided_at.date(), c.decision.decided_at, c)
-            for c in (row.complaint for row in self.rows.values())
-            if c.decision is not None
-            and first <= c.decision.decided_at.date() <= last
-            and since <= c.decision.decided_at <= until
-        )
-        return [
-            DecidedRecord(c.submitted_at, c.due_at, at, c.decision.decided_by if c.decision else "")
-            for _, at, c in decided
-        ]
+    def sla_days(self, first: date, last: date) -> dict[date, DaySummary]:
+        found: dict[date, DaySummary] = {}
+        for (day, _), figures in sorted(self.sla_figures.items()):
+            if first <= day <= last:
+                found.setdefault(day, DaySummary()).add(copy.deepcopy(figures))
+        return found
+
+    @counted
+    def record_slowest(self, sample: DecisionSample) -> None:
+        figures = self.sla_figures.get((sample.day, sample.block))
+        if figures is None:  # (no decision counted there: nothing to record it on)
+            return
+        figures.max_seconds = max(figures.max_seconds or 0, sample.seconds)
 
 
 # --------------------------------------------------------------------------- facts

@@ -14,7 +14,6 @@ conditional put on the key enforces "one complaint per order and scenario")
   * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
   * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
-  * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
   * ``exemptions_due`` exempt_shard + exempt_due — sparse and write-sharded: upheld
     complaints whose metric exemption is not yet applied (the exemption job's work queue);
     the job's progress with a complaint is kept on its item (``exemption_progress``).
@@ -24,7 +23,9 @@ reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and ex
 (``EXEMPT#``); ``BUYER#`` partitions hold buyer profiles; ``EVENT#`` items are event-id
 markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
 metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
-(``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods)
+(``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods;
+the ``SLA`` partition holds the reviewers' per-day SLA figures (``DAY#<date>#<block>``,
+see ``adapters/sla_days.py``))
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders
@@ -95,15 +96,6 @@ class ComplaintsReviewQueue(GlobalSecondaryIndex[Any]):
     queue_key = UnicodeAttribute(range_key=True)
 
 
-class ComplaintsByDecidedDay(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "by_decided_day"
-        projection = IncludeProjection(["submitted_at", "due_at", "decided_by"])
-
-    decided_day = UnicodeAttribute(hash_key=True)
-    decided_at = UTCDateTimeAttribute(range_key=True)
-
-
 class ComplaintsExemptionsDue(GlobalSecondaryIndex[Any]):
     class Meta:
         index_name = "exemptions_due"
@@ -131,8 +123,6 @@ class ComplaintModel(Model):
     submitted_at = UTCDateTimeAttribute()
     due_at = UTCDateTimeAttribute()
     decided_at = UTCDateTimeAttribute(null=True)
-    decided_day = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
     decision = DocumentMapAttribute(null=True)
     assessment = DocumentMapAttribute(null=True)
     escalated_at = UTCDateTimeAttribute(null=True)
@@ -167,7 +157,6 @@ class ComplaintModel(Model):
     by_buyer = ComplaintsByBuyer()
     due = ComplaintsDue()
     review_queue = ComplaintsReviewQueue()
-    by_decided_day = ComplaintsByDecidedDay()
     exemptions_due = ComplaintsExemptionsDue()
 
 

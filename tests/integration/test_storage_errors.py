@@ -50,8 +50,8 @@ def test_a_throttled_decision_reaches_the_service_as_storage_unavailable(
     adapters: Adapters, settings: Settings
 ) -> None:
     complaint = submit(adapters, settings, "o-1")
-    with (
-        dynamodb_fault(settings, "UpdateItem", times=SDK_ATTEMPTS),
+    with (  # a decision is one transaction with its day's SLA figures
+        dynamodb_fault(settings, "TransactWriteItems", times=SDK_ATTEMPTS),
         pytest.raises(StorageUnavailable) as err,
     ):
         decide_by_operator(
