@@ -8,9 +8,12 @@ import boto3
 from chalice.test import Client
 
 from bench.operations import BUDGETS, Harness, measure, order
+from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.config import Settings
+from chalicelib.domain.complaints import decide, new_complaint
+from chalicelib.domain.sla_days import decision_sample
 from tests.builders import T0
 
 
@@ -70,3 +73,53 @@ def test_the_order_list_and_eligibility_cost_the_same_whatever_the_sellers_volum
     assert len(page["items"]) == 100 and page["next_cursor"]
     budget = (BUDGETS["orders page"], BUDGETS["orders page"], BUDGETS["order eligibility"])
     assert few == many == budget
+
+
+def test_the_sla_report_costs_the_same_for_ten_and_two_hundred_decisions(
+    client: Client, settings: Settings, clock: Any
+) -> None:
+    """90 days' figures are one Query whatever the decisions in them (plus the review
+    queue's counting Queries): decisions spread over the window, every block of a day."""
+    h = Harness(client, settings, lambda when: setattr(clock, "current", when))
+    repo = ComplaintRepository(settings)
+    now = T0 + timedelta(days=90)
+
+    def decide_many(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            filed = now - timedelta(days=i % 86, hours=(i * 7) % 60, minutes=i % 57)
+            complaint = new_complaint(
+                seller_id="s-1",
+                order_id=f"o-{i}",
+                buyer_id="b-1",
+                scenario="malicious_ordering",
+                reason=None,
+                description="d",
+                evidence=(),
+                now=filed - timedelta(hours=(i * 7) % 53),
+            )
+            repo.add(complaint, sweep_at=None)
+            decided = decide(
+                complaint,
+                outcome="rejected",
+                reason_code="insufficient_evidence",
+                decided_by="operator",
+                actor="operator:op",
+                now=filed,
+            )
+            repo.save_decision(decided, {"event_id": f"e-{i}"}, filed)
+            repo.record_slowest(decision_sample(decided))
+
+    def report() -> tuple[int, dict[str, Any]]:
+        clock.current = now
+        body: dict[str, Any] = {}
+        path = "/review/sla?window_days=90"
+        cost = h.counted(lambda: body.update(h.http("GET", path, subject="op", role="operator")))
+        return cost, body
+
+    decide_many(0, 10)
+    few, small = report()
+    decide_many(10, 190)
+    many, large = report()
+    assert (small["decided"], large["decided"]) == (10, 200)
+    assert large["breaches"]["decided_late"] > 0  # some decided past 48 h: every block used
+    assert few == many == BUDGETS["sla report (90 days)"]
