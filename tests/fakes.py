@@ -46,7 +46,7 @@ from chalicelib.domain.facts import (
     stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
-from chalicelib.domain.sla_days import DaySummary, DecisionSample, decision_sample, summary_of
+from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.ports import (
     NO_FILTER,
@@ -175,7 +175,7 @@ class InMemoryComplaints(_Store):
         """Add a stored decision to its day's SLA figures (the slowest apart)."""
         sample = decision_sample(decided)
         figures = self.sla_figures.setdefault((sample.day, sample.block), DaySummary())
-        figures.add(replace(summary_of([sample]), max_seconds=None))
+        figures.add(counters_of(sample))
 
     # writes --------------------------------------------------------------------------
     @counted

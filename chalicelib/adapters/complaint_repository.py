@@ -48,7 +48,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
-from chalicelib.domain.sla_days import DaySummary, DecisionSample, decision_sample
+from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import to_iso
 
 __all__ = [
@@ -290,7 +290,8 @@ class ComplaintRepository:
         figures is tried again (up to ``TRANSACTION_ATTEMPTS``); the token makes the SDK's
         own retries of one attempt idempotent."""
         sample = decision_sample(decided)
-        actions = sla_days.counter_actions(self.facts, sample, self.retention)
+        counts = counters_of(sample)
+        actions = sla_days.counter_actions(self.facts, sample.day, counts, self.retention)
         connection = self.model._get_connection().connection
         assert decided.decision is not None
         decision = f"{decided.complaint_id}|{to_iso(decided.decision.decided_at)}"

@@ -40,18 +40,19 @@ def day_item(model: type[FactModel], sample: DecisionSample) -> FactModel:
 
 
 def counter_actions(
-    model: type[FactModel], sample: DecisionSample, retention: timedelta
+    model: type[FactModel], day: date, counts: DaySummary, retention: timedelta
 ) -> list[Action]:
-    """What one decision adds to its day's item (and the item's expiry, set once)."""
-    expires = datetime.combine(sample.day, time(), tzinfo=UTC) + retention
-    actions: list[Action] = [
-        Path("decided").add(1),
-        Path(f"by_{sample.decided_by}").add(1),
-        Path(f"b{sample.bin}").add(1),
-        model.expires_at.set(model.expires_at | expires),
-    ]
-    if sample.late:
-        actions.append(Path("late").add(1))
+    """What ``counts`` (one decision's, or more of one block) add to their day's item, and
+    the item's expiry, set once.  Not ``max_s``: see ``record_slowest``."""
+    expires = datetime.combine(day, time(), tzinfo=UTC) + retention
+    added = {
+        "decided": counts.decided,
+        "late": counts.late,
+        **{f"by_{who}": n for who, n in counts.by.items()},
+        **{f"b{index}": n for index, n in counts.bins.items()},
+    }
+    actions: list[Action] = [Path(name).add(n) for name, n in sorted(added.items()) if n]
+    actions.append(model.expires_at.set(model.expires_at | expires))
     return actions
 
 
