@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -47,7 +49,7 @@ from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
 from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
-from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint, StorageUnavailable
 from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import to_iso
 
@@ -287,8 +289,9 @@ class ComplaintRepository:
         figures count each stored decision once: a write whose condition fails (False)
         adds nothing.  It costs twice the write units of the two writes (transactions
         do).  A transaction cancelled only because another one was writing the same day's
-        figures is tried again (up to ``TRANSACTION_ATTEMPTS``); the token makes the SDK's
-        own retries of one attempt idempotent."""
+        figures is tried again (up to ``TRANSACTION_ATTEMPTS``, after a short random pause;
+        then ``StorageUnavailable``); the token makes the SDK's own retries of one attempt
+        idempotent."""
         sample = decision_sample(decided)
         counts = counters_of(sample)
         actions = sla_days.counter_actions(self.facts, sample.day, counts, self.retention)
@@ -307,11 +310,13 @@ class ComplaintRepository:
                 reasons = [r.code if r else None for r in exc.cancellation_reasons]
                 if reasons and reasons[0] == "ConditionalCheckFailed":
                     return False
-                if "TransactionConflict" not in reasons or attempt + 1 == TRANSACTION_ATTEMPTS:
+                if "TransactionConflict" not in reasons:
                     raise
+                busy = exc
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # (jitter: not in step)
                 continue
             return True
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        raise StorageUnavailable("the day's SLA figures stayed busy: TransactionConflict") from busy
 
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Reopen a rejected complaint for its appeal — conditional on it being rejected
