@@ -432,3 +432,29 @@ def test_an_upheld_malicious_ordering_exempts_the_buyers_orders_in_steps(
     assert cancellation_rate() == (6, 0)
     log = seller_metrics(ports.metrics, "s-1", T0 + timedelta(hours=3))["exemptions"][0]
     assert {(row["scope"], row["orders"]) for row in log["rows"]} == {("buyer_orders", 6)}
+
+
+def test_the_slowest_decision_is_recorded_even_when_its_writer_dies_before_delivering(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """The decision is counted with its write; its time as the day's slowest is recorded
+    when its event is delivered — by the sweep, if the writer died first."""
+    _ingest(ports, order_event("o-1", status="delivered"))
+    complaint = _submit(ports, settings, "o-1")
+    record = ports.complaints.record_slowest
+
+    def crash(sample: Any) -> None:
+        raise RuntimeError("the Lambda died before delivering")
+
+    ports.complaints.record_slowest = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        _decide(ports, settings, complaint.complaint_id, hours=3)
+    ports.complaints.record_slowest = record  # type: ignore[method-assign]
+    before = sla_report(ports.complaints, now=T0 + timedelta(hours=3), window_days=1)
+    assert before["decided"] == 1  # counted with the decision; the slowest not yet known:
+    assert before["hours_to_decision"]["max"] == 3.0  # its bin's start (exact here)
+    assert ports.complaints.sla_figures[(T0.date(), 0)].max_seconds is None
+    assert _sweep(ports, settings, 3 + 5 / 60).actions == Counter({"delivered:decided": 1})
+    assert ports.complaints.sla_figures[(T0.date(), 0)].max_seconds == 3 * 3600
+    after = sla_report(ports.complaints, now=T0 + timedelta(hours=4), window_days=1)
+    assert after["decided"] == 1 and after["hours_to_decision"]["max"] == 3.0
