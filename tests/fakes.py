@@ -2,7 +2,8 @@
 
 They keep what the DynamoDB adapters keep, with the same semantics — conditional writes
 (one complaint per order and scenario, decisions only while pending, an escalation once,
-exemption progress by revision), fact versions that only move forward, event ids that count
+exemption progress by revision; each stored decision added once to its day's SLA figures,
+with it, the day's slowest apart), fact versions that only move forward, event ids that count
 once whatever they say, contributions written only over the revision read, keys that sort
 and page as the tables' indexes do — in dicts, so service tests run in microseconds and
 without moto.  ``tests/integration/test_repository_contracts.py`` holds them to the same
