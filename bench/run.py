@@ -279,20 +279,27 @@ def _seed_sla_days(settings: Any, size: int) -> None:
     bench hours: what the report reads is the same."""
     from chalicelib.adapters import sla_days
     from chalicelib.adapters.models import fact_model
-    from chalicelib.domain.sla_days import DECIDERS, DaySummary, DecisionSample, summary_of
+    from chalicelib.domain.sla_days import (
+        DECIDERS,
+        WRITE_SHARDS,
+        DaySummary,
+        DecisionSample,
+        summary_of,
+    )
 
     spread = timedelta(days=89, hours=23)
-    blocks: dict[tuple[Any, int], list[DecisionSample]] = {}
+    blocks: dict[tuple[Any, int, int], list[DecisionSample]] = {}
     for i in range(size):
         decided_at = NOW - spread * (i / size)
         seconds = (i * 7919) % (49 * 3600)  # every block, a few past the 48 h deadline
-        sample = DecisionSample(decided_at.date(), DECIDERS[i % 3], seconds > 48 * 3600, seconds)
-        blocks.setdefault((sample.day, sample.block), []).append(sample)
+        late = seconds > 48 * 3600
+        sample = DecisionSample(decided_at.date(), DECIDERS[i % 3], late, seconds, i % WRITE_SHARDS)
+        blocks.setdefault((sample.day, sample.block, sample.shard), []).append(sample)
     facts = fact_model(settings)
     retention = timedelta(days=settings.retention_days)
-    for (day, block), samples in blocks.items():
+    for (day, block, shard), samples in blocks.items():
         counts: DaySummary = summary_of(samples)
-        facts(sla_days.PARTITION, sla_days.day_key(day, block)).update(
+        facts(sla_days.PARTITION, sla_days.day_key(day, block, shard)).update(
             actions=sla_days.counter_actions(facts, day, counts, retention)
         )
         sla_days.record_slowest(facts, max(samples, key=lambda s: s.seconds))

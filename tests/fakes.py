@@ -148,8 +148,8 @@ class InMemoryComplaints(_Store):
     def __init__(self, *, shards: int = 4, exemption_due: timedelta = timedelta(hours=72)) -> None:
         super().__init__()
         self.rows: dict[str, _Row] = {}
-        #: the per-day SLA figures, by (day, block) as the table keeps them
-        self.sla_figures: dict[tuple[date, int], DaySummary] = {}
+        #: the per-day SLA figures, by (day, block, shard) as the table keeps them
+        self.sla_figures: dict[tuple[date, int, int], DaySummary] = {}
         self.shards = shards
         self.exemption_due = exemption_due
 
@@ -175,7 +175,8 @@ class InMemoryComplaints(_Store):
     def _count_decision(self, decided: Complaint) -> None:
         """Add a stored decision to its day's SLA figures (the slowest apart)."""
         sample = decision_sample(decided)
-        figures = self.sla_figures.setdefault((sample.day, sample.block), DaySummary())
+        key = (sample.day, sample.block, sample.shard)
+        figures = self.sla_figures.setdefault(key, DaySummary())
         figures.add(counters_of(sample))
 
     # writes --------------------------------------------------------------------------
@@ -541,14 +542,14 @@ class InMemoryComplaints(_Store):
     @counted
     def sla_days(self, first: date, last: date) -> dict[date, DaySummary]:
         found: dict[date, DaySummary] = {}
-        for (day, _), figures in sorted(self.sla_figures.items()):
+        for (day, _, _), figures in sorted(self.sla_figures.items()):
             if first <= day <= last:
                 found.setdefault(day, DaySummary()).add(copy.deepcopy(figures))
         return found
 
     @counted
     def record_slowest(self, sample: DecisionSample) -> None:
-        figures = self.sla_figures.get((sample.day, sample.block))
+        figures = self.sla_figures.get((sample.day, sample.block, sample.shard))
         if figures is None:  # (no decision counted there: nothing to record it on)
             return
         figures.max_seconds = max(figures.max_seconds or 0, sample.seconds)

@@ -24,8 +24,8 @@ reviews and messages, plus each unit's metric contribution (``CONTRIB#``) and ex
 markers for idempotent ingestion; ``METRICS#<seller>`` partitions hold the seller's daily
 metric counters (``DAY#<date>``, see ``MetricsDayModel``) and exemption log
 (``EXEMPTION#``); ``CLEANING_PERIOD#<seller>#<buyer>`` partitions hold cleaning periods;
-the ``SLA`` partition holds the reviewers' per-day SLA figures (``DAY#<date>#<block>``,
-see ``adapters/sla_days.py``))
+the ``SLA`` partition holds the reviewers' per-day SLA figures
+(``DAY#<date>#<block>#<shard>``, see ``adapters/sla_days.py``))
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders

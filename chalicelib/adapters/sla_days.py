@@ -2,14 +2,15 @@
 queue now, and the per-day figures of decisions (``domain/sla_days.py``).
 
 Per-day figures live in the facts table, in one partition: pk ``SLA``, sk
-``DAY#<date>#<block>`` — one item per UTC day and block of the histogram (9 per day at
-most, each under ~1 KB).  Attributes, all top-level numbers so that ``ADD`` works:
-``decided``, ``by_operator``/``by_rules``/``by_sla``, ``late``, ``b<bin>`` (decisions in
-that bin), and ``max_s`` (the block's slowest decision, exact seconds).  The counters are
-added in the same transaction as the decision they count (``ComplaintRepository``
-``add``/``save_decision``); ``max_s`` by a conditional ``SET`` when the decision's event is
-delivered (``record_slowest``).  The report reads a window with one Query (90 days × 9
-items of at most ~1 KB: under the 1 MB of one response)."""
+``DAY#<date>#<block>#<shard>`` — one item per UTC day, block of the histogram and write
+shard (9 × 4 per day at most, each under ~1 KB).  Attributes, all top-level numbers so
+that ``ADD`` works: ``decided``, ``by_operator``/``by_rules``/``by_sla``, ``late``,
+``b<bin>`` (decisions in that bin), and ``max_s`` (the item's slowest decision, exact
+seconds).  The counters are added in the same transaction as the decision they count
+(``ComplaintRepository`` ``add``/``save_decision``); ``max_s`` by a conditional ``SET``
+when the decision's event is delivered (``record_slowest``).  The report reads a window
+with one Query — one more per 1 MB of items: a full 90 days (every block of every shard of
+every day filled) is ~2.3 MB, 3 Queries at most."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ from chalicelib.domain.timeutil import to_iso
 PARTITION = "SLA"
 
 
-def day_key(day: date, block: int) -> str:
-    return f"DAY#{day.isoformat()}#{block}"
+def day_key(day: date, block: int, shard: int) -> str:
+    return f"DAY#{day.isoformat()}#{block}#{shard}"
 
 
 def day_item(model: type[FactModel], sample: DecisionSample) -> FactModel:
-    """The (keys-only) item of the sample's day and block."""
-    return model(PARTITION, day_key(sample.day, sample.block))
+    """The (keys-only) item of the sample's day, block and shard."""
+    return model(PARTITION, day_key(sample.day, sample.block, sample.shard))
 
 
 def counter_actions(
@@ -86,8 +87,8 @@ def _summary(raw: dict[str, Any]) -> DaySummary:
 
 
 def read_days(model: type[FactModel], first: date, last: date) -> dict[date, DaySummary]:
-    """The figures of the days in [first, last] that have any: one Query (more only past
-    1 MB of items, which 90 days do not reach)."""
+    """The figures of the days in [first, last] that have any: one Query (one more per
+    1 MB of items)."""
     found: dict[date, DaySummary] = {}
     items: ResultIterator[dict[str, Any]] = ResultIterator(
         model._get_connection().query,

@@ -16,7 +16,9 @@ by addition, and the report's percentiles come from the merged histogram:
 
 A day's figures are stored split by ``block``: 6 hours of bins each (``BLOCKS_BELOW_FINE`` of
 them below 48 h, one more beyond), so that no stored item grows past ~1 KB whatever a day's
-volume (the adapters write a decision into its block's item only).
+volume (the adapters write a decision into its block's item only) — and by write ``shard``
+(``WRITE_SHARDS``, from the complaint's id), so that decisions made at once (the sweep's
+workers in a burst, all in the same block) seldom write the same item.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.complaints import Complaint, shard_of
 
 FINE_MINUTES = 5
 FINE_HOURS = 48
@@ -39,6 +41,8 @@ FINE_BINS = FINE_HOURS * 60 // FINE_MINUTES
 #: fine bins per stored block (6 hours)
 BLOCK_BINS = 6 * 60 // FINE_MINUTES
 BLOCKS_BELOW_FINE = FINE_BINS // BLOCK_BINS
+#: items each (day, block) is spread over
+WRITE_SHARDS = 4
 #: who decides (``Decision.decided_by``), in the report's order
 DECIDERS = ("operator", "rules", "sla")
 
@@ -71,6 +75,8 @@ class DecisionSample(NamedTuple):
     late: bool
     #: whole seconds from the start of the decided review to the decision
     seconds: int
+    #: the write shard its counters go to
+    shard: int = 0
 
     @property
     def bin(self) -> int:
@@ -93,6 +99,7 @@ def decision_sample(decided: Complaint) -> DecisionSample:
         decided_by=decision.decided_by,
         late=decision.decided_at > decided.due_at,
         seconds=int((at - began.replace(microsecond=0)).total_seconds()),
+        shard=int(shard_of(decided.complaint_id, WRITE_SHARDS)),
     )
 
 
