@@ -6,7 +6,7 @@ table, which would hide the app's own overhead behind a slow server.
 
 1. DynamoDB requests per business operation (the budgets of ``bench/operations.py``).
 2. Cost against data size: sweep, metrics read, buyer assessment, list page, a seller's
-   orders page and an order's eligibility with
+   orders page, an order's eligibility and the 90-day SLA report with
    ``BENCH_SMALL`` (1 000) and ``BENCH_LARGE`` (100 000) complaints and orders.
 3. API overhead: latency through ``chalice local`` over the time the same operation's
    DynamoDB requests take against the same server in the same run (timed by a botocore hook
@@ -329,6 +329,39 @@ def _filtered_page(adapters: Any, seller_id: str, **filters: str) -> Any:
     )
 
 
+def _seed_sla_days(settings: Any, size: int) -> None:
+    """The per-day SLA figures ``size`` decisions spread over the 90 days before ``NOW``
+    leave (``adapters/sla_days.py``) — written per (day, block) as their transactions
+    would have added them up, since deciding 100 000 complaints one by one would take the
+    bench hours: what the report reads is the same."""
+    from chalicelib.adapters import sla_days
+    from chalicelib.adapters.models import fact_model
+    from chalicelib.domain.sla_days import (
+        DECIDERS,
+        WRITE_SHARDS,
+        DaySummary,
+        DecisionSample,
+        summary_of,
+    )
+
+    spread = timedelta(days=89, hours=23)
+    blocks: dict[tuple[Any, int, int], list[DecisionSample]] = {}
+    for i in range(size):
+        decided_at = NOW - spread * (i / size)
+        seconds = (i * 7919) % (49 * 3600)  # every block, a few past the 48 h deadline
+        late = seconds > 48 * 3600
+        sample = DecisionSample(decided_at.date(), DECIDERS[i % 3], late, seconds, i % WRITE_SHARDS)
+        blocks.setdefault((sample.day, sample.block, sample.shard), []).append(sample)
+    facts = fact_model(settings)
+    retention = timedelta(days=settings.retention_days)
+    for (day, block, shard), samples in blocks.items():
+        counts: DaySummary = summary_of(samples)
+        facts(sla_days.PARTITION, sla_days.day_key(day, block, shard)).update(
+            actions=sla_days.counter_actions(facts, day, counts, retention)
+        )
+        sla_days.record_slowest(facts, max(samples, key=lambda s: s.seconds))
+
+
 def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from bench.dynamo_calls import count_dynamodb_calls
     from chalicelib.adapters.wiring import Adapters
@@ -340,11 +373,13 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
     from chalicelib.services.metrics import exemption_log, seller_metrics
     from chalicelib.services.orders import list_orders
     from chalicelib.services.review import review_queue
+    from chalicelib.services.sla_report import sla_report
     from chalicelib.services.sweep import run_sweep
 
     settings = _fresh_tables(f"scale{size}-{uuid.uuid4().hex[:6]}", endpoint)
     _seed(settings, size)
     _seed_seller_history(settings, size)
+    _seed_sla_days(settings, size)
     adapters = Adapters.from_settings(settings)
     order = adapters.facts.order_facts("o-due")
     heavy_order = adapters.facts.order_facts("o-b-heavy-0")  # at s-1
@@ -411,6 +446,8 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
         "order eligibility": lambda: order_eligibility(
             adapters.facts, adapters.complaints, seller_id="s-big", order_id="o-due"
         ),
+        # ``size`` decisions in the window: the review queue's counts and one Query
+        "sla report (90 days)": lambda: sla_report(adapters.complaints, now=NOW, window_days=90),
     }
     figures = {}
     for name, action in operations.items():

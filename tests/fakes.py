@@ -2,7 +2,8 @@
 
 They keep what the DynamoDB adapters keep, with the same semantics — conditional writes
 (one complaint per order and scenario, decisions only while pending, an escalation once,
-exemption progress by revision), fact versions that only move forward, event ids that count
+exemption progress by revision; each stored decision added once to its day's SLA figures,
+with it, the day's slowest apart), fact versions that only move forward, event ids that count
 once whatever they say, contributions written only over the revision read, keys that sort
 and page as the tables' indexes do — in dicts, so service tests run in microseconds and
 without moto.  ``tests/integration/test_repository_contracts.py`` holds them to the same
@@ -56,6 +57,7 @@ from chalicelib.domain.facts import (
     stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
+from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import parse_iso, to_iso
 from chalicelib.services.ports import (
     MESSAGES_PER_REQUEST,
@@ -65,7 +67,6 @@ from chalicelib.services.ports import (
     ApplyResult,
     ComplaintRef,
     ContributionConflict,
-    DecidedRecord,
     DueEntry,
     DuePage,
     ExemptionLogPage,
@@ -164,6 +165,8 @@ class InMemoryComplaints(_Store):
     def __init__(self, *, shards: int = 4, exemption_due: timedelta = timedelta(hours=72)) -> None:
         super().__init__()
         self.rows: dict[str, _Row] = {}
+        #: the per-day SLA figures, by (day, block, shard) as the table keeps them
+        self.sla_figures: dict[tuple[date, int, int], DaySummary] = {}
         self.shards = shards
         self.exemption_due = exemption_due
         #: the ``due`` index: (sweep_at, complaint id) per shard, sorted
@@ -196,6 +199,13 @@ class InMemoryComplaints(_Store):
             return None
         return to_iso(complaint.decision.decided_at + self.exemption_due)
 
+    def _count_decision(self, decided: Complaint) -> None:
+        """Add a stored decision to its day's SLA figures (the slowest apart)."""
+        sample = decision_sample(decided)
+        key = (sample.day, sample.block, sample.shard)
+        figures = self.sla_figures.setdefault(key, DaySummary())
+        figures.add(counters_of(sample))
+
     # writes --------------------------------------------------------------------------
     @counted
     def add(
@@ -215,6 +225,8 @@ class InMemoryComplaints(_Store):
         )
         self._set_sweep(row, sweep_at)
         self.rows[complaint.complaint_id] = row
+        if complaint.decision is not None:
+            self._count_decision(complaint)
 
     @counted
     def save_escalation(self, escalated: Complaint, event: dict[str, Any], now: datetime) -> None:
@@ -248,6 +260,7 @@ class InMemoryComplaints(_Store):
         self._set_sweep(row, now)
         if decided.status == "upheld":
             row.exempt_due = self._exempt_due(row.complaint)
+        self._count_decision(decided)
 
     @counted
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
@@ -558,19 +571,19 @@ class InMemoryComplaints(_Store):
         }
 
     @counted
-    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]:
-        first, last = since.date(), until.date()
-        decided = sorted(
-            (c.decision.decided_at.date(), c.decision.decided_at, c)
-            for c in (row.complaint for row in self.rows.values())
-            if c.decision is not None
-            and first <= c.decision.decided_at.date() <= last
-            and since <= c.decision.decided_at <= until
-        )
-        return [
-            DecidedRecord(c.submitted_at, c.due_at, at, c.decision.decided_by if c.decision else "")
-            for _, at, c in decided
-        ]
+    def sla_days(self, first: date, last: date) -> dict[date, DaySummary]:
+        found: dict[date, DaySummary] = {}
+        for (day, _, _), figures in sorted(self.sla_figures.items()):
+            if first <= day <= last:
+                found.setdefault(day, DaySummary()).add(copy.deepcopy(figures))
+        return found
+
+    @counted
+    def record_slowest(self, sample: DecisionSample) -> None:
+        figures = self.sla_figures.get((sample.day, sample.block, sample.shard))
+        if figures is None:  # (no decision counted there: nothing to record it on)
+            return
+        figures.max_seconds = max(figures.max_seconds or 0, sample.seconds)
 
 
 # --------------------------------------------------------------------------- facts

@@ -27,8 +27,10 @@ def dynamodb_fault(
     operation: str,
     times: int,
     code: str = "ProvisionedThroughputExceededException",
+    details: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, int]]:
-    """The next ``times`` calls of ``operation`` fail with ``code`` (400, retryable)."""
+    """The next ``times`` calls of ``operation`` fail with ``code`` (400, retryable), the
+    error's body holding ``details`` too (e.g. a cancelled transaction's reasons)."""
     state = {"left": times, "injected": 0}
 
     faulted: set[int] = set()
@@ -48,7 +50,11 @@ def dynamodb_fault(
         botocore_stubber.enabled = False  # moto must not execute the faulted request
         faulted.add(id(request))
         body = json.dumps(
-            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected fault"}
+            {
+                "__type": f"com.amazonaws.dynamodb.v20120810#{code}",
+                "message": "injected fault",
+                **(details or {}),
+            }
         ).encode()
         return AWSResponse(
             request.url,

@@ -84,15 +84,13 @@ def appeal_value(appeal: Appeal) -> dict[str, Any]:
 
 
 def decided_values(decided: Complaint, shard: str, exemption_due: timedelta) -> dict[str, Any]:
-    """What a decision sets on the item: the decision and the attributes of the
-    ``by_decided_day`` index — and, for an upheld complaint, its entry in the sparse
-    ``exemptions_due`` index (the exemption job's work queue)."""
+    """What a decision sets on the item: the decision (and its time, which ``by_buyer``
+    projects) — and, for an upheld complaint, its entry in the sparse ``exemptions_due``
+    index (the exemption job's work queue)."""
     decision = decided.decision
     assert decision is not None
     values: dict[str, Any] = {
         "decided_at": decision.decided_at,
-        "decided_day": decision.decided_at.date().isoformat(),
-        "decided_by": decision.decided_by,
         "decision": decision_value(decision),
     }
     if decided.status == "upheld":

@@ -6,15 +6,19 @@ Every read is a GetItem or a Query, decoded by ``ItemDecoder`` into ``Complaint`
 PynamoDB's own: the submission a conditional ``save``, each state change a conditional
 ``update`` (``_update_if``), so concurrent writers (two reviewers, a reviewer and the
 sweep) cannot both win; the loser gets a ``Conflict`` whose code says what conflicted.
-The SLA report's reads are in ``adapters/sla_reads.py``.  Storage failures reach the
-callers as domain errors (``adapters/storage_errors.py``).
+A decision is stored together with its day's SLA figures (``adapters/sla_days.py``, in the
+facts table) in one transaction; the SLA report's reads are in ``adapters/sla_days.py``.
+Storage failures reach the callers as domain errors (``adapters/storage_errors.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import random
+import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple, get_args
 
@@ -22,8 +26,9 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import sla_reads
+from chalicelib.adapters import sla_days
 from chalicelib.adapters.codecs import (
     batch_get_items,
     conditional_failed,
@@ -43,8 +48,7 @@ from chalicelib.adapters.complaint_items import (
     seller_scenario,
     seller_status,
 )
-from chalicelib.adapters.models import complaint_model
-from chalicelib.adapters.sla_reads import DecidedRecord
+from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.adapters.storage_errors import translates_storage_errors
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
@@ -55,8 +59,9 @@ from chalicelib.domain.complaints import (
     is_complaint_id,
     shard_of,
 )
-from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint, StorageUnavailable
 from chalicelib.domain.scenarios import REGISTRY
+from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import parse_iso, to_iso
 
 __all__ = [
@@ -64,7 +69,6 @@ __all__ = [
     "NO_FILTER",
     "ComplaintRef",
     "ComplaintRepository",
-    "DecidedRecord",
     "ExportPage",
     "ListFilter",
     "Page",
@@ -131,6 +135,10 @@ class DuePage(NamedTuple):
 #: BatchGetItem's most keys per request.
 BATCH_GET_LIMIT = 100
 
+#: Attempts of a decision's transaction that DynamoDB cancels because another transaction
+#: was writing the same day's SLA figures at that moment (``TransactionConflict``).
+TRANSACTION_ATTEMPTS = 5
+
 #: What a conditional write that lost means, by its ``Conflict``'s code.
 CONFLICTS = {
     "already_decided": "the complaint was already decided",
@@ -195,6 +203,7 @@ ConflictCode = str | Callable[[StoredComplaint | None], str]
 class ComplaintRepository:
     def __init__(self, settings: Settings) -> None:
         self.model = complaint_model(settings)
+        self.facts = fact_model(settings)
         self.decode = item_decoder(self.model)
         self.retention = timedelta(days=settings.retention_days)
         self.shards = settings.due_shards
@@ -260,12 +269,19 @@ class ComplaintRepository:
             retention=self.retention,
             exemption_due=self.exemption_due,
         )
-        try:
-            self.model(**values).save(condition=self.model.complaint_id.does_not_exist())
-        except PutError as exc:
-            if conditional_failed(exc):
-                raise DuplicateComplaint(complaint.complaint_id) from exc
-            raise
+        new = self.model(**values)
+        free = self.model.complaint_id.does_not_exist()
+        if complaint.decision is None:
+            try:
+                new.save(condition=free)
+            except PutError as exc:
+                if conditional_failed(exc):
+                    raise DuplicateComplaint(complaint.complaint_id) from exc
+                raise
+            return
+        # decided by the rules at once: counted in its day's SLA figures in the same write
+        if not self._with_sla_day(complaint, lambda t: t.save(new, condition=free)):
+            raise DuplicateComplaint(complaint.complaint_id)
 
     def save_escalation(self, escalated: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Flag the escalation once (conditional on pending and not yet escalated) and put
@@ -294,32 +310,67 @@ class ComplaintRepository:
     def save_decision(self, decided: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Persist a decision only while the stored complaint is pending (else
         ``Conflict`` ``already_decided``); leave the queue, and keep the complaint due until
-        its ``complaint.decided`` event is delivered."""
+        its ``complaint.decided`` event is delivered.  One transaction with the decision's
+        day's SLA figures (``_with_sla_day``)."""
         m = self.model
         values = decided_values(decided, self._shard(decided.complaint_id), self.exemption_due)
         if decided.assessment is not None:
             values["assessment"] = assessment_value(decided.assessment)
-        self._update_if(
-            decided.complaint_id,
-            [
-                m.status.set(decided.status),
-                *self._filter_key_actions(decided),
-                *(getattr(m, name).set(value) for name, value in values.items()),
-                m.history.set(m.history.append([decided.history[-1].as_dict()])),
-                m.queue_shard.remove(),
-                m.queue_key.remove(),
-                m.outbox["decided"].set(event),
-                *self._sweep_actions(decided.complaint_id, now),
-            ],
-            m.status == "pending",
-            "already_decided",
-        )
+        actions = [
+            m.status.set(decided.status),
+            *self._filter_key_actions(decided),
+            *(getattr(m, name).set(value) for name, value in values.items()),
+            m.history.set(m.history.append([decided.history[-1].as_dict()])),
+            m.queue_shard.remove(),
+            m.queue_key.remove(),
+            m.outbox["decided"].set(event),
+            *self._sweep_actions(decided.complaint_id, now),
+        ]
+        item = m(decided.complaint_id)
+        pending = m.status == "pending"
+        if not self._with_sla_day(decided, lambda t: t.update(item, actions, condition=pending)):
+            raise Conflict(CONFLICTS["already_decided"], code="already_decided")
+
+    def _with_sla_day(self, decided: Complaint, write: Callable[[TransactWrite], None]) -> bool:
+        """Run ``write`` (the conditional write of ``decided``'s item) and the addition of its
+        decision to its day's SLA figures as one transaction — both or neither, so the
+        figures count each stored decision once: a write whose condition fails (False)
+        adds nothing.  It costs twice the write units of the two writes (transactions
+        do).  A transaction cancelled only because another one was writing the same day's
+        figures is tried again (up to ``TRANSACTION_ATTEMPTS``, after a short random pause;
+        then ``StorageUnavailable``); the token makes the SDK's own retries of one attempt
+        idempotent."""
+        sample = decision_sample(decided)
+        counts = counters_of(sample)
+        actions = sla_days.counter_actions(self.facts, sample.day, counts, self.retention)
+        connection = self.model._get_connection().connection
+        assert decided.decision is not None
+        decision = f"{decided.complaint_id}|{to_iso(decided.decision.decided_at)}"
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            token = hashlib.sha256(f"{decision}|{attempt}".encode()).hexdigest()[:36]
+            try:
+                with TransactWrite(connection=connection, client_request_token=token) as t:
+                    write(t)
+                    t.update(sla_days.day_item(self.facts, sample), actions)
+            except TransactWriteError as exc:
+                if exc.cause_response_code != "TransactionCanceledException":
+                    raise
+                reasons = [r.code if r else None for r in exc.cancellation_reasons]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if "TransactionConflict" not in reasons:
+                    raise
+                busy = exc
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # (jitter: not in step)
+                continue
+            return True
+        raise StorageUnavailable("the day's SLA figures stayed busy: TransactionConflict") from busy
 
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Reopen a rejected complaint for its appeal — conditional on it being rejected
         by the decision appealed and not appealed yet (else ``Conflict``
         ``already_appealed``, or ``complaint_changed``): pending again with its new
-        deadline, back in the review queue, out of the decided-day index, not escalated, and the
+        deadline, back in the review queue, not escalated, and the
         ``complaint.appealed`` event in the outbox (one UpdateItem)."""
         m = self.model
         assert appealed.appeal is not None
@@ -340,8 +391,6 @@ class ComplaintRepository:
                 m.history.set(m.history.append([appealed.history[-1].as_dict()])),
                 m.decision.remove(),
                 m.decided_at.remove(),
-                m.decided_day.remove(),
-                m.decided_by.remove(),
                 m.escalated_at.remove(),
                 m.queue_shard.set(self._shard(appealed.complaint_id)),
                 m.queue_key.set(queue_key(appealed)),
@@ -829,11 +878,14 @@ class ComplaintRepository:
             return Page(items=items[:limit], last_key=merged[limit - 1]["queue_key"])
         return Page(items=items, last_key=None)
 
-    # the SLA report's reads (adapters/sla_reads.py) ---------------------------------
+    # the SLA figures (adapters/sla_days.py) -----------------------------------------
     def pending_counts(self, now: datetime) -> dict[str, int]:
         """Pending, escalated and overdue (pending past their deadline) complaints."""
-        return sla_reads.pending_counts(self.model, self.shard_names(), now)
+        return sla_days.pending_counts(self.model, self.shard_names(), now)
 
-    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]:
-        """Decisions in [since, until]: one Query per day on ``by_decided_day``."""
-        return sla_reads.decided_between(self.model, since, until)
+    def sla_days(self, first: date, last: date) -> dict[date, DaySummary]:
+        """The per-day SLA figures of [first, last] (days without decisions left out)."""
+        return sla_days.read_days(self.facts, first, last)
+
+    def record_slowest(self, sample: DecisionSample) -> None:
+        sla_days.record_slowest(self.facts, sample)

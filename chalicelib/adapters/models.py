@@ -14,7 +14,6 @@ conditional put on the key enforces "one complaint per order and scenario")
   * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
   * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
-  * ``by_decided_day`` decided_day + decided_at: decisions per day, for the SLA figures.
   * ``by_seller_status`` seller_status (``<seller>#<status>``) + list_key, and
     ``by_seller_scenario`` seller_scenario (``<seller>#<scenario>#<status>``) + list_key:
     a seller's list filtered by status, by scenario and status (one Query), or by scenario
@@ -37,7 +36,9 @@ cleaning periods;
 ``BUYER_DAYS#<buyer>`` and ``BUYER_SELLER_DAYS#<buyer>#<seller>`` partitions hold a buyer's
 day counters (``DAY#<date>``: number attributes named by counter key, which no model
 declares — ``domain/buyer_activity.py``), and each order, dispute and review has its
-counters item ``ACTIVITY#<its sort key>`` in its order's partition)
+counters item ``ACTIVITY#<its sort key>`` in its order's partition; the ``SLA`` partition
+holds the reviewers' per-day SLA figures (``DAY#<date>#<block>#<shard>``, see
+``adapters/sla_days.py``))
   * ``by_buyer``   buyer_key + activity_key (``<time>#<TYPE>#<id>``): a buyer's orders,
     disputes and reviews in any time window — sparse, messages are not in it.
   * ``seller_orders`` seller_key + order_key (``<placed_at>#<order_id>``): a seller's orders
@@ -113,15 +114,6 @@ class ComplaintsReviewQueue(GlobalSecondaryIndex[Any]):
     queue_key = UnicodeAttribute(range_key=True)
 
 
-class ComplaintsByDecidedDay(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "by_decided_day"
-        projection = IncludeProjection(["submitted_at", "due_at", "decided_by"])
-
-    decided_day = UnicodeAttribute(hash_key=True)
-    decided_at = UTCDateTimeAttribute(range_key=True)
-
-
 class ComplaintsBySellerStatus(GlobalSecondaryIndex[Any]):
     class Meta:
         index_name = "by_seller_status"
@@ -167,8 +159,6 @@ class ComplaintModel(Model):
     submitted_at = UTCDateTimeAttribute()
     due_at = UTCDateTimeAttribute()
     decided_at = UTCDateTimeAttribute(null=True)
-    decided_day = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
     decision = DocumentMapAttribute(null=True)
     assessment = DocumentMapAttribute(null=True)
     escalated_at = UTCDateTimeAttribute(null=True)
@@ -206,7 +196,6 @@ class ComplaintModel(Model):
     by_buyer = ComplaintsByBuyer()
     due = ComplaintsDue()
     review_queue = ComplaintsReviewQueue()
-    by_decided_day = ComplaintsByDecidedDay()
     by_seller_status = ComplaintsBySellerStatus()
     by_seller_scenario = ComplaintsBySellerScenario()
     exemptions_due = ComplaintsExemptionsDue()

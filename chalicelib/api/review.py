@@ -119,5 +119,4 @@ def sla() -> dict[str, Any]:
         Adapters.from_settings(settings).complaints,
         now=clock.now(),
         window_days=params.window_days,
-        decision_hours=settings.decision_hours,
     )

@@ -365,6 +365,10 @@ class ReviewPageOut(_Out):
 
 
 class HoursOut(_Out):
+    """Hours from the start of the decided review (submission or appeal) to the decision:
+    ``p50``/``p95`` the start of the 5-minute bin (1 hour past 48 h) holding the exact
+    nearest-rank value — never above it, less than a bin below; ``max`` exact."""
+
     p50: float | None
     p95: float | None
     max: float | None
@@ -377,6 +381,9 @@ class BreachesOut(_Out):
 
 
 class SlaOut(_Out):
+    """The review queue now, and the decisions of the ``window_days`` whole UTC days that
+    end with today."""
+
     window_days: int
     pending: int
     escalated: int

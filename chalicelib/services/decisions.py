@@ -17,6 +17,7 @@ from chalicelib.domain.errors import InvalidRequest, NotPermitted
 from chalicelib.domain.notifications import DECIDED, ESCALATED, complaint_event
 from chalicelib.domain.rules import Thresholds
 from chalicelib.domain.scenarios import get_scenario
+from chalicelib.domain.sla_days import decision_sample
 from chalicelib.services.assessment import assess_order
 from chalicelib.services.ports import Ports
 from chalicelib.services.review import complaint_for_review
@@ -26,7 +27,12 @@ def deliver(
     adapters: Ports, complaint: Complaint, kind: str, event: dict[str, Any], policy: SlaPolicy
 ) -> None:
     """Publish an outbox event, then take it out of the outbox.  A crash in between leaves
-    it there for the sweep to deliver again (subscribers de-duplicate on ``event_id``)."""
+    it there for the sweep to deliver again (subscribers de-duplicate on ``event_id``).
+    A decision's event first records the decision as its day's slowest if it is: kept
+    apart from the day's counters (``SlowestDecisions``), and as sure to happen as the
+    event's delivery."""
+    if kind == DECIDED and complaint.decision is not None:  # (None: appealed since)
+        adapters.complaints.record_slowest(decision_sample(complaint))
     adapters.publisher.publish(event)
     adapters.complaints.event_delivered(complaint, kind, policy.next_action_at(complaint))
 

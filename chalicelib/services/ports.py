@@ -24,7 +24,6 @@ from typing import IO, Any, Protocol
 from chalicelib.adapters.complaint_repository import (
     NO_FILTER,
     ComplaintRef,
-    DecidedRecord,
     DueEntry,
     DuePage,
     ExportPage,
@@ -52,6 +51,7 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.errors import ContributionConflict
 from chalicelib.domain.facts import FactEvent, OrderData, OrderFacts
 from chalicelib.domain.metrics import CleaningPeriod, Contribution
+from chalicelib.domain.sla_days import DaySummary, DecisionSample
 from chalicelib.domain.sweep_work import MESSAGES_PER_REQUEST, SweepMessage
 
 __all__ = [
@@ -71,7 +71,6 @@ __all__ = [
     "ComplaintStore",
     "ContributionConflict",
     "ContributionStore",
-    "DecidedRecord",
     "DecisionStore",
     "DueEntry",
     "DueIndex",
@@ -103,6 +102,7 @@ __all__ = [
     "SellerExport",
     "SellerOrders",
     "SlaFigures",
+    "SlowestDecisions",
     "StoredCells",
     "StoredComplaint",
     "StoredContribution",
@@ -235,9 +235,22 @@ class ReviewQueue(Protocol):
 
 
 class SlaFigures(Protocol):
+    """What the SLA report reads: counts of the review queue now, and the per-day figures
+    of decisions (``domain/sla_days.py``) — each decision is added to its day's figures in
+    the same atomic write that stores it (``add`` of a complaint the rules decide,
+    ``save_decision``), once."""
+
     def pending_counts(self, now: datetime) -> dict[str, int]: ...
 
-    def decided_between(self, since: datetime, until: datetime) -> list[DecidedRecord]: ...
+    def sla_days(self, first: date, last: date) -> dict[date, DaySummary]: ...
+
+
+class SlowestDecisions(Protocol):
+    """The exact slowest decision of each day: recorded when the decision's event is
+    delivered (again on a redelivery — it is idempotent), apart from the counters, which
+    DynamoDB can add to but not take a maximum of."""
+
+    def record_slowest(self, sample: DecisionSample) -> None: ...
 
 
 class ExemptionQueue(Outbox, Protocol):
@@ -288,6 +301,7 @@ class ComplaintStore(
     DueIndex,
     ReviewQueue,
     SlaFigures,
+    SlowestDecisions,
     ExemptionQueue,
     Protocol,
 ):

@@ -2,57 +2,44 @@
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.complaints import DECISION_HOURS
+from chalicelib.domain.sla_days import DECIDERS, bin_floor, merged
 from chalicelib.services.ports import SlaFigures
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return round(sorted_values[rank - 1], 2)
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
 
 
-def sla_report(
-    complaints: SlaFigures,
-    *,
-    now: datetime,
-    window_days: int,
-    decision_hours: int = DECISION_HOURS,
-) -> dict[str, Any]:
-    """``hours_to_decision`` counts from when the decided review began: the submission, or
-    for an appeal the appeal — ``decision_hours`` before its deadline (the decided-day
-    index keeps the deadline, not the appeal time)."""
-    since = now - timedelta(days=window_days)
+def sla_report(complaints: SlaFigures, *, now: datetime, window_days: int) -> dict[str, Any]:
+    """The figures of the window: the ``window_days`` whole UTC days that end with today
+    (today up to ``now``), read from the per-day figures (``domain/sla_days.py``) — their
+    cost follows the days of the window, not its decisions.  ``hours_to_decision`` counts
+    from when the decided review began (the submission, or the appeal); p50/p95 are the
+    lower edges of 5-minute bins (1 hour beyond 48 h), ``max`` exact."""
+    last = now.date()
+    first = last - timedelta(days=window_days - 1)
     counts = complaints.pending_counts(now)
-    decided = complaints.decided_between(since, now)
-    window = timedelta(hours=decision_hours)
-    hours = sorted(
-        (d.decided_at - max(d.submitted_at, d.due_at - window)).total_seconds() / 3600
-        for d in decided
-    )
-    late = sum(1 for d in decided if d.decided_at > d.due_at)
-    by_who = Counter(d.decided_by for d in decided)
+    window = merged(complaints.sla_days(first, last).values())
+    slowest = window.max_seconds
+    if window.bins:  # (a decision whose slowest time is not recorded yet: its bin's edge)
+        slowest = max(slowest or 0, bin_floor(max(window.bins)))
     return {
         "window_days": window_days,
         "pending": counts["pending"],
         "escalated": counts["escalated"],
-        "decided": len(decided),
-        "decisions_by": {who: by_who.get(who, 0) for who in ("operator", "rules", "sla")},
+        "decided": window.decided,
+        "decisions_by": {who: window.by.get(who, 0) for who in DECIDERS},
         "hours_to_decision": {
-            "p50": _percentile(hours, 0.5),
-            "p95": _percentile(hours, 0.95),
-            "max": round(hours[-1], 2) if hours else None,
+            "p50": _hours(window.percentile_seconds(0.5)),
+            "p95": _hours(window.percentile_seconds(0.95)),
+            "max": _hours(slowest),
         },
         "breaches": {
-            "decided_late": late,
+            "decided_late": window.late,
             "pending_overdue": counts["overdue"],
-            "total": late + counts["overdue"],
+            "total": window.late + counts["overdue"],
         },
     }

@@ -14,6 +14,7 @@ from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import complaint_id_for, decide, new_complaint
+from chalicelib.domain.sla_days import decision_sample
 from chalicelib.domain.timeutil import to_iso
 from tests.builders import T0
 
@@ -154,3 +155,53 @@ def test_filtered_lists_and_the_exemption_log_cost_the_same_whatever_the_sellers
     # GET /metrics shows the newest 50 exemptions of 305, the first five as before
     assert len(few_shown[3]) == 5 and many_shown[3][:5] == few_shown[3]
     assert len(many_shown[3]) == 50
+
+
+def test_the_sla_report_costs_the_same_for_ten_and_two_hundred_decisions(
+    client: Client, settings: Settings, clock: Any
+) -> None:
+    """90 days' figures are one Query whatever the decisions in them (plus the review
+    queue's counting Queries): decisions spread over the window, every block of a day."""
+    h = Harness(client, settings, lambda when: setattr(clock, "current", when))
+    repo = ComplaintRepository(settings)
+    now = T0 + timedelta(days=90)
+
+    def decide_many(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            filed = now - timedelta(days=i % 86, hours=(i * 7) % 60, minutes=i % 57)
+            complaint = new_complaint(
+                seller_id="s-1",
+                order_id=f"o-{i}",
+                buyer_id="b-1",
+                scenario="malicious_ordering",
+                reason=None,
+                description="d",
+                evidence=(),
+                now=filed - timedelta(hours=(i * 7) % 53),
+            )
+            repo.add(complaint, sweep_at=None)
+            decided = decide(
+                complaint,
+                outcome="rejected",
+                reason_code="insufficient_evidence",
+                decided_by="operator",
+                actor="operator:op",
+                now=filed,
+            )
+            repo.save_decision(decided, {"event_id": f"e-{i}"}, filed)
+            repo.record_slowest(decision_sample(decided))
+
+    def report() -> tuple[int, dict[str, Any]]:
+        clock.current = now
+        body: dict[str, Any] = {}
+        path = "/review/sla?window_days=90"
+        cost = h.counted(lambda: body.update(h.http("GET", path, subject="op", role="operator")))
+        return cost, body
+
+    decide_many(0, 10)
+    few, small = report()
+    decide_many(10, 190)
+    many, large = report()
+    assert (small["decided"], large["decided"]) == (10, 200)
+    assert large["breaches"]["decided_late"] > 0  # some decided past 48 h: every block used
+    assert few == many == BUDGETS["sla report (90 days)"]

@@ -11,6 +11,7 @@ from chalicelib.adapters.models import complaint_model
 from chalicelib.config import Settings
 from chalicelib.domain.complaints import Complaint, SlaPolicy, decide, escalate, new_complaint
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.sla_days import bin_of
 from tests.builders import T0
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -146,12 +147,12 @@ def test_sla_counts_and_decisions(settings: Settings) -> None:
     _add(repo, "o-q", hours=1)
     counts = repo.pending_counts(T0 + timedelta(hours=48, minutes=30))
     assert counts == {"pending": 2, "escalated": 1, "overdue": 1}
-    records = repo.decided_between(T0, T0 + timedelta(days=2))
-    assert sorted((r.decided_at - r.submitted_at) for r in records) == [
-        timedelta(hours=2),
-        timedelta(hours=10),
-        timedelta(hours=30),
-    ]
+    days = repo.sla_days(T0.date(), T0.date() + timedelta(days=2))
+    assert {day: figures.decided for day, figures in days.items()} == {
+        T0.date(): 2,  # at 2 h and 10 h
+        T0.date() + timedelta(days=1): 1,  # at 30 h
+    }
+    assert sorted(days[T0.date()].bins) == [bin_of(2 * 3600), bin_of(10 * 3600)]
 
 
 def _conflict_code(write: Callable[[], object]) -> str:

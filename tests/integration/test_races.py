@@ -144,6 +144,33 @@ def test_two_reviewers_deciding_at_once_one_wins(settings: Settings, round_: int
     assert len(stored.history) == 2
     assert [e["type"] for e in publisher.events] == ["complaint.decided"]
     assert publisher.events[0]["outcome"] == stored.status
+    figures = ComplaintRepository(settings).sla_days(T0.date(), T0.date())[T0.date()]
+    assert (figures.decided, dict(figures.by), figures.max_seconds) == (1, {"operator": 1}, 3600)
+
+
+def test_reviewers_deciding_many_complaints_at_once_count_each_once(settings: Settings) -> None:
+    """Ten decisions at once land on the same day's item of the SLA figures: each of their
+    transactions adds its one decision."""
+    adapters = _adapters(settings, Collecting())
+    pending = [_pending(settings, adapters, f"o-many-{i}") for i in range(10)]
+
+    def reviewer(complaint: Complaint, minutes: int) -> Callable[[], Any]:
+        return lambda: decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id="op",
+            outcome="rejected",
+            reason_code="insufficient_evidence",
+            note=None,
+            now=T0 + timedelta(hours=1, minutes=minutes),
+            policy=settings.sla_policy,
+        )
+
+    results = race(*[reviewer(c, i) for i, c in enumerate(pending)])
+    assert all(isinstance(r, Complaint) for r in results), results
+    figures = ComplaintRepository(settings).sla_days(T0.date(), T0.date())[T0.date()]
+    assert (figures.decided, figures.by["operator"]) == (10, 10)
+    assert figures.max_seconds == 3600 + 9 * 60
 
 
 @pytest.mark.parametrize("round_", range(5))

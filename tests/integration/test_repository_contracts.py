@@ -42,6 +42,7 @@ from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import OrderSummary
 from chalicelib.domain.metrics import CleaningPeriod, Contribution, counter_delta
 from chalicelib.domain.rules import Assessment
+from chalicelib.domain.sla_days import DecisionSample, bin_of, decision_sample
 from chalicelib.domain.timeutil import to_iso
 from chalicelib.services.buyer_days import refresh_buyer_days
 from chalicelib.services.ingest import ingest_events
@@ -462,18 +463,66 @@ def test_other_sellers_upheld_complaints_against_a_buyer(ports: Ports) -> None:
     assert later == {"malicious_ordering": frozenset({"s-3"})}  # decided at 2 h
 
 
-def test_decisions_between_two_times(ports: Ports) -> None:
-    for i, hours in enumerate([2, 10, 30, 60]):
-        _decide(ports, _add(ports, f"o-{i}"), hours)
-    _add(ports, "o-p")
-    records = ports.complaints.decided_between(T0, T0 + timedelta(days=2))
-    assert sorted(r.decided_at - r.submitted_at for r in records) == [
-        timedelta(hours=2),
-        timedelta(hours=10),
-        timedelta(hours=30),
-    ]
-    assert {r.decided_by for r in records} == {"operator"}
-    assert all(r.due_at == r.submitted_at + timedelta(hours=48) for r in records)
+def test_each_stored_decision_counts_once_in_its_days_sla_figures(ports: Ports) -> None:
+    repo = ports.complaints
+    made = {hours: _decide(ports, _add(ports, f"o-{hours}"), hours) for hours in (2, 10, 30, 60)}
+    _add(ports, "o-p")  # pending: not counted
+    rules = decide(
+        new_complaint(
+            seller_id="s-1",
+            order_id="o-r",
+            buyer_id="b-1",
+            scenario="malicious_ordering",
+            reason=None,
+            description="d",
+            evidence=(),
+            now=T0,
+        ),
+        outcome="upheld",
+        reason_code="complaint_upheld",
+        decided_by="rules",
+        actor="rules",
+        now=T0,
+    )
+    repo.add(rules, sweep_at=T0)
+    # the writes that lose count nothing: a second decision, a second rules-decided filing
+    with pytest.raises(Conflict):
+        _decide(ports, made[2], 3)
+    with pytest.raises(DuplicateComplaint):
+        repo.add(rules, sweep_at=T0)
+    for decided in (*made.values(), rules):
+        repo.record_slowest(decision_sample(decided))
+    repo.record_slowest(decision_sample(made[2]))  # again (a redelivery): no change
+    day = T0.date()
+    days = repo.sla_days(day, day + timedelta(days=2))
+    assert sorted(days) == [day, day + timedelta(days=1), day + timedelta(days=2)]
+    first = days[day]  # rules at 0 h, operators at 2 h and 10 h
+    assert (first.decided, dict(first.by), first.late) == (3, {"operator": 2, "rules": 1}, 0)
+    assert first.bins == {0: 1, bin_of(2 * 3600): 1, bin_of(10 * 3600): 1}
+    assert first.max_seconds == 10 * 3600
+    assert (days[day + timedelta(days=1)].decided, days[day + timedelta(days=1)].late) == (1, 0)
+    last = days[day + timedelta(days=2)]  # 60 h: past the deadline
+    assert (last.decided, last.late, last.max_seconds) == (1, 1, 60 * 3600)
+    assert last.bins == {bin_of(60 * 3600): 1}
+    assert repo.sla_days(day + timedelta(days=1), day + timedelta(days=1)).keys() == {
+        day + timedelta(days=1)
+    }
+    assert repo.sla_days(day - timedelta(days=5), day - timedelta(days=1)) == {}
+
+
+def test_the_slowest_decision_only_grows_and_needs_a_counted_decision(ports: Ports) -> None:
+    repo = ports.complaints
+    slow = _decide(ports, _add(ports, "o-1"), 20)
+    fast = _decide(ports, _add(ports, "o-2"), 19)  # the same block of the same day
+    repo.record_slowest(decision_sample(slow))
+    repo.record_slowest(decision_sample(fast))
+    day = T0.date() + timedelta(days=1)
+    assert repo.sla_days(day, day)[day].max_seconds == 20 * 3600
+    # a sample of a day without decisions creates nothing
+    repo.record_slowest(decision_sample(replace(slow, submitted_at=T0 - timedelta(days=9))))
+    lone = DecisionSample(T0.date() - timedelta(days=3), "operator", False, 60)
+    repo.record_slowest(lone)
+    assert repo.sla_days(lone.day, lone.day) == {}
 
 
 def test_the_exemption_queue_its_progress_failures_alert_and_application(ports: Ports) -> None:
@@ -954,7 +1003,8 @@ def test_an_appeal_reopens_a_rejection_once(ports: Ports) -> None:
         complaint.complaint_id
     ]
     assert complaint.complaint_id in _due(ports, 48)  # its event, then the SLA
-    assert ports.complaints.decided_between(T0, now) == []  # no decision until decided again
+    # the rejection stays counted on its day; the decision after the appeal counts too
+    assert ports.complaints.sla_days(T0.date(), now.date())[T0.date()].decided == 1
     with pytest.raises(Conflict) as twice:
         ports.complaints.save_appeal(appealed, {"event_id": "a2"}, now)
     assert twice.value.code == "already_appealed"
@@ -968,6 +1018,9 @@ def test_an_appeal_reopens_a_rejection_once(ports: Ports) -> None:
     )
     ports.complaints.save_decision(upheld, {"event_id": "d2"}, now + timedelta(hours=1))
     assert ports.complaints.get(complaint.complaint_id) == upheld
+    ports.complaints.record_slowest(decision_sample(upheld))
+    after = ports.complaints.sla_days(now.date(), now.date())[now.date()]
+    assert (after.decided, after.max_seconds) == (1, 3600)  # 1 h after the appeal
     assert ports.complaints.review_queue(10).items == []
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.adapters.complaint_repository import TRANSACTION_ATTEMPTS
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
@@ -50,8 +51,8 @@ def test_a_throttled_decision_reaches_the_service_as_storage_unavailable(
     adapters: Adapters, settings: Settings
 ) -> None:
     complaint = submit(adapters, settings, "o-1")
-    with (
-        dynamodb_fault(settings, "UpdateItem", times=SDK_ATTEMPTS),
+    with (  # a decision is one transaction with its day's SLA figures
+        dynamodb_fault(settings, "TransactWriteItems", times=SDK_ATTEMPTS),
         pytest.raises(StorageUnavailable) as err,
     ):
         decide_by_operator(
@@ -123,3 +124,66 @@ def test_contributions_that_keep_changing_are_storage_unavailable_after_the_retr
     with pytest.raises(StorageUnavailable, match="kept changing"):
         refresh_order(adapters.facts, adapters.metrics, "o-2")
     assert attempts == ["o-2"] * ATTEMPTS
+
+
+#: A decision's transaction cancelled because another was writing the day's SLA figures.
+BUSY_DAY = {
+    "CancellationReasons": [
+        {"Code": "None", "Message": "None"},
+        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+    ]
+}
+
+
+def test_a_decision_whose_days_figures_are_busy_is_tried_again_and_counted_once(
+    adapters: Adapters, settings: Settings
+) -> None:
+    complaint = submit(adapters, settings, "o-1")
+    with dynamodb_fault(
+        settings,
+        "TransactWriteItems",
+        times=2,
+        code="TransactionCanceledException",
+        details=BUSY_DAY,
+    ) as fault:
+        decided = decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id="op",
+            outcome="upheld",
+            reason_code="complaint_upheld",
+            note=None,
+            now=T0 + timedelta(hours=1),
+            policy=settings.sla_policy,
+        )
+    assert fault["injected"] == 2 and decided.status == "upheld"
+    figures = adapters.complaints.sla_days(T0.date(), T0.date())[T0.date()]
+    assert (figures.decided, figures.max_seconds) == (1, 3600)
+
+
+def test_a_decision_whose_days_figures_stay_busy_is_storage_unavailable(
+    adapters: Adapters, settings: Settings
+) -> None:
+    complaint = submit(adapters, settings, "o-1")
+    with (
+        dynamodb_fault(
+            settings,
+            "TransactWriteItems",
+            times=TRANSACTION_ATTEMPTS,
+            code="TransactionCanceledException",
+            details=BUSY_DAY,
+        ),
+        pytest.raises(StorageUnavailable),
+    ):
+        decide_by_operator(
+            adapters,
+            complaint_id=complaint.complaint_id,
+            operator_id="op",
+            outcome="upheld",
+            reason_code="complaint_upheld",
+            note=None,
+            now=T0 + timedelta(hours=1),
+            policy=settings.sla_policy,
+        )
+    assert adapters.complaints.get(complaint.complaint_id) == complaint  # nothing written
+    assert adapters.complaints.sla_days(T0.date(), T0.date()) == {}

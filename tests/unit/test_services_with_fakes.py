@@ -665,3 +665,30 @@ def test_a_refresh_that_read_an_older_fact_than_its_counters_leaves_them(
     assert refresh_buyer_days(ports.facts, "o-1", mixed) == 0
     assert ports.facts.table.buyer_days == before
     assert refresh_buyer_days(ports.facts, "o-1") == 0  # and nothing is left to do
+
+
+def test_the_slowest_decision_is_recorded_even_when_its_writer_dies_before_delivering(
+    ports: InMemoryPorts, settings: Settings
+) -> None:
+    """The decision is counted with its write; its time as the day's slowest is recorded
+    when its event is delivered — by the sweep, if the writer died first."""
+    _ingest(ports, order_event("o-1", status="delivered"))
+    complaint = _submit(ports, settings, "o-1")
+    record = ports.complaints.record_slowest
+
+    def crash(sample: Any) -> None:
+        raise RuntimeError("the Lambda died before delivering")
+
+    ports.complaints.record_slowest = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        _decide(ports, settings, complaint.complaint_id, hours=3)
+    ports.complaints.record_slowest = record  # type: ignore[method-assign]
+    before = sla_report(ports.complaints, now=T0 + timedelta(hours=3), window_days=1)
+    assert before["decided"] == 1  # counted with the decision; the slowest not yet known:
+    assert before["hours_to_decision"]["max"] == 3.0  # its bin's start (exact here)
+    (figures,) = ports.complaints.sla_figures.values()  # one day, block and shard
+    assert figures.max_seconds is None
+    assert _sweep(ports, settings, 3 + 5 / 60).actions == Counter({"delivered:decided": 1})
+    assert figures.max_seconds == 3 * 3600
+    after = sla_report(ports.complaints, now=T0 + timedelta(hours=4), window_days=1)
+    assert after["decided"] == 1 and after["hours_to_decision"]["max"] == 3.0
