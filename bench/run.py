@@ -864,11 +864,13 @@ def main(sections: list[str]) -> int:
     _env(STAGE_TABLES)
     s3 = start_s3(get_settings().files_bucket)
     try:
-        if sections in (["export"], ["requests"], ["api"]):
+        if sections in (["export"], ["requests"], ["api"], ["size"]):
             results = json.loads(RESULTS.read_text())
             results["requests_per_operation"] = requests_per_operation(dynalite)
             if sections == ["export"]:
                 results["export"] = export_figures(dynalite)
+            if sections == ["size"]:
+                results["cost_against_size"] = cost_against_size(dynalite)
             if sections == ["api"]:
                 overhead, throughput = api_overhead_and_throughput(dynalite)
                 results["api_overhead"], results["throughput"] = overhead, throughput
