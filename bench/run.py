@@ -846,7 +846,8 @@ def cold_start() -> dict[str, Any]:
 def main(sections: list[str]) -> int:
     """Every section; ``requests``: only the request budgets, ``export``: the request
     budgets and the export, ``api``: the request budgets, the API overhead and the
-    throughput, merged into the committed results; ``pages``: only the pages (no
+    throughput, ``size``: the request budgets and the cost against data size, merged into
+    the committed results; ``pages``: only the pages (no
     dynalite needed), merged likewise."""
     from bench.pages import page_figures
 
