@@ -619,7 +619,7 @@ def dynamodb_requests(by_method: Counter[str] | dict[str, int]) -> int:
     return sum(n for method, n in by_method.items() if not method.startswith(NOT_DYNAMODB))
 
 
-def report(month: Month, elapsed_s: float, peak_mb: float) -> dict[str, Any]:
+def report(month: Month, elapsed_s: float, cpu_s: float, peak_mb: float) -> dict[str, Any]:
     complaints = month.p.complaints
     activity = {
         kind: {
@@ -648,6 +648,7 @@ def report(month: Month, elapsed_s: float, peak_mb: float) -> dict[str, Any]:
         "sqs_sweep_requests": month.sqs_requests,
         "outcomes": dict(sorted(month.outcomes.items())),
         "elapsed_s": round(elapsed_s, 1),
+        "cpu_s": round(cpu_s, 1),
         "peak_memory_mb": round(peak_mb, 1),
         "cpus": os.cpu_count(),
     }
@@ -669,8 +670,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{p['review_share']:.0%} review otherwise, "
         f"{p['heavy_buyers']} buyers with {p['heavy_orders']:,} orders each), real services and "
         "jobs on the in-memory repositories, in "
-        f"{result['elapsed_s']} s, peak memory {result['peak_memory_mb']} MB "
-        "(the process's peak RSS).",
+        f"{result['elapsed_s']} s ({result['cpu_s']} s of CPU), peak memory "
+        f"{result['peak_memory_mb']} MB (the process's peak RSS).",
         "",
         "| promise | result |",
         "|---|---|",
@@ -722,12 +723,12 @@ def simulated_settings(**overrides: str) -> Settings:
 
 def simulate(params: Params, settings: Settings | None = None) -> tuple[Month, dict[str, Any]]:
     settings = settings or simulated_settings()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     month = Month(params, settings)
     month.run()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the process's peak RSS
-    return month, report(month, elapsed, peak_kb / 1024)
+    return month, report(month, elapsed, cpu, peak_kb / 1024)
 
 
 def main(argv: list[str] | None = None) -> None:
