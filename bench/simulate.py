@@ -144,6 +144,7 @@ class Month:
             )
         self.ports = ports
         self.queue: RecordingQueue = ports.sweep_queue
+        self.progress = False  # a line on stderr per simulated day
         self.activity: dict[str, Activity] = {}
         self.sweeps: list[Run] = []
         self.exemption_runs: list[Run] = []
@@ -496,8 +497,12 @@ class Month:
             self.at(when, partial(self.file, flash=flash))
         # after the last filing: long enough for every deadline, appeal and exemption
         self.schedule_jobs(START + timedelta(days=self.p.days + 7))
+        day = -1
         while self.events:
             when, _, action = heapq.heappop(self.events)
+            if self.progress and (when - START).days > day:
+                day = (when - START).days
+                print(f"day {day}: {self.outcomes.total():,} outcomes", file=sys.stderr)
             try:
                 action(when)
             except Conflict:
@@ -721,10 +726,13 @@ def simulated_settings(**overrides: str) -> Settings:
     return get_settings({**env, **overrides, "STAGE": "dev", "SWEEP_QUEUE_URL": "sim://sweep"})
 
 
-def simulate(params: Params, settings: Settings | None = None) -> tuple[Month, dict[str, Any]]:
+def simulate(
+    params: Params, settings: Settings | None = None, *, progress: bool = False
+) -> tuple[Month, dict[str, Any]]:
     settings = settings or simulated_settings()
     started, cpu = time.perf_counter(), time.process_time()
     month = Month(params, settings)
+    month.progress = progress
     month.run()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the process's peak RSS
@@ -740,7 +748,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 16)))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "simulation.json")
     args = parser.parse_args(argv)
-    _, result = simulate(Params(complaints=args.complaints, days=args.days, seed=args.seed))
+    params = Params(complaints=args.complaints, days=args.days, seed=args.seed)
+    _, result = simulate(params, progress=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(markdown(result))
     print(f"{args.out}: written", file=sys.stderr)

@@ -21,7 +21,7 @@ def test_every_result_and_appeal_is_decided_within_48_hours(month: Any) -> None:
     _, result = month
     promises = result["promises"]
     assert promises["pending_at_end"] == 0
-    assert promises["results_hours"]["count"] == 2_000
+    assert promises["results_hours"]["count"] == promises["complaints"] > 1_900
     assert promises["results_hours"]["later_than_48h"] == 0
     assert promises["results_hours"]["max"] <= 48
     assert promises["appeal_results_hours"]["count"] >= 20
