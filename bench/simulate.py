@@ -691,8 +691,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{e['unapplied']} unapplied |",
         "",
         "| job | runs | max work per run | max requests | max run time, simulated "
-        "(wall of the service code) | Lambda timeout | fanned out |",
-        "|---|---|---|---|---|---|---|",
+        "(wall of the service code) | Lambda timeout | fanned out | runs stopped by time |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, key, unit in (
         ("SLA sweep", "sweep", "actions"),
@@ -703,7 +703,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {j['runs']:,} | {j['max_work']:,} {unit} | {j['max_requests']:,} "
             f"| {j['max_simulated_s']} s ({j['max_wall_s']} s) | {j['lambda_timeout_s']:g} s "
-            f"| {j['fanned_out']:,} in {j['runs_fanning_out']} runs |"
+            f"| {j['fanned_out']:,} in {j['runs_fanning_out']} runs | {j['stopped_early']} |"
         )
     lines += [
         "",
