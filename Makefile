@@ -25,7 +25,7 @@ WITH_DYNALITE = port=$$($(PY) -c "from scripts.local import free_port; print(fre
 	DYNALITE_ENDPOINT=http://127.0.0.1:$$port
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint typecheck unit clean package infra-check openapi bench
+.PHONY: install run test lint typecheck unit clean package infra-check openapi bench simulate capacity
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,15 @@ test: lint typecheck $(DYNALITE) $(AXE) $(CHROMIUM)
 ## Performance figures (table + bench/results.json), against dynalite and chalice local
 bench: $(STAMP) $(DYNALITE) $(CHROMIUM) package
 	@$(WITH_DYNALITE) $(PY) -m bench.run && $(PY) -m bench.readme
+
+## A simulated month at scale (COMPLAINTS=100000 DAYS=30 SEED=16 by default) on the in-memory
+## repositories, priced with the measured capacity units: bench/simulation.json, README block
+simulate: $(STAMP)
+	$(PY) -m bench.simulate && $(PY) -m bench.cost
+
+## Re-measure DynamoDB capacity units per request on dynalite (bench/capacity.json)
+capacity: $(STAMP) $(DYNALITE)
+	@$(WITH_DYNALITE) $(PY) -m bench.cost measure
 
 ## Regenerate the committed OpenAPI document from the routes' models
 openapi: $(STAMP)

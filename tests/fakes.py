@@ -9,9 +9,14 @@ and page as the tables' indexes do — in dicts, so service tests run in microse
 without moto.  ``tests/integration/test_repository_contracts.py`` holds them to the same
 assertions as the DynamoDB implementations.
 
-Every public method call is counted per store (``calls``): one call stands for the
-requests the DynamoDB implementation makes for it (usually one).  A lock per store makes
-each call atomic, as a conditional write is, so threads can race on the fakes too.
+Every public method call is counted per store (``calls``) as the requests the DynamoDB
+implementation makes for it: usually one; two or three where it makes more (``apply``,
+``move``, ``start_exemption_log`` — a contract test holds each main operation's count to
+DynamoDB's), though a Query is one request however many 1 MB pages DynamoDB would need.
+Reads go through per-partition, per-buyer and sparse-index dicts, so a read costs what it
+returns, not the size of the store (``bench/simulate.py`` runs a month of 100,000
+complaints on them).  A lock per store makes each call atomic, as a conditional write is,
+so threads can race on the fakes too.
 
 Where they differ from DynamoDB (nothing a service relies on): no TTL expiry (event markers
 are remembered for ever); complaint times are kept exactly, where DynamoDB keeps history,
@@ -159,6 +164,14 @@ class _Row:
         return f"{to_iso(c.due_at)}#{c.complaint_id}" if c.is_pending else None
 
 
+def _index(index: dict[str, dict[str, str]], shard: str, key: str, value: str | None) -> None:
+    """Put ``key`` in a sparse index's ``shard`` at ``value``, or take it out (None)."""
+    if value is None:
+        index.get(shard, {}).pop(key, None)
+    else:
+        index.setdefault(shard, {})[key] = value
+
+
 class InMemoryComplaints(_Store):
     """``ComplaintStore`` in a dict."""
 
@@ -173,6 +186,11 @@ class InMemoryComplaints(_Store):
         self._due: dict[str, list[tuple[str, str]]] = {}
         #: entries in a ``due_page`` without a limit (DynamoDB: 1 MB of keys, about 10,000)
         self.due_page_size = 10_000
+        #: the other sparse indexes, so that a read costs what is in them (a simulated
+        #: month holds 100,000 rows): shard -> {id: exempt_due} (``exemptions_due``);
+        #: buyer -> ids (``by_buyer``)
+        self._exempting: dict[str, dict[str, str]] = {}
+        self._by_buyer: dict[str, set[str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InMemoryComplaints:
@@ -193,6 +211,22 @@ class InMemoryComplaints(_Store):
         row.sweep_at = None if at is None else to_iso(at)
         if row.sweep_at is not None:
             bisect.insort(due, (row.sweep_at, row.complaint.complaint_id))
+
+    def _set_exempt_due(self, row: _Row, due: str | None) -> None:
+        row.exempt_due = due
+        _index(self._exempting, row.shard, row.complaint.complaint_id, due)
+
+    def _put_row(self, row: _Row) -> None:
+        complaint = row.complaint
+        self.rows[complaint.complaint_id] = row
+        self._by_buyer.setdefault(complaint.buyer_id, set()).add(complaint.complaint_id)
+        self._set_exempt_due(row, row.exempt_due)
+
+    def _drop_row(self, complaint_id: str) -> None:
+        row = self.rows.pop(complaint_id)
+        self._set_sweep(row, None)
+        self._set_exempt_due(row, None)
+        self._by_buyer[row.complaint.buyer_id].discard(complaint_id)
 
     def _exempt_due(self, complaint: Complaint) -> str | None:
         if complaint.status != "upheld" or complaint.decision is None:
@@ -223,8 +257,8 @@ class InMemoryComplaints(_Store):
             shard_of(complaint.complaint_id, self.shards),
             exempt_due=self._exempt_due(complaint),
         )
+        self._put_row(row)
         self._set_sweep(row, sweep_at)
-        self.rows[complaint.complaint_id] = row
         if complaint.decision is not None:
             self._count_decision(complaint)
 
@@ -259,7 +293,7 @@ class InMemoryComplaints(_Store):
         row.outbox["decided"] = copy.deepcopy(event)
         self._set_sweep(row, now)
         if decided.status == "upheld":
-            row.exempt_due = self._exempt_due(row.complaint)
+            self._set_exempt_due(row, self._exempt_due(row.complaint))
         self._count_decision(decided)
 
     @counted
@@ -290,6 +324,7 @@ class InMemoryComplaints(_Store):
 
     @counted
     def move(self, old: Complaint, moved: Complaint, event: dict[str, Any], now: datetime) -> None:
+        self.calls["move"] += 1  # DynamoDB: a GetItem, then the transaction
         row = self.rows.get(old.complaint_id)
         if row is None or not row.complaint.is_pending:
             raise Conflict("the complaint is no longer pending", code="not_pending")
@@ -297,8 +332,7 @@ class InMemoryComplaints(_Store):
             raise Conflict("the complaint changed meanwhile", code="complaint_changed")
         if moved.complaint_id in self.rows:
             raise DuplicateComplaint(moved.complaint_id)
-        self._set_sweep(row, None)
-        del self.rows[old.complaint_id]
+        self._drop_row(old.complaint_id)
         new_row = _Row(
             moved,
             {**row.outbox, "recategorised": copy.deepcopy(event)},
@@ -308,8 +342,8 @@ class InMemoryComplaints(_Store):
             failures=row.failures,
             alerted_at=row.alerted_at,
         )
+        self._put_row(new_row)
         self._set_sweep(new_row, now)
-        self.rows[moved.complaint_id] = new_row
 
     @counted
     def mark_exemption_applied(
@@ -326,7 +360,7 @@ class InMemoryComplaints(_Store):
             exemption_metrics=tuple(dict(m) for m in applied.exemption_metrics),
             history=(*stored.history, applied.history[-1]),
         )
-        row.exempt_due = None
+        self._set_exempt_due(row, None)
         row.progress = None
         row.outbox["exemption_applied"] = copy.deepcopy(event)
         self._set_sweep(row, now)
@@ -362,16 +396,11 @@ class InMemoryComplaints(_Store):
     def clear_exemption_due(self, complaint_id: str) -> None:
         row = self.rows.get(complaint_id)
         if row is not None:
-            row.exempt_due = None
+            self._set_exempt_due(row, None)
 
     @counted
     def exemptions_due(self, shard: str, limit: int) -> list[tuple[str, str]]:
-        due = sorted(
-            (row.exempt_due, cid)
-            for cid, row in self.rows.items()
-            if row.shard == shard and row.exempt_due is not None
-        )
-        return due[:limit]
+        return sorted((due, cid) for cid, due in self._exempting.get(shard, {}).items())[:limit]
 
     @counted
     def event_delivered(
@@ -519,7 +548,7 @@ class InMemoryComplaints(_Store):
     ) -> dict[str, frozenset[str]]:
         lower = f"{to_iso(since - timedelta(days=30))}#"
         found: dict[str, set[str]] = {}
-        for row in self.rows.values():
+        for row in (self.rows[i] for i in self._by_buyer.get(buyer_id, ())):
             c = row.complaint
             if (
                 c.buyer_id == buyer_id
@@ -685,10 +714,14 @@ class InMemoryFacts(_Store):
 
     @counted
     def apply(self, event: FactEvent, now: datetime) -> ApplyResult:
+        # DynamoDB: the marker's conditional put, then the entity's (accepted: 2 requests);
+        # a GetItem of the marker after a refused put, of the entity after a refused store
+        self.calls["apply"] += 1
         marker_key = (f"EVENT#{event.event_id}", "EVENT")
         marker = self.table.items.get(marker_key)
         if marker is not None:  # an id seen before: a duplicate, or the repair of a crash
             said_the_same = marker.data.get("fingerprint") == event.fingerprint
+            self.calls["apply"] += 1 if said_the_same else 0
             return "accepted" if said_the_same and self._store(event, now) else "duplicate"
         self.table.items[marker_key] = Item(
             *marker_key,
@@ -700,6 +733,7 @@ class InMemoryFacts(_Store):
         )
         if self._store(event, now):
             return "accepted"
+        self.calls["apply"] += 1
         stored = self.table.items[(event.partition, event.sort_key)]
         return "duplicate" if stored.event_id == event.event_id else "stale"
 
@@ -939,10 +973,12 @@ class InMemoryMetrics(_Store):
 
     @counted
     def day_counters(self, seller_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        found = ((day, self.table.days.get((seller_id, day))) for day in days)
         return {
             day: {key: counters.get(key, 0) for key in COUNTER_KEYS}
-            for (seller, day), counters in sorted(self.table.days.items())
-            if seller == seller_id and first <= day <= last
+            for day, counters in found
+            if counters is not None
         }
 
     @counted
@@ -951,7 +987,8 @@ class InMemoryMetrics(_Store):
     ) -> dict[str, Any]:
         key = (f"METRICS#{seller_id}", f"EXEMPTION#{complaint_id}")
         stored = self.table.items.get(key)
-        if stored is not None:
+        if stored is not None:  # DynamoDB: the refused put, then a GetItem
+            self.calls["start_exemption_log"] += 1
             return copy.deepcopy(stored.data)
         self.table.items[key] = Item(
             *key, type="exemption_log", data=copy.deepcopy(entry), recorded_at=at

@@ -1190,3 +1190,151 @@ def test_redelivered_and_out_of_order_events_leave_the_buyer_day_counters_exact(
     assert _day_counters_now(ports, "b-1", ["s-1", "s-2"]) == _day_counters_of(latest)
     # a fresh refresh finds nothing left to do
     assert refresh_buyer_days(ports.facts, "o-1") == 0
+
+
+# --------------------------------------------------------------------------- request counts
+
+
+#: DynamoDB requests of each main operation of the services, the same on every backend: a
+#: fake's call counts what its DynamoDB implementation requests, so that the simulated
+#: month's request counts (``bench/simulate.py``, made on the fakes) are DynamoDB's.
+REQUESTS_PER_OPERATION = {
+    "ingest (accepted)": 6,
+    "ingest (duplicate)": 6,
+    "ingest (stale)": 4,
+    "submit (pending)": 4,
+    "recategorise": 7,
+    "decide": 3,
+    "appeal": 3,
+    "sweep: escalate": 3,
+    "sweep: decide": 6,
+    "submit (upheld by the rules)": 5,
+    "exemption job, one complaint": 23,
+}
+
+
+def test_each_operation_makes_the_same_requests_on_every_backend(
+    ports: Ports, settings: Settings
+) -> None:
+    from bench.dynamo_calls import count_dynamodb_calls
+    from chalicelib.services.complaints import appeal_complaint, submit_complaint
+    from chalicelib.services.decisions import decide_by_operator
+    from chalicelib.services.exemptions import run_exemption_job
+    from chalicelib.services.recategorisation import recategorise_complaint
+    from chalicelib.services.sweep import process_due
+
+    measured: dict[str, int] = {}
+
+    def count(name: str, operation: Any) -> Any:
+        if isinstance(ports, InMemoryPorts):
+            before = ports.requests()
+            result = operation()
+            made = ports.requests() - before
+            measured[name] = sum(
+                n for method, n in made.items() if not method.startswith("publisher.")
+            )
+            return result
+        with count_dynamodb_calls(settings) as calls:
+            result = operation()
+        measured[name] = sum(calls.values())
+        return result
+
+    def ingest(raw: dict[str, Any], now: datetime = T0) -> str:
+        (result,) = ingest_events(ports.facts, ports.metrics, [raw], now)
+        return result.status
+
+    policy, thresholds = settings.sla_policy, settings.thresholds
+    placed = T0 - timedelta(days=3)
+    first = order_event("o-1", status="placed", placed_at=placed, event_id="e-o-1")
+    assert count("ingest (accepted)", lambda: ingest(first)) == "accepted"
+    assert count("ingest (duplicate)", lambda: ingest(first)) == "duplicate"
+    ingest(order_event("o-1", status="cancelled", placed_at=placed, version=2))
+    stale = order_event("o-1", status="placed", placed_at=placed, event_id="e-o-1-again")
+    assert count("ingest (stale)", lambda: ingest(stale)) == "stale"
+    ingest(dispute_event("d-1", "o-1"))
+
+    def submit(order_id: str, at: datetime) -> Complaint:
+        return submit_complaint(
+            ports,
+            seller_id="s-1",
+            order_id=order_id,
+            scenario="malicious_ordering",
+            description="d",
+            reason=None,
+            evidence=(),
+            now=at,
+            decision_hours=48,
+            thresholds=thresholds,
+            policy=policy,
+        )
+
+    pending = count("submit (pending)", lambda: submit("o-1", T0))
+    assert pending.is_pending
+    moved = count(
+        "recategorise",
+        lambda: recategorise_complaint(
+            ports,
+            complaint_id=pending.complaint_id,
+            operator_id="a",
+            scenario="malicious_dispute",
+            reason=None,
+            note=None,
+            now=T0 + timedelta(hours=1),
+            thresholds=thresholds,
+            policy=policy,
+        ),
+    )
+    rejected = count(
+        "decide",
+        lambda: decide_by_operator(
+            ports,
+            complaint_id=moved.complaint_id,
+            operator_id="a",
+            outcome="rejected",
+            reason_code="insufficient_evidence",
+            note=None,
+            now=T0 + timedelta(hours=2),
+            policy=policy,
+        ),
+    )
+    appealed_at = T0 + timedelta(hours=3)
+    appealed = count(
+        "appeal",
+        lambda: appeal_complaint(
+            ports,
+            seller_id="s-1",
+            complaint_id=rejected.complaint_id,
+            statement="look again",
+            now=appealed_at,
+            months=6,
+            appeal_days=settings.appeal_days,
+            decision_hours=48,
+            policy=policy,
+        ),
+    )
+    cid = appealed.complaint_id
+    at = appealed_at + timedelta(hours=37)
+    assert count("sweep: escalate", lambda: process_due(ports, cid, at, policy, thresholds)) == [
+        "escalated"
+    ]
+    at = appealed_at + timedelta(hours=47, minutes=40)
+    done = count("sweep: decide", lambda: process_due(ports, cid, at, policy, thresholds))
+    assert done == ["decided"]
+
+    # a buyer with five unpaid orders at the seller: upheld at once, then exempted
+    for n in range(5):
+        ingest(order_event(f"o-b2-{n}", buyer_id="b-2", placed_at=placed + timedelta(hours=n)))
+    upheld = count("submit (upheld by the rules)", lambda: submit("o-b2-0", T0))
+    assert upheld.status == "upheld"
+    report = count(
+        "exemption job, one complaint",
+        lambda: run_exemption_job(
+            ports,
+            now=T0 + timedelta(hours=1),
+            policy=settings.exemption_policy,
+            sla=policy,
+            batch=10,
+        ),
+    )
+    assert report.actions["applied"] == 1
+    assert measured == REQUESTS_PER_OPERATION
