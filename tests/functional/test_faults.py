@@ -75,7 +75,8 @@ def test_a_decision_that_stays_throttled_changes_nothing(
     complaint_id = api.submit(order, "malicious_ordering").body["complaint_id"]
     published()
     before = tables(settings)
-    with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS):
+    # the decision is one transaction with its day's SLA figures
+    with dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS):
         reply = api.decide(complaint_id, "upheld", "complaint_upheld", operator="op")
     assert reply.status == 503 and reply.headers["Retry-After"] == "1"
     assert tables(settings) == before and published() == []
