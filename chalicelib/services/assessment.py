@@ -21,11 +21,13 @@ from chalicelib.domain.rules import Assessment, Case, Thresholds, window_days
 from chalicelib.domain.scenarios import REGISTRY, assess_case
 from chalicelib.services.ports import BuyerActivityReader, UpheldElsewhere
 
-#: How many facts the first read of a buyer's window may bring back.  A fact item is small
-#: (about 0.5 KB stored, an order with its address the largest), so 300 of them stay far
-#: below a Query's 1 MB page — one request — and cost ~20 read units at most, while
-#: covering buyers ten times as active as the usual few dozen facts in 90 days.  Past it,
-#: the day counters bound the read instead (2 counter Queries and the partial days).
+#: How many facts the first read of a buyer's window may bring back.  Fact items are small
+#: (measured: an order with its address and a note 0.6 KB, a dispute or review 0.3 KB), so
+#: 300 of them, ~175 KB at most, stay far below a Query's 1 MB page — one request — and
+#: cost ~22 read units at most (an index read is eventually consistent: half a unit per
+#: 4 KB), while covering buyers ten times as active as the usual few dozen facts in 90
+#: days.  Past it, the day counters bound the read instead (``read_plan``: 2 counter
+#: Queries and one per partial day, on top of this one).
 ACTIVITY_PAGE_LIMIT = 300
 
 
