@@ -54,7 +54,7 @@ BUDGETS: dict[str, int] = {
     "attachment complete": 2,
     "attachment open": 1,
     "sla report (90 days)": 13,
-    "submit (buyer with more than 300 facts in 90 days)": 9,
+    "submit (buyer with more than 300 facts in 90 days)": 8,
 }
 #: A buyer heavier than the assessment's first page of facts (``ACTIVITY_PAGE_LIMIT``):
 #: its window is read as day counters and partial days.
