@@ -816,6 +816,14 @@ class InMemoryFacts(_Store):
         return [p for p in found if p is not None]
 
     @counted
+    def buyer_activity_page(
+        self, buyer_id: str, low: str, high: str, limit: int
+    ) -> tuple[list[Any], bool]:
+        items = self.table.index_between("buyer_key", buyer_id, low, high)[:limit]
+        found = (_payload(i) for i in items)
+        return [p for p in found if p is not None], len(items) < limit
+
+    @counted
     def buyer_days(
         self, buyer_id: str, seller_id: str | None, first: date, last: date
     ) -> dict[date, dict[str, int]]:

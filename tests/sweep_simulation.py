@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bench.operations import BUDGETS
 from chalicelib.config import Settings
 from chalicelib.domain.sweep_work import SweepMessage
 from chalicelib.jobs.sla_sweep import SWEEP_EVERY_MINUTES, WORKER_BATCH_SIZE, WORKER_CONCURRENCY
@@ -42,8 +43,10 @@ MS_PER_REQUEST = 20.0
 SWEEP_RUN_MS = 300_000
 WORKER_RUN_MS = 60_000
 #: Requests per complaint the sweep handles: escalate (3 DynamoDB + 1 SNS) and decide
-#: (6 DynamoDB + 1 SNS) — bench/operations.py BUDGETS plus the publishes.
-REQUESTS_PER_COMPLAINT = (3 + 1) + (6 + 1)
+#: (7 DynamoDB + 1 SNS) — bench/operations.py BUDGETS plus the publishes: 12.
+REQUESTS_PER_COMPLAINT = (BUDGETS["sweep, per due complaint (escalate)"] + 1) + (
+    BUDGETS["sweep, per due complaint (decide)"] + 1
+)
 
 
 def capacity_per_minute(

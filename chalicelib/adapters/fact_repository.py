@@ -235,6 +235,23 @@ class FactRepository:
         )
         return [payload for payload in found if payload is not None]
 
+    def buyer_activity_page(
+        self, buyer_id: str, low: str, high: str, limit: int
+    ) -> tuple[list[Any], bool]:
+        """The first ``limit`` ``by_buyer`` items with keys in [low, high] (oldest first), as
+        facts, and whether they are all there are (fewer than ``limit`` read): one Query
+        with ``Limit`` (more only past 1 MB).  ``limit`` items read means "maybe more", even
+        if none follows — DynamoDB cannot tell either without reading further."""
+        found = self.model.by_buyer.query(
+            buyer_id,
+            range_key_condition=self.model.activity_key.between(low, high),
+            limit=limit,
+            page_size=limit,
+        )
+        items = list(found)
+        facts = [payload for payload in map(_payload, items) if payload is not None]
+        return facts, len(items) < limit
+
     # a buyer's day counters ------------------------------------------------------------
     def buyer_days(
         self, buyer_id: str, seller_id: str | None, first: date, last: date

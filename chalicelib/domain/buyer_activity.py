@@ -17,7 +17,8 @@ Ingestion keeps, per buyer and UTC day, how many facts of each profile there are
 and seller.  A day entirely inside the window is read as these counts (one item per day);
 the days a window starts in, and today, are read fact by fact (a window is exact to the
 instant, so a partial day cannot come from a day's counts).  ``read_plan`` says which days
-are which; ``BuyerActivity`` counts over both alike.
+are which; ``BuyerActivity`` counts over both alike.  (A window with few facts — most
+buyers' — is read whole, fact by fact, with no counters: ``services/assessment.py``.)
 
 **Adding a condition** is writing a ``where`` on a profile.  A condition on a field no
 profile has needs the field added to its profile (``*_profile`` and the key codec below)

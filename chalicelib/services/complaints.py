@@ -48,10 +48,11 @@ def submit_complaint(
     The complaint is assessed at once.  A conclusive uphold decides it immediately
     (``decided_by: rules``); otherwise it stays pending with the recommendation attached.
     Requests: the order's facts and other sellers' upholds (one Query each), the buyer's
-    activity (``services/assessment.py``: 4 or 5 Queries, whatever its history) and one
-    conditional PutItem — after an immediate decision, a transaction of it and the day's
-    SLA counters instead, then recording the decision's time (if the day's slowest) and
-    delivering its event.  The buyer is taken from the order, never from the seller.
+    activity (``services/assessment.py``: one Query, or 4–5 past 300 facts in the window,
+    whatever its history) and one conditional PutItem — after an immediate decision, a
+    transaction of it and the day's SLA counters instead, then recording the decision's
+    time (if the day's slowest) and delivering its event.  The buyer is taken from the
+    order, never from the seller.
     """
     facts = adapters.facts.order_facts(order_id)
     definition, order = eligible_order(seller_id, facts, scenario, reason)

@@ -335,9 +335,14 @@ class SellerOrders(Protocol):
 
 class BuyerActivityReader(Protocol):
     """A buyer's activity as the assessment reads it (``domain/buyer_activity.py``): the
-    orders, disputes and reviews whose ``by_buyer`` key is in [low, high] (one day at
-    most, so one Query), and the buyer's day counters (at one seller, or overall) of the
-    days in [first, last] (one Query, an item per day)."""
+    first ``limit`` orders, disputes and reviews (``by_buyer`` items, oldest first) whose
+    key is in [low, high] and whether that is all of them (one Query); all of them in
+    [low, high] (one day at most, so one Query); and the buyer's day counters (at one
+    seller, or overall) of the days in [first, last] (one Query, an item per day)."""
+
+    def buyer_activity_page(
+        self, buyer_id: str, low: str, high: str, limit: int
+    ) -> tuple[list[Any], bool]: ...
 
     def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]: ...
 

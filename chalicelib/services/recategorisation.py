@@ -40,9 +40,9 @@ def recategorise_complaint(
     reviewer is handling it, and decides (or the SLA sweep does, at the deadline).
 
     Requests: one GetItem; the order's facts and other sellers' upholds (one Query each)
-    and the buyer's activity (4 or 5 Queries, ``services/assessment.py``); one more GetItem
-    and one transaction (delete the old item, put the new) in ``move``; then delivering
-    the ``complaint.recategorised`` event."""
+    and the buyer's activity (one Query, or 4–5 past 300 facts, ``services/assessment.py``);
+    one more GetItem and one transaction (delete the old item, put the new) in ``move``;
+    then delivering the ``complaint.recategorised`` event."""
     complaint = complaint_for_review(adapters.complaints, complaint_id)
     if not complaint.is_pending:
         raise Conflict(

@@ -30,7 +30,7 @@ from chalicelib.services.ports import DueEntry, Ports, WorkQueue
 GROUP_SECONDS = 30
 #: Most complaints one run takes from the index: its ``seen`` ids (~100 bytes each) stay
 #: within a 128 MB Lambda; five minutes at the bound (README: "The SLA under a burst") are
-#: 68,000.  More stays due for the next run.
+#: 62,500.  More stays due for the next run.
 MOST_PER_RUN = 250_000
 
 

@@ -4,13 +4,13 @@ from typing import Any
 import pytest
 
 from bench.dynamo_calls import count_dynamodb_calls, dynamodb_hooks
-from bench.operations import BUDGETS, seed_buyer_window
+from bench.operations import BUDGETS, HEAVY_BUYER_ORDERS, HEAVY_SUBMIT, seed_buyer_window
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
-from chalicelib.services.assessment import assess_order
+from chalicelib.services.assessment import ACTIVITY_PAGE_LIMIT, assess_order
 from tests.builders import T0, order_event, review_event, submit
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -49,20 +49,24 @@ def test_assessment_requests_do_not_grow_with_the_buyers_history(settings: Setti
             ),
             T0,
         )
-    # the facts of the window's first day and of today, the day counters between (the
-    # buyer's and at this seller), other sellers' upholds
-    assert assess_and_count() == small == 5
+    # one page of the window's facts (the old history is outside it), other sellers' upholds
+    assert assess_and_count() == small == 2
 
 
 @pytest.mark.parametrize("backend", ["dynalite"], indirect=True)  # moto's index Query is O(table)
-def test_submit_costs_the_same_for_a_buyer_with_5_orders_and_with_500(settings: Settings) -> None:
-    """The assessment reads a buyer's window as day counters and its partial days fact by
-    fact (``domain/buyer_activity.py``): filing against a buyer with 5 orders in the window
-    and against one with 500 over 90 days, at several sellers, costs the same requests —
-    the budget of a submission."""
+def test_submit_costs_the_same_for_a_buyer_with_500_orders_and_with_2000(
+    settings: Settings,
+) -> None:
+    """The assessment reads a buyer's window in one page of facts when it holds them all
+    (``services/assessment.py``), else as day counters and its partial days fact by fact
+    (``domain/buyer_activity.py``): filing against a buyer with 5 orders in the window
+    costs a submission's budget; against one with 500, or 2,000, over 90 days at several
+    sellers, the heavy buyer's budget — the same whatever the number of orders."""
+    assert 5 < ACTIVITY_PAGE_LIMIT < 500 and HEAVY_BUYER_ORDERS > ACTIVITY_PAGE_LIMIT
     adapters = Adapters.from_settings(settings)
     seed_buyer_window(adapters.facts, "b-few", 5, T0)
     seed_buyer_window(adapters.facts, "b-many", 500, T0)
+    seed_buyer_window(adapters.facts, "b-most", 2_000, T0)
     days = adapters.facts.buyer_days("b-many", None, (T0 - timedelta(days=89)).date(), T0.date())
     assert len(days) > 80
 
@@ -82,7 +86,10 @@ def test_submit_costs_the_same_for_a_buyer_with_5_orders_and_with_500(settings: 
         assert complaint.status == "pending"
         return sum(calls.values())
 
-    assert cost("o-b-few-0") == cost("o-b-many-0") == BUDGETS["submit (pending)"]
-    # and what it reads is a day counter item per day (the buyer's, and at s-1) and the
-    # partial days' facts (3 days of about 6 orders), not the 500 orders
-    assert read[1] <= 2 * 90 + 3 * 7 < 500
+    assert cost("o-b-few-0") == BUDGETS["submit (pending)"]
+    assert cost("o-b-many-0") == cost("o-b-most-0") == BUDGETS[HEAVY_SUBMIT]
+    # what the heavy buyers' submissions read is bounded whatever their orders: the first
+    # page, a day counter item per day (the buyer's, and at s-1) and the partial days'
+    # facts (3 days, at most 23 orders a day here) — not all of the 2,000 orders
+    bound = ACTIVITY_PAGE_LIMIT + 2 * 91 + 3 * 23
+    assert read[1] <= bound and read[2] <= bound < 2_000

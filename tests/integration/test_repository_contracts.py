@@ -619,6 +619,36 @@ def test_an_orders_partition_and_a_buyers_activity_window(ports: Ports) -> None:
     assert ports.facts.buyer_activity("b-1", *activity_range(T0 - timedelta(days=2), T0)) == []
 
 
+def test_a_buyers_activity_page_says_whether_it_holds_the_whole_window(ports: Ports) -> None:
+    """The assessment's first read (``services/assessment.py``): at most ``limit`` facts,
+    oldest first, complete only when fewer than ``limit`` were read — exactly ``limit``
+    means "maybe more", as a DynamoDB Query with that Limit cannot tell."""
+    for raw in (
+        order_event("o-1", status="paid", placed_at=T0 - timedelta(days=10)),
+        review_event("r-1", "o-1", rating=2, posted_at=T0 - timedelta(days=9)),
+        dispute_event("d-1", "o-1", opened_at=T0 - timedelta(days=8)),
+        message_event("m-1", "o-1", sender="seller", sent_at=T0),
+        order_event("o-old", placed_at=T0 - timedelta(days=200)),
+        order_event("o-b2", buyer_id="b-2", placed_at=T0 - timedelta(days=3)),
+    ):
+        assert _apply(ports, raw) == "accepted"
+    window = activity_range(T0 - timedelta(days=90), T0)
+
+    def page(limit: int, low: str = window[0]) -> tuple[list[str], bool]:
+        facts, complete = ports.facts.buyer_activity_page("b-1", low, window[1], limit)
+        return [type(f).__name__ for f in facts], complete
+
+    every = (["OrderData", "ReviewData", "DisputeData"], True)
+    assert page(300) == page(4) == every
+    assert page(3) == (every[0], False)
+    assert page(2) == (every[0][:2], False)
+    assert page(4, activity_range(T0 - timedelta(days=365), T0)[0]) == (
+        ["OrderData", *every[0]],
+        False,
+    )
+    assert ports.facts.buyer_activity_page("b-9", *window, 1) == ([], True)
+
+
 def test_a_sellers_orders_newest_first_in_a_window_paged(ports: Ports) -> None:
     for raw in (
         *[order_event(f"o-{i}", placed_at=T0 - timedelta(days=i)) for i in range(5)],

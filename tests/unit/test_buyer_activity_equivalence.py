@@ -1,7 +1,9 @@
-"""The assessment read from day counters equals the assessment over the buyer's facts one by
-one (as it was before the counters), for random histories: several sellers, several versions
-of each fact delivered out of order and again, times on both sides of every window's edge
-(to the microsecond), random ``now`` and window lengths.
+"""The assessment equals the one over the buyer's facts one by one (as it was before the day
+counters), whichever way it reads the window — every fact in one page, or, past the page's
+limit, the day counters and the partial days' facts (``services/assessment.py``) — for
+random histories: several sellers, several versions of each fact delivered out of order and
+again, times on both sides of every window's edge (to the microsecond), random ``now``,
+window lengths and page limits (set low, so that histories cross them).
 
 The reference below is the list-based computation of every criterion that reads the buyer's
 activity — what the rules computed over ``case.buyer.orders``/``disputes``/``reviews`` — kept
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.buyer_activity import activity_range
 from chalicelib.domain.facts import DisputeData, OrderData, OrderFacts, ReviewData
 from chalicelib.domain.rules import Thresholds, ratio
-from chalicelib.services.assessment import assess_order
+from chalicelib.services.assessment import ACTIVITY_PAGE_LIMIT, assess_order
 from chalicelib.services.ingest import ingest_events
 from tests.fakes import InMemoryPorts
 
@@ -163,9 +165,9 @@ def histories(draw: st.DrawFn) -> tuple[datetime, Thresholds, list[dict[str, Any
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories())
-def test_the_assessment_from_day_counters_equals_the_one_over_every_fact(
-    history: tuple[datetime, Thresholds, list[dict[str, Any]]],
+@given(histories(), st.integers(1, 30))
+def test_the_assessment_from_a_page_or_from_day_counters_equals_the_one_over_every_fact(
+    history: tuple[datetime, Thresholds, list[dict[str, Any]]], drawn_limit: int
 ) -> None:
     now, thresholds, events = history
     ports = InMemoryPorts.create()
@@ -175,23 +177,34 @@ def test_the_assessment_from_day_counters_equals_the_one_over_every_fact(
         "b-1", *activity_range(now - timedelta(days=thresholds.window_days), now)
     )
     case_order = OrderData("o-case", "s-1", "b-1", "paid", now - timedelta(days=1))
-    for scenario in SCENARIOS:
-        for seller in SELLERS[:2]:
-            expected = reference(every, seller, now, thresholds.with_defaults(_defaults()))
-            assessed = assess_order(
-                ports.complaints,
-                ports.facts,
-                scenario=scenario,
-                reason=None,
-                seller_id=seller,
-                buyer_id="b-1",
-                order=OrderFacts(order=case_order._replace(seller_id=seller)),
-                now=now,
-                thresholds=thresholds,
-            )
-            observed = {c.name: c.observed for c in assessed.criteria if c.name in expected}
-            assert observed, scenario
-            assert observed == {name: expected[name] for name in observed}, scenario
+    # the default limit (one page), 1 (the counters whenever the window has a fact) and a
+    # drawn one, on either side of the window's number of facts
+    for limit in (ACTIVITY_PAGE_LIMIT, 1, drawn_limit):
+        heavy = len(every) >= limit
+        for scenario in SCENARIOS:
+            for seller in SELLERS[:2]:
+                expected = reference(every, seller, now, thresholds.with_defaults(_defaults()))
+                ports.reset_counts()
+                assessed = assess_order(
+                    ports.complaints,
+                    ports.facts,
+                    scenario=scenario,
+                    reason=None,
+                    seller_id=seller,
+                    buyer_id="b-1",
+                    order=OrderFacts(order=case_order._replace(seller_id=seller)),
+                    now=now,
+                    thresholds=thresholds,
+                    activity_page_limit=limit,
+                )
+                # the way the window was read: the page alone, or then the counters
+                read = ports.requests()
+                assert read["facts.buyer_activity_page"] == 1
+                assert read["facts.buyer_days"] == (2 if heavy else 0)
+                assert (read["facts.buyer_activity"] > 0) == heavy
+                observed = {c.name: c.observed for c in assessed.criteria if c.name in expected}
+                assert observed, scenario
+                assert observed == {name: expected[name] for name in observed}, (scenario, limit)
 
 
 def _defaults() -> dict[str, float]:

@@ -136,14 +136,12 @@ def test_an_eligible_complaint_waits_for_a_reviewer_with_the_rules_recommendatio
     complaint = _submit(ports, settings, "o-1")
     assert complaint.status == "pending" and complaint.decision is None
     assert complaint.assessment is not None and complaint.assessment.outcome == "rejected"
-    # the order's partition, the buyer's window — the facts of its first day, of the 30-day
-    # window's first day and of today, the day counters of the days between (the buyer's,
-    # and at this seller) — other sellers' upholds, one conditional put
+    # the order's partition, the buyer's window (one page of its few facts: no day
+    # counters needed), other sellers' upholds, one conditional put
     assert ports.requests() == Counter(
         {
             "facts.order_facts": 1,
-            "facts.buyer_activity": 3,
-            "facts.buyer_days": 2,
+            "facts.buyer_activity_page": 1,
             "complaints.upheld_against_buyer": 1,
             "complaints.add": 1,
         }
