@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench.operations import BUDGETS
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
@@ -1229,16 +1230,17 @@ def test_redelivered_and_out_of_order_events_leave_the_buyer_day_counters_exact(
 #: fake's call counts what its DynamoDB implementation requests, so that the simulated
 #: month's request counts (``bench/simulate.py``, made on the fakes) are DynamoDB's.
 REQUESTS_PER_OPERATION = {
-    "ingest (accepted)": 7,
+    "ingest (accepted)": BUDGETS["ingest one event"],
     "ingest (duplicate)": 6,
     "ingest (stale)": 4,
-    "submit (pending)": 8,
-    "recategorise": 10,
-    "decide": 4,
-    "appeal": 3,
-    "sweep: escalate": 3,
-    "sweep: decide": 10,
-    "submit (upheld by the rules)": 10,
+    "submit (pending)": BUDGETS["submit (pending)"],
+    "recategorise": BUDGETS["recategorise"],
+    "decide": BUDGETS["decide"],
+    "appeal": BUDGETS["appeal"],
+    "sweep: escalate": BUDGETS["sweep, per due complaint (escalate)"],
+    "sweep: decide": BUDGETS["sweep, per due complaint (decide)"],
+    "submit (upheld by the rules)": BUDGETS["submit (upheld by the rules)"],
+    # five orders of the buyer at the seller (the budgets' own case has one)
     "exemption job, one complaint": 23,
 }
 
