@@ -40,7 +40,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -279,20 +279,21 @@ def _run_jobs_forever(stop: threading.Event, interval: float) -> None:
                 print(f"[jobs] {name}: {result}", flush=True)
 
 
-def _start_jobs(running: contextlib.ExitStack, interval: float) -> None:
-    """The job timer on a daemon thread, stopped first when the service stops: a run in
-    progress gets ``JOB_STOP_SECONDS`` to finish, then the backends go regardless."""
+def _in_background(
+    running: contextlib.ExitStack, name: str, loop: Callable[..., None], *args: Any
+) -> None:
+    """``loop(stop, *args)`` on a daemon thread, stopped first when the service stops (before
+    the backends): a run in progress gets ``JOB_STOP_SECONDS`` to finish, then the backends
+    go regardless."""
     stop = threading.Event()
-    thread = threading.Thread(
-        target=_run_jobs_forever, args=(stop, interval), name="jobs", daemon=True
-    )
+    thread = threading.Thread(target=loop, args=(stop, *args), name=name, daemon=True)
     thread.start()
 
-    def stop_jobs() -> None:
+    def stop_loop() -> None:
         stop.set()
         thread.join(timeout=JOB_STOP_SECONDS)
 
-    running.callback(stop_jobs)
+    running.callback(stop_loop)
 
 
 def _sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -363,22 +364,6 @@ def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
             f"[sweep worker] {len(done)} messages done, {len(failed)} left for a retry",
             flush=True,
         )
-
-
-def _start_sweep_worker(running: contextlib.ExitStack, queue_url: str) -> None:
-    """The sweep worker on a daemon thread, stopped (before the backends) when the service
-    stops, as the job timer is."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_run_sweep_worker_forever, args=(stop, queue_url), name="sweep-worker", daemon=True
-    )
-    thread.start()
-
-    def stop_worker() -> None:
-        stop.set()
-        thread.join(timeout=JOB_STOP_SECONDS)
-
-    running.callback(stop_worker)
 
 
 def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> None:
@@ -458,10 +443,10 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
         wait_until_serving(f"{url}/health", api, timeout=60)
     except RuntimeError as exc:
         raise SystemExit(f"the API did not start: {exc}") from exc
-    _start_jobs(running, interval)
+    _in_background(running, "jobs", _run_jobs_forever, interval)
     queue_url = get_settings().sweep_queue_url
     if queue_url:
-        _start_sweep_worker(running, queue_url)
+        _in_background(running, "sweep-worker", _run_sweep_worker_forever, queue_url)
     _print_banner(url, now, messaging)
     return _wait_interruptibly(api)
 
