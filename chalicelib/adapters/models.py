@@ -13,7 +13,8 @@ conditional put on the key enforces "one complaint per order and scenario")
   * ``by_buyer``   buyer_id + list_key: complaints against a buyer (other sellers' upholds).
   * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
-  * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only.
+  * ``review_queue`` queue_shard + queue_key (``<due_at>#<id>``) — sparse: pending only;
+    projects only ``escalated_at`` (a page reads its complaints by one BatchGetItem).
   * ``by_seller_status`` seller_status (``<seller>#<status>``) + list_key, and
     ``by_seller_scenario`` seller_scenario (``<seller>#<scenario>#<status>``) + list_key:
     a seller's list filtered by status, by scenario and status (one Query), or by scenario
@@ -108,7 +109,9 @@ class ComplaintsDue(GlobalSecondaryIndex[Any]):
 class ComplaintsReviewQueue(GlobalSecondaryIndex[Any]):
     class Meta:
         index_name = "review_queue"
-        projection = AllProjection()
+        #: keys and what the SLA report's counts filter on: a pending complaint is rewritten
+        #: many times (history, outbox, sweep time), and the queue's counts read its entries
+        projection = IncludeProjection(["escalated_at"])
 
     queue_shard = UnicodeAttribute(hash_key=True)
     queue_key = UnicodeAttribute(range_key=True)
