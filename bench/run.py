@@ -86,8 +86,8 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-def _first_page(adapters: Any, seller_id: str, now: datetime) -> Any:
-    """What ``GET /complaints?limit=20`` asks of the service."""
+def _first_page(adapters: Any, seller_id: str, now: datetime, **filters: str) -> Any:
+    """What ``GET /complaints?limit=20[&<filters>]`` asks of the service."""
     from chalicelib.adapters.complaint_repository import ListFilter
     from chalicelib.services.complaints import list_complaints
 
@@ -98,7 +98,7 @@ def _first_page(adapters: Any, seller_id: str, now: datetime) -> Any:
         months=6,
         submitted_from=None,
         submitted_to=None,
-        filters=ListFilter(),
+        filters=ListFilter(**filters),
         limit=20,
         after_key=None,
     )
@@ -311,24 +311,6 @@ def _seed_seller_history(settings: Any, size: int) -> None:
             batch.save(metrics.exemption_log_item("s-big", f"c-log-{i}", at, entry))
 
 
-def _filtered_page(adapters: Any, seller_id: str, **filters: str) -> Any:
-    """What ``GET /complaints?limit=20&<filters>`` asks of the service."""
-    from chalicelib.adapters.complaint_repository import ListFilter
-    from chalicelib.services.complaints import list_complaints
-
-    return list_complaints(
-        adapters.complaints,
-        seller_id=seller_id,
-        now=NOW,
-        months=6,
-        submitted_from=None,
-        submitted_to=None,
-        filters=ListFilter(**filters),
-        limit=20,
-        after_key=None,
-    )
-
-
 def _seed_sla_days(settings: Any, size: int) -> None:
     """The per-day SLA figures ``size`` decisions spread over the 90 days before ``NOW``
     leave (``adapters/sla_days.py``) — written per (day, block) as their transactions
@@ -433,11 +415,13 @@ def _scale_figures(size: int, endpoint: str) -> dict[str, dict[str, float]]:
         "review queue page (20)": lambda: review_queue(
             adapters.complaints, limit=20, after_key=None
         ),
-        "list page (order_id filter)": lambda: _filtered_page(adapters, "s-big", order_id="o-hist"),
+        "list page (order_id filter)": lambda: _first_page(
+            adapters, "s-big", NOW, order_id="o-hist"
+        ),
         # a tenth of s-big's complaints are pending; one is of malicious_review
-        "list page (status=pending)": lambda: _filtered_page(adapters, "s-big", status="pending"),
-        "list page (scenario, 1 match)": lambda: _filtered_page(
-            adapters, "s-big", scenario="malicious_review"
+        "list page (status=pending)": lambda: _first_page(adapters, "s-big", NOW, status="pending"),
+        "list page (scenario, 1 match)": lambda: _first_page(
+            adapters, "s-big", NOW, scenario="malicious_review"
         ),
         # s-0 holds a seventh of the orders, all but a few placed before the 90-day window
         "orders page (20)": lambda: list_orders(
