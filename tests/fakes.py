@@ -637,26 +637,35 @@ class Item:
     recorded_at: datetime | None = None
     occurred_at: datetime | None = None
     contribution: Contribution | None = None
+    #: the stored fact, deserialised once (items are replaced, never changed in place)
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+
+#: An entry of the ``by_buyer`` index: (activity key, pk, sk), in the index's order.
+_IndexEntry = tuple[str, str, str]
+_LAST = "\U0010ffff"  # sorts after any key text
 
 
 class _Items(dict[tuple[str, str], Item]):
-    """Items by (pk, sk), also by partition and by buyer, so a partition's or a buyer's
-    Query reads those items only, not the whole table (items are replaced, never changed
-    in place, nor removed)."""
+    """Items by (pk, sk), also by partition and, in index order, by buyer, so a partition's
+    or a buyer's Query reads those items only, not the whole table, and a page of a heavy
+    buyer's history costs its page, not the history (items are replaced, never changed in
+    place, nor removed)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.by_pk: dict[str, dict[str, Item]] = {}
-        self.by_buyer: dict[str, dict[tuple[str, str], Item]] = {}
+        self.by_buyer: dict[str, list[_IndexEntry]] = {}
 
     def __setitem__(self, key: tuple[str, str], item: Item) -> None:
         old = self.get(key)
-        if old is not None and old.buyer_key is not None:
-            self.by_buyer[old.buyer_key].pop(key, None)
+        if old is not None and old.buyer_key is not None and old.activity_key is not None:
+            entries = self.by_buyer[old.buyer_key]
+            del entries[bisect.bisect_left(entries, (old.activity_key, *key))]
         super().__setitem__(key, item)
         self.by_pk.setdefault(key[0], {})[key[1]] = item
-        if item.buyer_key is not None:
-            self.by_buyer.setdefault(item.buyer_key, {})[key] = item
+        if item.buyer_key is not None and item.activity_key is not None:
+            bisect.insort(self.by_buyer.setdefault(item.buyer_key, []), (item.activity_key, *key))
 
 
 class FactsTable:
@@ -674,31 +683,31 @@ class FactsTable:
     def partition(self, pk: str) -> list[Item]:
         return sorted(self.items.by_pk.get(pk, {}).values(), key=lambda i: i.sk)
 
-    def index(self, attribute: str, key: str, since: datetime, until: datetime) -> list[Item]:
-        """A ``by_buyer``/``by_seller`` Query: entries in [since, until], in index order."""
-        return self.index_between(attribute, key, *activity_range(since, until))
-
-    def index_between(self, attribute: str, key: str, lower: str, upper: str) -> list[Item]:
-        """A ``by_buyer``/``by_seller`` Query: entries with keys in [lower, upper]."""
-        candidates = (
-            self.items.by_buyer.get(key, {}).values()
-            if attribute == "buyer_key"
-            else self.items.values()
-        )
-        return sorted(
-            (
-                i
-                for i in candidates
-                if getattr(i, attribute) == key
-                and i.activity_key is not None
-                and lower <= i.activity_key <= upper
-            ),
-            key=lambda i: (i.activity_key, i.pk, i.sk),
-        )
+    def index_between(
+        self,
+        buyer_id: str,
+        lower: str,
+        upper: str,
+        *,
+        after: _IndexEntry | None = None,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """A ``by_buyer`` Query: entries with keys in [lower, upper] (after ``after``, at
+        most ``limit``), in index order."""
+        entries = self.items.by_buyer.get(buyer_id, [])
+        start = bisect.bisect_left(entries, (lower,))
+        if after is not None:
+            start = max(start, bisect.bisect_right(entries, after))
+        end = bisect.bisect_right(entries, (upper, _LAST, _LAST))
+        if limit is not None:
+            end = min(end, start + limit)
+        return [self.items[(pk, sk)] for _, pk, sk in entries[start:end]]
 
 
 def _payload(item: Item) -> Any | None:
-    return stored_payload(item.sk, item.data)
+    if item.parsed is None:
+        item.parsed = (stored_payload(item.sk, item.data),)
+    return item.parsed[0]
 
 
 def _facts_from_items(items: Sequence[Item]) -> OrderFacts:
@@ -812,14 +821,14 @@ class InMemoryFacts(_Store):
 
     @counted
     def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]:
-        found = (_payload(i) for i in self.table.index_between("buyer_key", buyer_id, low, high))
+        found = (_payload(i) for i in self.table.index_between(buyer_id, low, high))
         return [p for p in found if p is not None]
 
     @counted
     def buyer_activity_page(
         self, buyer_id: str, low: str, high: str, limit: int
     ) -> tuple[list[Any], bool]:
-        items = self.table.index_between("buyer_key", buyer_id, low, high)[:limit]
+        items = self.table.index_between(buyer_id, low, high, limit=limit)
         found = (_payload(i) for i in items)
         return [p for p in found if p is not None], len(items) < limit
 
@@ -827,13 +836,9 @@ class InMemoryFacts(_Store):
     def buyer_days(
         self, buyer_id: str, seller_id: str | None, first: date, last: date
     ) -> dict[date, dict[str, int]]:
-        return {
-            day: dict(counters)
-            for (buyer, seller, day), counters in sorted(
-                self.table.buyer_days.items(), key=lambda kv: kv[0][2]
-            )
-            if buyer == buyer_id and seller == seller_id and first <= day <= last
-        }
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        found = ((day, self.table.buyer_days.get((buyer_id, seller_id, day))) for day in days)
+        return {day: dict(counters) for day, counters in found if counters is not None}
 
     def activity_partition(self, items: list[Any]) -> ActivityPartition:  # no request
         facts: dict[str, tuple[Any, int]] = {}
@@ -948,10 +953,10 @@ class InMemoryMetrics(_Store):
         after: dict[str, str] | None,
         limit: int,
     ) -> tuple[list[ActivityEntry], bool]:
-        found = self.table.index("buyer_key", buyer_id, since, until)
-        if after is not None:
-            start = (after["activity_key"], after["pk"], after["sk"])
-            found = [i for i in found if (i.activity_key or "", i.pk, i.sk) > start]
+        start = None if after is None else (after["activity_key"], after["pk"], after["sk"])
+        found = self.table.index_between(
+            buyer_id, *activity_range(since, until), after=start, limit=limit
+        )
         entries = [
             ActivityEntry(
                 {
@@ -1167,6 +1172,10 @@ class InMemoryPorts(NamedTuple):
             RecordingPublisher(),
             RecordingQueue() if queue else None,
         )
+
+    def total_requests(self) -> int:
+        """Every call so far, of every store (cheaper than summing ``requests()``)."""
+        return sum(store.requests for store in self if store is not None)
 
     def requests(self) -> Counter[str]:
         """Calls per store and method, e.g. ``complaints.add``."""
