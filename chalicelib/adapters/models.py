@@ -14,7 +14,8 @@ conditional put on the key enforces "one complaint per order and scenario")
     writes to a complaint (history, outbox, sweep time, exemption progress) are not copied
     into it — only the write that creates a complaint (or moves it to a new id) writes its
     entry.  A list row shows the whole complaint (history, decision, attachments), so an
-    INCLUDE projection would still copy nearly every write.
+    INCLUDE projection of it would still copy every state change (README, "The largest
+    cost": measured, and where the list's extra reads would outweigh it).
   * ``by_buyer``   buyer_id + list_key: complaints against a buyer (other sellers' upholds).
   * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
