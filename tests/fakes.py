@@ -10,9 +10,10 @@ without moto.  ``tests/integration/test_repository_contracts.py`` holds them to 
 assertions as the DynamoDB implementations.
 
 Every public method call is counted per store (``calls``) as the requests the DynamoDB
-implementation makes for it: usually one; two or three where it makes more (``apply``,
-``move``, ``start_exemption_log`` — a contract test holds each main operation's count to
-DynamoDB's), though a Query is one request however many 1 MB pages DynamoDB would need.
+implementation makes for it: usually one; more where it makes more (``apply``, ``move``,
+``start_exemption_log``; a list or export page: its Queries, then a BatchGetItem of the
+page — a contract test holds each main operation's count to DynamoDB's), though a Query
+is one request however many 1 MB pages DynamoDB would need.
 Reads go through per-partition, per-buyer and sparse-index dicts, so a read costs what it
 returns, not the size of the store (``bench/simulate.py`` runs a month of 100,000
 complaints on them).  A lock per store makes each call atomic, as a conditional write is,
@@ -38,7 +39,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
-from typing import IO, TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    TypeVar,
+    get_args,
+)
 
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
@@ -49,7 +59,7 @@ from chalicelib.domain.buyer_activity import (
     cells_from_data,
     cells_to_data,
 )
-from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
+from chalicelib.domain.complaints import Complaint, Status, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
     DisputeData,
@@ -137,6 +147,16 @@ def counted(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
 
 
 # --------------------------------------------------------------------------- complaints
+
+
+def _list_requests(filters: ListFilter, shown: int) -> int:
+    """DynamoDB's requests for a list page with ``filters`` showing ``shown`` complaints:
+    one BatchGetItem of the order's ids (``order_id``); otherwise one Query of a keys-only
+    index (``scenario`` alone: one per status), then one BatchGetItem of the page, if any."""
+    if filters.order_id is not None:
+        return 1
+    queries = len(get_args(Status)) if filters.scenario and not filters.status else 1
+    return queries + (1 if shown else 0)
 
 
 @dataclass
@@ -517,9 +537,10 @@ class InMemoryComplaints(_Store):
         )
         items = [row.complaint for row in found[:limit]]
         last_key = found[limit - 1].list_key if len(found) > limit else None
+        self.calls["list_for_seller"] += _list_requests(filters, shown=len(items)) - 1
         return Page(items=items, last_key=last_key)
 
-    #: complaints per ``export_page`` (DynamoDB's page is 1 MB of items)
+    #: complaints per ``export_page``: DynamoDB's is a list page of 100 (one BatchGetItem)
     export_page_size = 100
 
     @counted
@@ -540,6 +561,7 @@ class InMemoryComplaints(_Store):
         )
         page = found[: self.export_page_size]
         more = len(found) > self.export_page_size
+        self.calls["export_page"] += _list_requests(NO_FILTER, shown=len(page)) - 1
         return ExportPage([row.complaint for row in page], page[-1].list_key if more else None)
 
     @counted
