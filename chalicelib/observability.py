@@ -2,8 +2,10 @@
 
 ``observability_middleware`` wraps every handler — HTTP, queue and schedule — so each
 invocation logs JSON lines carrying a ``correlation_id`` (an HTTP caller may send its own in
-``X-Correlation-Id``; it is echoed back) and flushes the metrics recorded during it as one
-Embedded Metric Format document on stdout, which CloudWatch turns into metrics.
+``X-Correlation-Id``; it is echoed back), flushes the metrics recorded during it as one
+Embedded Metric Format document on stdout, which CloudWatch turns into metrics, and, under
+X-Ray, annotates its trace with the correlation id and the complaint id of a
+``/complaints/{complaint_id}...`` route (``chalicelib/tracing.py``).
 
 These used to come from AWS Lambda Powertools; two small features did not justify the
 largest import left in every function's cold start.  Nothing is built at import time; the
@@ -28,6 +30,8 @@ from functools import lru_cache
 from typing import Any
 
 from chalice.app import Request, Response
+
+from chalicelib.tracing import annotate, traced
 
 SERVICE = "seller-report-center"
 NAMESPACE = "SellerReportCenter"
@@ -212,7 +216,13 @@ def observability_middleware(event: Any, get_response: Callable[[Any], Any]) -> 
     keys = _formatter().keys
     keys["correlation_id"] = correlation_id
     try:
-        response = get_response(event)
+        with traced(SERVICE):
+            annotate("correlation_id", correlation_id)
+            if isinstance(event, Request):
+                complaint_id = (event.uri_params or {}).get("complaint_id")
+                if complaint_id:
+                    annotate("complaint_id", complaint_id)
+            response = get_response(event)
         if isinstance(response, Response):
             response.headers[CORRELATION_HEADER] = correlation_id
             if isinstance(event, Request):
