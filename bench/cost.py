@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.memory import FULL_VCPU_MB
 from bench.simulate import (
     MS_PER_REQUEST,
     ROOT,
@@ -48,8 +49,13 @@ PRICES = {
     "s3_get": 0.0004 / 1000,
     "s3_gb_month": 0.023,
 }
-#: .chalice/config.json sets no lambda_memory_size: Chalice's default
-LAMBDA_MEMORY_GB = 128 / 1024
+#: The function each simulated activity runs in (its memory: .chalice/config.json).
+ACTIVITY_FUNCTIONS = {
+    "ingest": "on_fact_messages",
+    "sweep": "sla_sweep",
+    "sweep worker": "sla_sweep_worker",
+    "exemption job": "exemption_job",
+}
 #: Evidence files: not simulated, assumed (README: Performance).
 ATTACHMENTS_PER_COMPLAINT = 1.0
 ATTACHMENT_MB = 0.5
@@ -204,12 +210,17 @@ def price(simulation: dict[str, Any], capacity: dict[str, Any]) -> dict[str, Any
     }
     # Lambda: one invocation per API call, per SQS batch (facts and sweep queues) and per
     # scheduled run; each lasting the service code's measured time plus MS_PER_REQUEST per
-    # DynamoDB request (simulated: the fakes answer at once)
-    lambda_ms = 0.0
+    # DynamoDB request (simulated: the fakes answer at once), at the function's memory,
+    # its computing stretched below one vCPU as bench/memory.py models it (the same
+    # GB-seconds at any size below 1,769 MB)
+    lambda_gb_s = 0.0
     invocations = 0
     activity = simulation["activity"]
+    memory = lambda_memory_mb()
     for kind, row in activity.items():
-        lambda_ms += row["calls"] * row["wall_ms_per_call"] + row["requests"] * MS_PER_REQUEST
+        size = memory[ACTIVITY_FUNCTIONS.get(kind, "api_handler")]
+        computing_ms = row["calls"] * row["wall_ms_per_call"] * max(1.0, FULL_VCPU_MB / size)
+        lambda_gb_s += (computing_ms + row["requests"] * MS_PER_REQUEST) / 1000 * size / 1024
         batched = kind in ("ingest", "sweep worker")
         invocations += -(-row["calls"] // SQS_BATCH) if batched else row["calls"]
     sns = sum(row["sns_publishes"] for row in activity.values())
@@ -229,7 +240,7 @@ def price(simulation: dict[str, Any], capacity: dict[str, Any]) -> dict[str, Any
         "DynamoDB writes": sum(writes.values()) * p["dynamodb_write_request_unit"],
         "DynamoDB reads": sum(reads.values()) * p["dynamodb_read_request_unit"],
         "DynamoDB storage (one month of data, one month)": storage_gb * p["dynamodb_gb_month"],
-        "Lambda compute": lambda_ms / 1000 * LAMBDA_MEMORY_GB * p["lambda_gb_second"],
+        "Lambda compute": lambda_gb_s * p["lambda_gb_second"],
         "Lambda requests": invocations * p["lambda_request"],
         "SNS publishes": sns * p["sns_publish"],
         "SQS requests": sqs * p["sqs_request"],
@@ -245,13 +256,13 @@ def price(simulation: dict[str, Any], capacity: dict[str, Any]) -> dict[str, Any
     return {
         "prices": PRICES_AS_OF,
         "price_table": PRICES,
-        "lambda_memory_mb": int(LAMBDA_MEMORY_GB * 1024),
+        "lambda_memory_mb": memory,
         "per_1000_complaints": {k: round(v * per, 4) for k, v in dollars.items()},
         "total_per_1000_complaints": round(sum(dollars.values()) * per, 4),
         "units_per_1000_complaints": {
             "read_request_units": round(sum(reads.values()) * per),
             "write_request_units": round(sum(writes.values()) * per),
-            "lambda_gb_seconds": round(lambda_ms / 1000 * LAMBDA_MEMORY_GB * per, 1),
+            "lambda_gb_seconds": round(lambda_gb_s * per, 1),
             "lambda_invocations": round(invocations * per),
             "sns_publishes": round(sns * per),
             "sqs_requests": round(sqs * per),
@@ -351,6 +362,15 @@ QUANTITIES = {
 }
 
 
+def lambda_memory_mb() -> dict[str, int]:
+    """Each function's memory as deployed (``.chalice/config.json``, the prod stage)."""
+    from scripts.infra import FUNCTION_NAMES
+    from scripts.local import _config
+
+    config = _config("prod")
+    return {name: config.scope("prod", name).lambda_memory_size for name in FUNCTION_NAMES.values()}
+
+
 def render(simulation: dict[str, Any]) -> str:
     """The README's block: the month (``bench.simulate.markdown``) and its cost."""
     from bench.simulate import markdown
@@ -360,9 +380,11 @@ def render(simulation: dict[str, Any]) -> str:
     lines = [
         markdown(simulation),
         "",
-        f"**Cost per 1,000 complaints** of that month ({cost['prices']}; Lambda at "
-        f"{cost['lambda_memory_mb']} MB, Chalice's default, as `.chalice/config.json` sets no "
-        "memory; CloudWatch, X-Ray, API Gateway and data transfer not included):",
+        f"**Cost per 1,000 complaints** of that month ({cost['prices']}; Lambda at each "
+        "function's memory in `.chalice/config.json` ("
+        + ", ".join(f"{name} {mb} MB" for name, mb in cost["lambda_memory_mb"].items())
+        + "), its computing stretched below one vCPU as `bench/memory.py` models it; "
+        "CloudWatch, X-Ray, API Gateway and data transfer not included):",
         "",
         "| item | per 1,000 complaints | dollars |",
         "|---|---|---|",

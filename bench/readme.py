@@ -95,7 +95,42 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", *_export(results["export"])]
     if "pages" in results:
         lines += ["", *_pages(results["pages"])]
+    if "memory" in results:
+        lines += ["", *_memory(results["memory"])]
     return "\n".join(lines)
+
+
+def _memory(memory: dict[str, Any]) -> list[str]:
+    """Each function's size from its measured CPU time and memory (bench/memory.py)."""
+    functions = memory["functions"]
+    sizes = list(next(iter(functions.values()))["modelled"])
+    lines = [
+        "**Memory per function** (`.chalice/config.json`): measured on the unpacked package "
+        f"against dynalite (median of {memory['runs']} warm invocations), then modelled for "
+        f"Lambda, which gives CPU in proportion to memory: `{memory['model']}` "
+        "(docs/deploy.md explains the model and the rule that chose each size).",
+        "",
+        "Each size's column is the modelled cold start (import and first invocation) / warm "
+        "invocation, in ms.",
+        "",
+        "| function | peak memory | CPU ms: init + first / warm | AWS requests: first / warm | "
+        + " | ".join(f"{s} MB" for s in sizes)
+        + " | size |",
+        "|---|---|---|---|" + "---|" * len(sizes) + "---|",
+    ]
+    for name, row in functions.items():
+        measured, modelled = row["measured"], row["modelled"]
+        cold = " | ".join(
+            f"{modelled[s]['cold_start_ms']:,} / {modelled[s]['warm_p50_ms']:g}" for s in sizes
+        )
+        lines.append(
+            f"| {name} | {measured['peak_rss_mb']} MB "
+            f"| {measured['init_cpu_ms']} + {measured['first_invocation_cpu_ms']} "
+            f"/ {measured['warm_p50_cpu_ms']} "
+            f"| {measured['first_invocation_requests']} / {measured['warm_requests']:g} "
+            f"| {cold} | **{row['chosen_mb']} MB** |"
+        )
+    return lines
 
 
 def _pages(pages: dict[str, Any]) -> list[str]:

@@ -23,6 +23,10 @@ table, which would hide the app's own overhead behind a slow server.
 7. Pages: the seller center's and the reviewer console's bytes, requests, first contentful
    paint and time to main content, signed in, in Chromium against the whole local service
    (``bench/pages.py``).  ``python -m bench.run pages`` measures this section alone.
+8. Memory per function: each function's cold start, warm p50 and peak memory on the
+   unpacked package, and the same modelled at 128, 256 and 512 MB — the sizes in
+   ``.chalice/config.json`` (``bench/memory.py``).  ``python -m bench.run memory``
+   measures this section alone.
 
 Figures are printed (the same Markdown ``bench/readme.py`` puts in the README), never
 asserted: times depend on the machine.
@@ -35,7 +39,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -761,37 +764,20 @@ def export_figures(endpoint: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ 4. cold start, package size
 def cold_start() -> dict[str, Any]:
-    """Import times measured on what Lambda imports: the unpacked deployment package, with
-    boto3/botocore/s3transfer from this venv standing in for the SDK the runtime provides
-    (the package leaves them out).  Both figures use the same paths, in a fresh interpreter
-    that sees no site-packages (``-S``), so nothing installed only for development (moto
-    brings ``cryptography``, which PyJWT would load) is counted, and that writes no bytecode,
-    as on Lambda: what is not precompiled in the package is compiled on every cold start."""
-    import importlib.util
-    import zipfile
+    """Import times measured on what Lambda imports (``bench.lambda_package``): both
+    figures use the same paths."""
+    from bench.lambda_package import PACKAGE, python_command, unpacked
 
-    package = ROOT / "build" / "prod" / "deployment.zip"
-    runtime_sdk = ("boto3", "botocore", "s3transfer")
-    with tempfile.TemporaryDirectory() as tmp:
-        code_dir, sdk_dir = Path(tmp, "task"), Path(tmp, "runtime")
-        with zipfile.ZipFile(package) as archive:
-            archive.extractall(code_dir)
-        sdk_dir.mkdir()
-        for name in runtime_sdk:
-            spec = importlib.util.find_spec(name)
-            assert spec is not None and spec.origin is not None, f"{name} is not installed"
-            (sdk_dir / name).symlink_to(Path(spec.origin).parent)
+    package = PACKAGE
+    with unpacked() as (code_dir, sdk_dir):
 
         def one_import_ms(statement: str) -> float:
             code = (
-                f"import sys; sys.path[:0] = [{str(code_dir)!r}, {str(sdk_dir)!r}]; "
-                f"import time; t = time.perf_counter(); {statement}; "
-                "print(time.perf_counter() - t)"
+                f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
             )
             output = subprocess.run(
-                [sys.executable, "-S", "-c", code],
+                python_command(code_dir, sdk_dir, code),
                 cwd=code_dir,
-                # /var/task is read-only: only the bytecode the package ships is used
                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
                 check=True,
                 capture_output=True,
@@ -827,11 +813,43 @@ def cold_start() -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------ 8. memory per function
+def memory_per_function(endpoint: str) -> dict[str, Any]:
+    """Each function's cold start, warm p50 and peak memory, measured on the unpacked
+    package against dynalite, and modelled at each size (``bench/memory.py``)."""
+    from chalice.test import Client
+
+    from app import app
+    from bench import memory
+    from bench.lambda_package import unpacked
+    from bench.operations import Harness
+    from chalicelib import clock
+
+    settings = _fresh_tables(STAGE_TABLES, endpoint)  # Chalice applies the stage's tables
+    current = {"now": NOW}
+    original = clock.now
+    clock.now = lambda: current["now"]
+    try:
+        with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+            start = NOW - timedelta(hours=1)  # what the seller lists has been submitted
+            ids = memory.seed(Harness(client, settings, lambda t: current.update(now=t)), start)
+    finally:
+        clock.now = original
+    handlers = memory.handler_strings(ROOT / "build" / "prod" / "sam.json")
+    with unpacked() as (code_dir, sdk_dir):
+        return memory.measure(
+            memory.python_runner(code_dir, sdk_dir, dict(os.environ)),
+            handlers,
+            memory.events(settings, ids, start),
+        )
+
+
 def main(sections: list[str]) -> int:
     """Every section; ``requests``: only the request budgets, ``export``: the request
     budgets and the export, ``api``: the request budgets, the API overhead and the
     throughput, ``size``: the request budgets and the cost against data size, merged into
-    the committed results; ``pages``: only the pages (no
+    the committed results; ``memory``: only the memory per function, merged likewise;
+    ``pages``: only the pages (no
     dynalite needed), merged likewise."""
     from bench.pages import page_figures
 
@@ -849,7 +867,10 @@ def main(sections: list[str]) -> int:
     _env(STAGE_TABLES)
     s3 = start_s3(get_settings().files_bucket)
     try:
-        if sections in (["export"], ["requests"], ["api"], ["size"]):
+        if sections == ["memory"]:
+            results = json.loads(RESULTS.read_text())
+            results["memory"] = memory_per_function(dynalite)
+        elif sections in (["export"], ["requests"], ["api"], ["size"]):
             results = json.loads(RESULTS.read_text())
             results["requests_per_operation"] = requests_per_operation(dynalite)
             if sections == ["export"]:
@@ -869,6 +890,7 @@ def main(sections: list[str]) -> int:
             results["cost_against_size"] = cost_against_size(dynalite)
             results["api_overhead"], results["throughput"] = api_overhead_and_throughput(dynalite)
             results["cold_start"] = cold_start()
+            results["memory"] = memory_per_function(dynalite)
             results["export"] = export_figures(dynalite)
             results["pages"] = page_figures()
     finally:

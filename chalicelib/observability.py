@@ -2,8 +2,10 @@
 
 ``observability_middleware`` wraps every handler — HTTP, queue and schedule — so each
 invocation logs JSON lines carrying a ``correlation_id`` (an HTTP caller may send its own in
-``X-Correlation-Id``; it is echoed back) and flushes the metrics recorded during it as one
-Embedded Metric Format document on stdout, which CloudWatch turns into metrics.
+``X-Correlation-Id``; it is echoed back), flushes the metrics recorded during it as one
+Embedded Metric Format document on stdout, which CloudWatch turns into metrics, and, under
+X-Ray, annotates its trace with the correlation id and the complaint id of a
+``/complaints/{complaint_id}...`` route (``chalicelib/tracing.py``).
 
 These used to come from AWS Lambda Powertools; two small features did not justify the
 largest import left in every function's cold start.  Nothing is built at import time; the
@@ -23,11 +25,13 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from chalice.app import Request, Response
+
+from chalicelib.tracing import annotate, traced
 
 SERVICE = "seller-report-center"
 NAMESPACE = "SellerReportCenter"
@@ -37,6 +41,31 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 #: CloudWatch reads at most 100 metrics from one EMF document.
 _EMF_MAX_METRICS = 100
+#: Every metric the app emits, with its CloudWatch unit: ``count``, ``milliseconds`` and
+#: ``percent`` refuse any other name or a name of another unit, so this is the complete
+#: list the template's dashboard and alarms are checked against
+#: (``tests/unit/test_observability_format.py``, ``tests/unit/test_infrastructure.py``).
+METRICS: dict[str, str] = {
+    "ComplaintsSubmitted": "Count",
+    "ComplaintsAppealed": "Count",
+    "ComplaintsRecategorised": "Count",
+    "ComplaintExports": "Count",
+    "DecisionsByRules": "Count",
+    "DecisionsByOperator": "Count",
+    "DecisionsBySla": "Count",
+    "Escalations": "Count",
+    "SlaBreaches": "Count",
+    # From submission (or the appeal's filing) to the decision, per operator decision.
+    "TimeToDecision": "Milliseconds",
+    # 100 for an operator decision made by its deadline, 0 for one after it: the average
+    # is the share on time.
+    "DecisionsWithinSla": "Percent",
+    "ExemptionsApplied": "Count",
+    "ExemptionsOverdue": "Count",
+    # From an upheld decision to its applied exemption: the largest of a job run.
+    "ExemptionLag": "Milliseconds",
+    "RejectedEvents": "Count",
+}
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -102,10 +131,12 @@ class MetricBuffer:
         self.namespace = namespace
         self.enabled = enabled
         self.values: dict[str, list[float]] = {}
+        self.units: dict[str, str] = {}
 
-    def add(self, name: str, value: float) -> None:
+    def add(self, name: str, value: float, unit: str = "Count") -> None:
         if self.enabled:
             self.values.setdefault(name, []).append(value)
+            self.units[name] = unit
 
     def documents(self, timestamp_ms: int) -> list[dict[str, Any]]:
         names = sorted(self.values)
@@ -119,7 +150,7 @@ class MetricBuffer:
                         {
                             "Namespace": self.namespace,
                             "Dimensions": [["service"]],
-                            "Metrics": [{"Name": name, "Unit": "Count"} for name in chunk],
+                            "Metrics": [{"Name": name, "Unit": self.units[name]} for name in chunk],
                         }
                     ],
                 },
@@ -135,6 +166,7 @@ class MetricBuffer:
         for document in self.documents(int(time.time() * 1000)):
             sys.stdout.write(json.dumps(document) + "\n")
         self.values.clear()
+        self.units.clear()
 
 
 @lru_cache(maxsize=1)
@@ -145,13 +177,25 @@ def _metrics() -> MetricBuffer:
     )
 
 
+def _record(name: str, value: float, unit: str) -> None:
+    if METRICS.get(name) != unit:
+        raise ValueError(f"metric {name!r} is not declared with unit {unit} in METRICS")
+    _metrics().add(name, value, unit)
+
+
 def count(name: str, value: float = 1) -> None:
+    """``value`` occurrences (nothing is recorded for 0)."""
     if value:
-        _metrics().add(name, value)
+        _record(name, value, "Count")
 
 
-def hours(name: str, value: float) -> None:
-    _metrics().add(name, round(value, 3))
+def milliseconds(name: str, duration: timedelta) -> None:
+    _record(name, round(duration.total_seconds() * 1000), "Milliseconds")
+
+
+def percent(name: str, value: float) -> None:
+    """A share from 0 to 100 (one sample; CloudWatch's average over samples is the share)."""
+    _record(name, value, "Percent")
 
 
 def _correlation_id(event: Any) -> str:
@@ -172,7 +216,13 @@ def observability_middleware(event: Any, get_response: Callable[[Any], Any]) -> 
     keys = _formatter().keys
     keys["correlation_id"] = correlation_id
     try:
-        response = get_response(event)
+        with traced(SERVICE):
+            annotate("correlation_id", correlation_id)
+            if isinstance(event, Request):
+                complaint_id = (event.uri_params or {}).get("complaint_id")
+                if complaint_id:
+                    annotate("complaint_id", complaint_id)
+            response = get_response(event)
         if isinstance(response, Response):
             response.headers[CORRELATION_HEADER] = correlation_id
             if isinstance(event, Request):

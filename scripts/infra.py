@@ -16,7 +16,15 @@ API and the event sources; this adds everything else the app needs, and wires it
   ``exports/``): encrypted, public access blocked, TLS only, versioning off, CORS for the
   pages' origin only, lifecycle rules (uploads never verified gone after a day, verified
   files kept as long as complaints, exports after a day);
-* every function's environment wired to the real resource names.
+* every function's environment wired to the real resource names, its name, and its
+  entry point (``app.<function>``, see ``app.py``);
+* the operations dashboard (``scripts.dashboard``).
+
+Every physical name is ``seller-report-center-<stage>-...`` (``physical_name``), so two
+stages deploy side by side into one account.  Memory, timeout, X-Ray tracing, log
+retention and the queue consumers' reserved concurrency are Chalice settings in
+``.chalice/config.json``, which ``chalice package`` turns into the functions' properties
+and their ``/aws/lambda/<name>`` log groups.
 
 Usage: ``python -m scripts.infra <stage> <output.json>``.
 """
@@ -30,15 +38,24 @@ from typing import Any
 
 from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import get_settings
-from chalicelib.jobs.facts_queue import FACTS_QUEUE
-from chalicelib.jobs.sla_sweep import SWEEP_QUEUE
 from chalicelib.observability import NAMESPACE, SERVICE
+from scripts.dashboard import dashboard
 from scripts.gateway_responses import GATEWAY_RESPONSES, body_template
+from scripts.names import dead_letters, physical_name
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = SERVICE  # the service dimension of every metric, so the alarms find them
-#: Chalice's resource names for the functions it packages, and their queue event sources.
-FUNCTIONS = ("APIHandler", "OnFactMessages", "SlaSweep", "SlaSweepWorker", "ExemptionJob")
+#: Chalice's resource names for the functions it packages -> their names in the app
+#: (``.chalice/config.json``'s ``lambda_functions``).
+FUNCTION_NAMES = {
+    "APIHandler": "api_handler",
+    "OnFactMessages": "on_fact_messages",
+    "SlaSweep": "sla_sweep",
+    "SlaSweepWorker": "sla_sweep_worker",
+    "ExemptionJob": "exemption_job",
+}
+FUNCTIONS = tuple(FUNCTION_NAMES)
+#: The queue consumers' event sources and their queues.
 QUEUE_EVENTS = {
     "OnFactMessages": ("OnFactMessagesSqsEventSource", "FactsQueue"),
     "SlaSweepWorker": ("SlaSweepWorkerSqsEventSource", "SweepQueue"),
@@ -83,7 +100,7 @@ def _queue(logical: str, name: str, visibility: int) -> dict[str, Any]:
         f"{logical}DeadLetters": {
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "QueueName": f"{name}-dlq",
+                "QueueName": dead_letters(name),
                 "MessageRetentionPeriod": 1_209_600,
                 "SqsManagedSseEnabled": True,
             },
@@ -103,11 +120,16 @@ def _queue(logical: str, name: str, visibility: int) -> dict[str, Any]:
     }
 
 
+def _log_group(function: str) -> str:
+    """The logical name Chalice gives a function's log group."""
+    return "".join(part.capitalize() for part in function.split("_")) + "LogGroup"
+
+
 def _alarm(name: str, description: str, metric: dict[str, Any]) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmName": {"Fn::Sub": f"{APP}-${{Stage}}-{name}"},
+            "AlarmName": name,
             "AlarmDescription": description,
             "ComparisonOperator": "GreaterThanThreshold",
             "Threshold": 0,
@@ -257,41 +279,53 @@ def merge_template(stage: str) -> dict[str, Any]:
         **_table(complaint_model(settings), "ComplaintsTable"),
         **_table(fact_model(settings), "FactsTable"),
         **_files_bucket(settings.files_bucket, settings.retention_days),
-        **_queue("FactsQueue", FACTS_QUEUE, visibility=360),
-        **_queue("SweepQueue", SWEEP_QUEUE, visibility=360),
+        **_queue("FactsQueue", physical_name(stage, "facts"), visibility=360),
+        **_queue("SweepQueue", physical_name(stage, "sweep"), visibility=360),
         "ComplaintEventsTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {
-                "TopicName": f"{APP}-{stage}-complaint-events",
+                "TopicName": physical_name(stage, "complaint-events"),
                 "KmsMasterKeyId": "alias/aws/sns",
             },
         },
         "AlarmTopic": {
             "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": f"{APP}-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
+            "Properties": {
+                "TopicName": physical_name(stage, "alarms"),
+                "KmsMasterKeyId": "alias/aws/sns",
+            },
         },
         "SlaBreachAlarm": _alarm(
-            "sla-breaches", "A complaint went past its 48 h deadline.", _app_metric("SlaBreaches")
+            physical_name(stage, "sla-breaches"),
+            "A complaint went past its 48 h deadline.",
+            _app_metric("SlaBreaches"),
         ),
         "ExemptionOverdueAlarm": _alarm(
-            "exemptions-overdue",
+            physical_name(stage, "exemptions-overdue"),
             "An upheld complaint's exemption is unapplied 48 h on.",
             _app_metric("ExemptionsOverdue"),
         ),
         "FactsDeadLetterAlarm": _alarm(
-            "facts-dlq",
+            physical_name(stage, "facts-dlq"),
             "Fact events reached the dead-letter queue.",
             _queue_depth("FactsQueueDeadLetters"),
         ),
         "SweepDeadLetterAlarm": _alarm(
-            "sweep-dlq",
+            physical_name(stage, "sweep-dlq"),
             "Sweep work reached the dead-letter queue.",
             _queue_depth("SweepQueueDeadLetters"),
         ),
+        "OperationsDashboard": {
+            "Type": "AWS::CloudWatch::Dashboard",
+            "Properties": {
+                "DashboardName": physical_name(stage, "operations"),
+                "DashboardBody": {"Fn::Sub": json.dumps(dashboard(stage), sort_keys=True)},
+            },
+        },
         "ApiAccessLogs": {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
-                "LogGroupName": f"/aws/apigateway/{APP}-{stage}-access",
+                "LogGroupName": f"/aws/apigateway/{physical_name(stage, 'access')}",
                 "RetentionInDays": 365,
             },
         },
@@ -338,17 +372,39 @@ def merge_template(stage: str) -> dict[str, Any]:
             }
         },
     }
-    for function in FUNCTIONS:
-        resources[function] = {"Properties": {"Environment": {"Variables": environment}}}
+    for function, name in FUNCTION_NAMES.items():
+        function_name = physical_name(stage, name)  # chalice deploy's naming
+        properties: dict[str, Any] = {
+            "FunctionName": function_name,
+            "Environment": {"Variables": environment},
+        }
+        if function != "APIHandler":
+            # Chalice points a blueprint's function at its own module, which Lambda would
+            # import without app.py: without the app's middleware (logs, EMF metrics).
+            properties["Handler"] = f"app.{name}"
+        # The group Chalice adds for ``log_retention_in_days``, named outright (Chalice
+        # names it after a ``${ApiHandler}`` that its own template calls APIHandler), and
+        # created first, so the function never logs into a group of its own making.
+        log_group = _log_group(name)
+        resources[log_group] = {"Properties": {"LogGroupName": f"/aws/lambda/{function_name}"}}
+        resources[function] = {"Properties": properties, "DependsOn": [log_group]}
     for function, (event, queue) in QUEUE_EVENTS.items():
         resources[function]["Properties"]["Events"] = {
-            event: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            event: {
+                "Properties": {
+                    # the stage's queue (the decorator names the stage-less base name)
+                    "Queue": {
+                        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                        + resources[queue]["Properties"]["QueueName"]
+                    },
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                }
+            }
         }
         if queue != "SweepQueue":  # already referenced through SWEEP_QUEUE_URL
-            resources[function]["DependsOn"] = [queue]  # the event source names it by ARN only
+            resources[function]["DependsOn"].append(queue)  # named by its ARN only
     return {
         "Parameters": {
-            "Stage": {"Type": "String", "Default": stage},
             "AuthJwtKey": {
                 "Type": "String",
                 "NoEcho": True,

@@ -140,7 +140,7 @@ class SweepSimulation:
     def _turn(self, start: datetime, worker: int) -> None:
         """One worker invocation: up to ``WORKER_BATCH_SIZE`` messages visible at ``start``,
         each message's complaints at the time the worker reaches them."""
-        batch = []
+        batch: list[SweepMessage] = []
         while self.visible and self.visible[0][0] <= start and len(batch) < WORKER_BATCH_SIZE:
             batch.append(heapq.heappop(self.visible)[2])
         self.stats.most_backlog = max(self.stats.most_backlog, len(self.visible) + len(batch))

@@ -15,6 +15,7 @@ from chalicelib.observability import count
 from chalicelib.services import complaints as service
 from chalicelib.services.export import export_complaints
 from chalicelib.services.ports import ListFilter
+from chalicelib.tracing import annotate
 
 if TYPE_CHECKING:
     from chalicelib.api.schemas import (
@@ -54,6 +55,7 @@ def submit_complaint() -> Response:
         policy=settings.sla_policy,
     )
     count("ComplaintsSubmitted")
+    annotate("complaint_id", complaint.complaint_id)
     if complaint.decision is not None:
         count("DecisionsByRules")
     return Response(

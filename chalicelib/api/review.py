@@ -10,7 +10,7 @@ from chalicelib.adapters.wiring import Adapters
 from chalicelib.api.cursor import cursor_for, position_of
 from chalicelib.api.http import endpoint, json_body, principal, query, request_settings
 from chalicelib.api.views import review_view
-from chalicelib.observability import count
+from chalicelib.observability import count, milliseconds, percent
 from chalicelib.services import review
 from chalicelib.services.decisions import decide_by_operator
 from chalicelib.services.recategorisation import recategorise_complaint
@@ -79,8 +79,13 @@ def decide(complaint_id: str) -> dict[str, Any]:
         policy=settings.sla_policy,
     )
     count("DecisionsByOperator")
-    if decided.decision is not None and decided.decision.decided_at > decided.due_at:
-        count("SlaBreaches")
+    if decided.decision is not None:
+        decided_at = decided.decision.decided_at
+        milliseconds("TimeToDecision", decided_at - decided.review_started_at)
+        late = decided_at > decided.due_at
+        percent("DecisionsWithinSla", 0 if late else 100)
+        if late:
+            count("SlaBreaches")
     return review_view(decided, settings)
 
 

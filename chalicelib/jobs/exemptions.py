@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalice import Blueprint, Rate
@@ -10,7 +11,7 @@ from chalice.app import CloudWatchEvent
 from chalicelib import clock
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
-from chalicelib.observability import count, hours, logger
+from chalicelib.observability import count, logger, milliseconds
 from chalicelib.services.exemptions import ExemptionReport, run_exemption_job
 
 bp = Blueprint(__name__)
@@ -38,7 +39,7 @@ def exemption_job(event: CloudWatchEvent) -> dict[str, object]:
     count("ExemptionsApplied", report.actions["applied"])
     count("ExemptionsOverdue", report.actions["alerted"])
     if report.lag_hours:
-        hours("ExemptionLagHours", max(report.lag_hours))
+        milliseconds("ExemptionLag", timedelta(hours=max(report.lag_hours)))
     _log_failures(report)
     logger().info("exemption job", extra=report.as_dict())
     return report.as_dict()

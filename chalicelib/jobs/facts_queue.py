@@ -20,11 +20,18 @@ from chalicelib.config import get_settings
 from chalicelib.observability import count, logger
 from chalicelib.services.ingest import ingest_message
 
+#: The base name: the packaged template points the event source at the stage's queue,
+#: ``seller-report-center-<stage>-facts`` (scripts/infra.py).
 FACTS_QUEUE = "seller-report-center-facts"
+#: Consumer invocations at once (10 messages each), and the function's reserved
+#: concurrency (.chalice/config.json): a flood of platform events cannot take the
+#: account's concurrency from the API, and SQS's pollers never exceed what is reserved
+#: (beyond it, throttled deliveries would count as receives and dead-letter good messages).
+FACTS_CONCURRENCY = 20
 bp = Blueprint(__name__)
 
 
-@bp.on_sqs_message(queue=FACTS_QUEUE, batch_size=10)
+@bp.on_sqs_message(queue=FACTS_QUEUE, batch_size=10, maximum_concurrency=FACTS_CONCURRENCY)
 def on_fact_messages(event: SQSEvent) -> dict[str, Any]:
     adapters = Adapters.from_settings(get_settings())
     now = clock.now()

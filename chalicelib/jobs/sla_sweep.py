@@ -16,6 +16,8 @@ from chalicelib.domain.sweep_work import decode_sweep_message
 from chalicelib.observability import count, logger
 from chalicelib.services.sweep import run_sweep, work_off
 
+#: The base name; the stage's queue is ``seller-report-center-<stage>-sweep`` (see
+#: FACTS_QUEUE).
 SWEEP_QUEUE = "seller-report-center-sweep"
 #: Must stay well below SLA_MARGIN_MINUTES (default 30) so no deadline falls between runs.
 #: Each run also hands the workers what comes due before the next run, delayed until due.
@@ -25,7 +27,8 @@ SWEEP_EVERY_MINUTES = 5
 WORKER_BATCH_SIZE = 10
 #: Worker invocations at once: what the 48 h promise's bound is computed with (README:
 #: "The SLA under a burst") — 12,500 complaints a minute, above the 12,000 a
-#: minute the API's default rate limit (200 requests a second) admits.
+#: minute the API's default rate limit (200 requests a second) admits.  Also the worker's
+#: reserved concurrency (.chalice/config.json), so that it can always reach it.
 WORKER_CONCURRENCY = 50
 bp = Blueprint(__name__)
 

@@ -30,6 +30,8 @@ USED_BY_LAMBDA_SERVICE = {
     "sqs:ReceiveMessage": "the SQS event source mapping polls the queues for the consumers",
     "sqs:DeleteMessage": "the SQS event source mapping deletes processed messages",
     "sqs:GetQueueAttributes": "the SQS event source mapping reads the queue's settings",
+    "xray:PutTraceSegments": "Lambda's X-Ray daemon sends the traces (active tracing)",
+    "xray:PutTelemetryRecords": "Lambda's X-Ray daemon reports its telemetry",
 }
 #: Granted for requests the app signs but a browser sends (presigned), so never called here.
 SIGNED_FOR_BROWSERS = {
@@ -168,7 +170,7 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     )
     api.events(order_event("o-1", status="delivered"))  # a duplicate
     sqs_event = client.events.generate_sqs_event(
-        [json.dumps(order_event("o-3", status="paid"))], queue_name="seller-report-center-facts"
+        [json.dumps(order_event("o-3", status="paid"))], queue_name="seller-report-center-dev-facts"
     )
     client.lambda_.invoke("on_fact_messages", sqs_event)
     review = api.submit("o-1", "malicious_review").body
@@ -204,14 +206,14 @@ def _run_everything(api: Api, client: Client, clock: Any) -> None:
     clock.advance(hours=36)
     client.lambda_.invoke("sla_sweep", scheduled_event(client))  # escalates, fanning out beyond one
     sqs = boto3.client("sqs", region_name=REGION)
-    url = sqs.get_queue_url(QueueName="seller-report-center-sweep")["QueueUrl"]
+    url = sqs.get_queue_url(QueueName="seller-report-center-dev-sweep")["QueueUrl"]
     bodies = [
         m["Body"]
         for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     ]
     client.lambda_.invoke(
         "sla_sweep_worker",
-        client.events.generate_sqs_event(bodies, queue_name="seller-report-center-sweep"),
+        client.events.generate_sqs_event(bodies, queue_name="seller-report-center-dev-sweep"),
     )
     clock.advance(hours=12)
     client.lambda_.invoke("sla_sweep", scheduled_event(client))  # decides what is left
@@ -234,7 +236,7 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
     sns = boto3.client("sns", region_name=REGION)
     topic = sns.create_topic(Name="seller-report-center-dev-complaint-events")["TopicArn"]
     queue = boto3.client("sqs", region_name=REGION).create_queue(
-        QueueName="seller-report-center-sweep"
+        QueueName="seller-report-center-dev-sweep"
     )["QueueUrl"]
     monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", topic)
     monkeypatch.setenv("SWEEP_QUEUE_URL", queue)

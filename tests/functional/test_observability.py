@@ -1,6 +1,7 @@
 """Structured logs with correlation ids, and EMF metrics, on every kind of handler."""
 
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -74,3 +75,20 @@ def test_jobs_and_queue_consumers_log_and_count_too(
     )
     client.lambda_.invoke("on_fact_messages", event)
     assert _emf(_lines(capsys.readouterr().out)) == {"RejectedEvents": 2}
+
+
+def test_under_xray_each_request_is_annotated_with_its_complaint_id(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.events(order_event("o-1"))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(("127.0.0.1", 0))
+        daemon.settimeout(2)
+        host, port = daemon.getsockname()
+        monkeypatch.setenv("AWS_XRAY_DAEMON_ADDRESS", f"{host}:{port}")
+        monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3f;Parent=53995c3f;Sampled=1")
+        created = api.submit("o-1", "malicious_ordering").body["complaint_id"]
+        api.call("GET", f"/complaints/{created}", headers={"X-Correlation-Id": "portal-7"})
+        documents = [json.loads(daemon.recv(65_536).split(b"\n", 1)[1]) for _ in range(2)]
+    assert documents[0]["annotations"]["complaint_id"] == created  # from the new complaint
+    assert documents[1]["annotations"] == {"complaint_id": created, "correlation_id": "portal-7"}

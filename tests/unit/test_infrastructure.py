@@ -1,10 +1,16 @@
 """The merge template `make package` adds to Chalice's output (CI also lints the result)."""
 
 import json
+from typing import Any
 
+from chalice.app import EventSourceHandler, SQSEventConfig
+
+from app import app
 from chalicelib.adapters.models import complaint_model, fact_model
 from chalicelib.config import get_settings
-from scripts.infra import FUNCTIONS, merge_template
+from chalicelib.observability import METRICS, NAMESPACE, SERVICE, MetricBuffer
+from scripts.infra import FUNCTION_NAMES, FUNCTIONS, QUEUE_EVENTS, merge_template
+from tests.conftest import ROOT
 
 TEMPLATE = merge_template("prod")
 RESOURCES = TEMPLATE["Resources"]
@@ -161,9 +167,6 @@ def test_the_sweep_queue_and_its_workers_are_wired_for_the_stated_bound() -> Non
     its workers take 10 messages (100 complaints) an invocation, well within their time
     limit, and run 50 at once — enough for every complaint the API's rate limit admits;
     the queue hides a message longer than a worker may take on it."""
-    from chalice.app import SQSEventConfig
-
-    from app import app
     from chalicelib.domain.sweep_work import IDS_PER_MESSAGE
     from chalicelib.jobs.sla_sweep import SWEEP_QUEUE, WORKER_BATCH_SIZE, WORKER_CONCURRENCY
     from scripts.local import _config
@@ -185,3 +188,200 @@ def test_the_sweep_queue_and_its_workers_are_wired_for_the_stated_bound() -> Non
     assert RESOURCES["SweepQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
     api_rate_per_minute = TEMPLATE["Parameters"]["ApiRateLimit"]["Default"] * 60
     assert capacity_per_minute() >= api_rate_per_minute  # 12,500 >= 12,000
+
+
+#: The properties that hold a resource's physical name, by resource type.
+NAME_PROPERTIES = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::SecretsManager::Secret": "Name",
+}
+
+
+def _physical_names(template: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Logical id -> (kind, physical name) of every named resource of a merge template
+    (the functions, and the log groups Chalice adds, are typed by ``chalice package``)."""
+    names = {}
+    for logical, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if logical in FUNCTIONS:
+            names[logical] = ("function", properties["FunctionName"])
+        elif logical.endswith("LogGroup") and "Type" not in resource:
+            names[logical] = ("AWS::Logs::LogGroup", properties["LogGroupName"])
+        elif resource.get("Type") in NAME_PROPERTIES:
+            names[logical] = (resource["Type"], properties[NAME_PROPERTIES[resource["Type"]]])
+    return names
+
+
+def test_two_stages_deploy_side_by_side_in_one_account() -> None:
+    """Every named resource of one stage is named differently in the other: same kinds,
+    no physical name shared, each carries its stage."""
+    stages = {stage: _physical_names(merge_template(stage)) for stage in ("prod", "staging")}
+    prod, staging = stages["prod"], stages["staging"]
+    assert prod.keys() == staging.keys()
+    assert len(prod) >= 25  # tables, queues, topics, bucket, alarms, dashboard, functions, logs
+    for stage, names in stages.items():
+        for logical, (_kind, name) in names.items():
+            assert isinstance(name, str), (logical, name)  # no name left to CloudFormation
+            assert f"seller-report-center-{stage}-" in name, (logical, name)
+    assert not set(prod.values()) & set(staging.values())
+    assert len(set(prod.values())) == len(prod)  # nor within a stage
+
+
+def test_queue_consumers_read_their_stages_queues() -> None:
+    for function, (event, queue) in QUEUE_EVENTS.items():
+        source = RESOURCES[function]["Properties"]["Events"][event]["Properties"]["Queue"]
+        name = RESOURCES[queue]["Properties"]["QueueName"]
+        assert source == {
+            "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{name}"
+        }
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert queue in RESOURCES[function]["DependsOn"] or {"Ref": queue} in variables.values()
+    assert RESOURCES["FactsQueue"]["Properties"]["QueueName"] == "seller-report-center-prod-facts"
+
+
+def test_queue_and_schedule_functions_enter_through_app_py_and_its_middleware() -> None:
+    """Chalice's handler string for a blueprint's function names the blueprint's module;
+    Lambda would import it without app.py and run the function without the middleware
+    that writes its logs' correlation id and flushes its metrics."""
+    import app as app_module
+
+    for function, name in FUNCTION_NAMES.items():
+        if function == "APIHandler":
+            continue
+        module, attribute = RESOURCES[function]["Properties"]["Handler"].rsplit(".", 1)
+        assert (module, attribute) == ("app", name)
+        handler = getattr(app_module, attribute)
+        assert isinstance(handler, EventSourceHandler) and handler.func.__name__ == name
+
+
+def _function_config(name: str, stage: str = "prod") -> Any:
+    from scripts.local import _config
+
+    return _config(stage).scope(stage, name)
+
+
+def test_functions_are_traced_keep_logs_90_days_and_the_consumers_reserve_their_concurrency() -> (
+    None
+):
+    from chalicelib.jobs.facts_queue import FACTS_CONCURRENCY
+    from chalicelib.jobs.sla_sweep import WORKER_CONCURRENCY
+
+    for stage in ("dev", "prod"):
+        for name in FUNCTION_NAMES.values():
+            config = _function_config(name, stage)
+            assert config.xray_enabled is True
+            assert config.log_retention_in_days == 90
+    # SQS's pollers never exceed the event source's maximum concurrency; what is reserved
+    # must cover it, or throttled deliveries count as receives and dead-letter messages.
+    consumers = {
+        "on_fact_messages": FACTS_CONCURRENCY,
+        "sla_sweep_worker": WORKER_CONCURRENCY,
+    }
+    for source in app.event_sources:
+        if isinstance(source, SQSEventConfig):
+            assert source.maximum_concurrency == consumers[source.name]
+            assert _function_config(source.name).reserved_concurrency >= consumers[source.name]
+    for name in ("api_handler", "sla_sweep", "exemption_job"):
+        assert _function_config(name).reserved_concurrency is None
+    assert RESOURCES["RestAPI"]["Properties"]["TracingEnabled"] is True
+    assert RESOURCES["ApiAccessLogs"]["Properties"]["RetentionInDays"] == 365
+    for function in FUNCTIONS:
+        (log_group,) = [d for d in RESOURCES[function]["DependsOn"] if d.endswith("LogGroup")]
+        assert RESOURCES[log_group]["Properties"]["LogGroupName"] == (
+            f"/aws/lambda/{RESOURCES[function]['Properties']['FunctionName']}"
+        )
+
+
+def _dashboard_metrics() -> list[list[Any]]:
+    body = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body)["widgets"]
+    assert all(
+        w["properties"]["region"] == "${AWS::Region}" for w in widgets if w["type"] == "metric"
+    )
+    return [m for w in widgets if w["type"] == "metric" for m in w["properties"]["metrics"]]
+
+
+def test_the_dashboard_shows_only_metrics_the_code_emits_under_their_namespace_and_dimension() -> (
+    None
+):
+    """Each app metric on the dashboard is (namespace, name, dimensions) as the EMF
+    documents the code writes declare it; each queue metric names one of the stage's
+    queues."""
+    emitted = MetricBuffer(NAMESPACE, enabled=True)
+    for name, unit in METRICS.items():
+        emitted.add(name, 1, unit)
+    declared = set()
+    for document in emitted.documents(timestamp_ms=0):
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        for metric in directive["Metrics"]:
+            for dimensions in directive["Dimensions"]:
+                pairs = tuple(x for d in dimensions for x in (d, document[d]))
+                declared.add((directive["Namespace"], metric["Name"], pairs))
+    queues = {
+        r["Properties"]["QueueName"]
+        for r in RESOURCES.values()
+        if r.get("Type") == "AWS::SQS::Queue"
+    }
+    shown: dict[str, set[str]] = {}
+    for metric in _dashboard_metrics():
+        *identity, _options = metric
+        namespace, name, *dimensions = identity
+        if namespace == "AWS/SQS":
+            assert dimensions[0] == "QueueName" and dimensions[1] in queues, metric
+        else:
+            assert (namespace, name, tuple(dimensions)) in declared, metric
+        shown.setdefault(namespace, set()).add(name)
+    assert shown[NAMESPACE] >= {
+        "SlaBreaches",
+        "Escalations",
+        "TimeToDecision",
+        "DecisionsWithinSla",
+        "ExemptionLag",
+        "ExemptionsOverdue",
+    }
+    assert shown["AWS/SQS"] == {
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+    }
+    shown_queues = {m[3] for m in _dashboard_metrics() if m[0] == "AWS/SQS"}
+    assert shown_queues == queues  # both queues and both dead-letter queues
+
+
+def test_the_alarms_watch_metrics_the_code_emits() -> None:
+    for resource in RESOURCES.values():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            alarm = resource["Properties"]
+            if alarm["Namespace"] == NAMESPACE:
+                assert alarm["MetricName"] in METRICS
+                assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
+
+
+def test_each_functions_memory_is_the_size_the_last_measurement_chose() -> None:
+    """`make bench` (section 8, bench/memory.py) chooses; .chalice/config.json holds the
+    choice, and the time limits the design sets."""
+    measured = json.loads((ROOT / "bench" / "results.json").read_text())["memory"]["functions"]
+    assert set(measured) == set(FUNCTION_NAMES.values())
+    for stage in ("dev", "prod"):
+        for name in FUNCTION_NAMES.values():
+            assert (
+                _function_config(name, stage).lambda_memory_size == (measured[name]["chosen_mb"])
+            ), name
+    timeouts = {name: _function_config(name).lambda_timeout for name in FUNCTION_NAMES.values()}
+    assert timeouts == {
+        "api_handler": 29,  # API Gateway stops waiting at 29 s
+        "on_fact_messages": 60,
+        "sla_sweep": 300,  # stops early by the time left (services/sweep.py)
+        "sla_sweep_worker": 60,  # the burst bound's (test above)
+        "exemption_job": 300,  # stops early by the time left (services/exemptions.py)
+    }
+    # the queues hide a message for longer than their consumers may take on it
+    for function, (_event, queue) in QUEUE_EVENTS.items():
+        timeout = timeouts[FUNCTION_NAMES[function]]
+        assert RESOURCES[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout

@@ -17,7 +17,11 @@ def test_the_readme_shows_the_committed_simulation_and_its_cost() -> None:
     assert section.strip() == render(json.loads(SIMULATION.read_text())).strip()
 
 
-def test_requests_are_priced_by_their_measured_units_per_1000_complaints() -> None:
+def test_requests_are_priced_by_their_measured_units_per_1000_complaints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sizes = {"api_handler": 512, "on_fact_messages": 256}
+    monkeypatch.setattr("bench.cost.lambda_memory_mb", lambda: sizes)
     simulation = {
         "params": {"complaints": 2_000},
         "activity": {
@@ -53,9 +57,12 @@ def test_requests_are_priced_by_their_measured_units_per_1000_complaints() -> No
     dollars = cost["per_1000_complaints"]
     assert dollars["DynamoDB writes"] == pytest.approx(0.0125)
     assert dollars["DynamoDB reads"] == pytest.approx(0.0004, abs=1e-4)
-    # one invocation per submission, one per 10 ingested events; 2 ms + 4 requests x 5.5 ms
+    # one invocation per submission, one per 10 ingested events; at the API's 512 MB,
+    # 2 ms of computing stretched to 2 x 1769 / 512 ms, + 4 requests x 5.5 ms
     assert units["lambda_invocations"] == 1_000 + 100
-    assert units["lambda_gb_seconds"] == pytest.approx(1_000 * 0.024 * 0.125, abs=0.1)
+    per_call_s = (2 * 1769 / 512 + 4 * 5.5) / 1000
+    assert units["lambda_gb_seconds"] == pytest.approx(1_000 * per_call_s * 0.5, abs=0.1)
+    assert cost["lambda_memory_mb"] == sizes
     assert units["sqs_requests"] == 2 * 100  # a receive and a delete per batch of 10
 
 
