@@ -25,6 +25,7 @@ from chalicelib.services.ports import SecretStore
 
 class _Entry(NamedTuple):
     value: str
+    version: int
     previous: str | None
     previous_until: datetime
     read_at: datetime
@@ -45,21 +46,24 @@ class SecretCache:
         with self._lock:  # one read per secret and period, however many threads ask
             entry = self._entries.get(name)
             if entry is None or not entry.read_at <= now < entry.read_at + max_age:
-                entry = self._read(name, now, grace)
+                entry = self._read(name, now, grace, entry)
                 self._entries[name] = entry
         if entry.previous is not None and now < entry.previous_until:
             return (entry.value, entry.previous)
         return (entry.value,)
 
-    def _read(self, name: str, now: datetime, grace: timedelta) -> _Entry:
+    def _read(self, name: str, now: datetime, grace: timedelta, known: _Entry | None) -> _Entry:
+        """The current version; the previous one too while in grace (read once a version:
+        a refresh that finds the same version keeps what it had)."""
         stored = self._store.read(name)
         until = stored.modified_at + grace
-        previous = (
-            self._store.read_version(name, stored.version - 1)
-            if stored.version > 1 and now < until
-            else None
-        )
-        return _Entry(stored.value, previous, until, now)
+        if known is not None and known.version == stored.version:
+            previous = known.previous
+        elif stored.version > 1 and now < until:
+            previous = self._store.read_version(name, stored.version - 1)
+        else:
+            previous = None
+        return _Entry(stored.value, stored.version, previous, until, now)
 
 
 def with_secrets(settings: Settings, cache: SecretCache, now: datetime) -> Settings:

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: Least seconds between two fetches of the key set (an unknown ``kid``, a failed refresh).
 REFETCH_SECONDS = 60.0
+#: Key types kept: public keys only (a symmetric ``oct`` key in a public set is no secret).
+PUBLIC_KEY_TYPES = ("RSA", "EC")
 
 
 class SigningKey(NamedTuple):
@@ -44,12 +46,16 @@ class SigningKey(NamedTuple):
 
 
 def _parse(document: dict[str, Any]) -> dict[str | None, SigningKey]:
-    """The set's signature keys PyJWT can use, by ``kid``; the others are left out."""
+    """The set's public signature keys PyJWT can use, by ``kid``; the others are left out."""
     import jwt
 
     keys: dict[str | None, SigningKey] = {}
     for data in document.get("keys", []):
-        if not isinstance(data, dict) or data.get("use", "sig") != "sig":
+        if (
+            not isinstance(data, dict)
+            or data.get("use", "sig") != "sig"
+            or data.get("kty") not in PUBLIC_KEY_TYPES
+        ):
             continue
         try:
             jwk = jwt.PyJWK(data)
