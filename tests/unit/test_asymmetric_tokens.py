@@ -237,3 +237,20 @@ def test_keys_a_token_cannot_use_are_left_out_of_the_set() -> None:
     assert found.key("oct", "HS256", NOW) is None
     assert found.key("ec-1", "ES256", NOW) is not None
     assert server.calls["fetch"] == 1  # unknown kids within the minute fetch nothing more
+
+
+def test_the_token_script_mints_with_a_private_key(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], idp: KeySetServer
+) -> None:
+    from scripts.token import main
+
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(_pem(EC_KEY, public=False))
+    argv = ["operator", "op-9", "2", "--private-key", str(key_file), "--algorithm", "ES256"]
+    assert main([*argv, "--kid", "ec-1"]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = verify_bearer(_bearer(token), _jwks_settings(), now=NOW)
+    assert (principal.subject, principal.role) == ("op-9", "operator")
+    assert main(["seller", "s-dev"]) == 0  # without a key: the dev HS256 secret
+    dev = capsys.readouterr().out.strip()
+    assert verify_bearer(_bearer(dev), get_settings({}), now=NOW).subject == "s-dev"
