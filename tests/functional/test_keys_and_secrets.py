@@ -110,3 +110,40 @@ def test_the_secrets_are_read_once_per_cache_period(
     clock.advance(minutes=3)
     assert _page(named, token).status == 200
     assert len(reads) == 4
+
+
+def test_es256_tokens_from_a_jwks_url_through_the_app(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The middleware verifies with the provider's key; a dev HS256 token is refused; with
+    the key set unreachable and nothing known, 503 with Retry-After (nothing else runs)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    from chalicelib.api import keys
+    from tests.fakes import KeySetServer
+
+    url = "https://idp.example/jwks.json"
+    private = ec.generate_private_key(ec.SECP256R1())
+    server = KeySetServer()
+    server.publish(url, {**ECAlgorithm.to_jwk(private.public_key(), as_dict=True), "kid": "k1"})
+    monkeypatch.setattr(keys, "key_set_source", lambda: server)
+    hs256 = api.tokens("s-1", "seller")  # the dev secret's
+    monkeypatch.setenv("AUTH_JWT_ALGORITHM", "ES256")
+    monkeypatch.setenv("AUTH_JWKS_URL", url)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    es256 = sign_token(
+        pem.decode(), "ES256", subject="s-1", role="seller", expires_at=expires, kid="k1"
+    )
+    assert api.call("GET", "/complaints", token=es256).status == 200
+    refused = api.call("GET", "/complaints", token=hs256)
+    assert (refused.status, refused.body["error"]["code"]) == (401, "invalid_token")
+    keys.forget()  # a new container, and the provider down
+    server.down = True
+    unavailable = api.call("GET", "/complaints", token=es256)
+    assert unavailable.status == 503, unavailable.body
+    assert "Retry-After" in unavailable.headers
