@@ -75,6 +75,28 @@ class Settings(NamedTuple):
     dev_sign_in: bool = False
     #: where the pages send a person to sign in (the portal's SSO); see README: Pages
     sign_in_url: str = ""
+    #: ``AUTH_JWKS_URL``: the identity provider's key set (RS256/ES256 keys by ``kid``)
+    jwks_url: str | None = None
+    #: SSM SecureString parameter names of the secrets (their values are read by the
+    #: request, through a bounded cache: ``services/secrets.py``; never in the environment)
+    jwt_secret_parameter: str | None = None
+    cursor_secret_parameter: str | None = None
+    #: values of a rotated secret still accepted (cursors, HS256 tokens) during rotation
+    previous_cursor_secrets: tuple[str, ...] = ()
+    previous_jwt_keys: tuple[str, ...] = ()
+    secrets_cache_seconds: int = 300
+    secrets_rotation_grace_seconds: int = 3600
+    jwks_cache_seconds: int = 600
+
+    @property
+    def jwt_algorithms(self) -> tuple[str, ...]:
+        """The algorithms a token may be signed with (``AUTH_JWT_ALGORITHM``, comma list)."""
+        return tuple(a.strip() for a in self.jwt_algorithm.split(",") if a.strip())
+
+    @property
+    def cursor_secrets(self) -> tuple[str, ...]:
+        """The keys a cursor may be signed with: the current one first (it signs new ones)."""
+        return (self.cursor_secret, *self.previous_cursor_secrets)
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -127,21 +149,46 @@ def _thresholds(raw: str | None) -> Thresholds:
     return Thresholds(int(window), **overrides)
 
 
-def _cursor_secret(env: Mapping[str, str], stage: str, algorithm: str, jwt_key: str) -> str:
+#: Token algorithms the service verifies.  HMAC (a shared secret) and public-key ones are
+#: never allowed together: a public key must not be usable as an HMAC secret.
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+PUBLIC_KEY_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
+
+
+def _algorithms(raw: str, *, jwks: bool) -> str:
+    """``AUTH_JWT_ALGORITHM``: one algorithm or a comma list of public-key ones."""
+    names = [a.strip() for a in raw.split(",") if a.strip()]
+    if not names or set(names) - {*HMAC_ALGORITHMS, *PUBLIC_KEY_ALGORITHMS}:
+        raise ConfigError(
+            f"AUTH_JWT_ALGORITHM must be among {HMAC_ALGORITHMS + PUBLIC_KEY_ALGORITHMS}"
+        )
+    hmac_names = set(names) & set(HMAC_ALGORITHMS)
+    if hmac_names and (len(names) > 1 or jwks):
+        raise ConfigError("an HMAC algorithm (HS256) is configured alone, without AUTH_JWKS_URL")
+    return ",".join(names)
+
+
+def _cursor_secret(
+    env: Mapping[str, str], stage: str, algorithm: str, jwt_key: str, from_parameter: bool
+) -> str:
     """``CURSOR_SECRET``; else derived from the token key only when that key is a secret
     (an HMAC algorithm's shared secret) — never from an RS256/ES256 public key, which anyone
-    may know.  Without either, only the dev stage falls back to a documented key."""
+    may know.  Without either, only the dev stage falls back to a documented key.
+    Empty when ``CURSOR_SECRET_PARAMETER`` names it (read by the request)."""
     explicit = env.get("CURSOR_SECRET")
     if explicit:
         return explicit
+    if env.get("CURSOR_SECRET_PARAMETER"):
+        return ""
     if jwt_key == DEV_JWT_SECRET:
         return DEV_CURSOR_SECRET
-    if algorithm.upper().startswith("HS"):
+    if algorithm.upper().startswith("HS") and jwt_key:
         return hmac.new(
             jwt_key.encode(), b"seller-report-center cursor", hashlib.sha256
         ).hexdigest()
     if stage != "dev":
-        raise ConfigError(f"{algorithm} verifies with a public key: set CURSOR_SECRET")
+        why = "is a parameter" if from_parameter else f"{algorithm} verifies with a public key"
+        raise ConfigError(f"the token key {why}: set CURSOR_SECRET_PARAMETER (or CURSOR_SECRET)")
     return DEV_CURSOR_SECRET
 
 
@@ -149,18 +196,32 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``env`` (default: the process environment) at call time."""
     env = os.environ if env is None else env
     stage = env.get("STAGE", "dev")
-    algorithm = env.get("AUTH_JWT_ALGORITHM", "HS256")
+    jwks_url = env.get("AUTH_JWKS_URL") or None
+    jwt_parameter = env.get("AUTH_JWT_SECRET_PARAMETER") or None
+    algorithm = _algorithms(env.get("AUTH_JWT_ALGORITHM") or "HS256", jwks=jwks_url is not None)
     # AUTH_JWT_KEY is the verification key (an HS256 secret or, for RS256/ES256, a PEM
-    # public key).  AUTH_JWT_SECRET is the design's name for the HS256 secret.
-    jwt_key = env.get("AUTH_JWT_KEY") or env.get("AUTH_JWT_SECRET") or DEV_JWT_SECRET
+    # public key).  AUTH_JWT_SECRET is the design's name for the HS256 secret; deployed
+    # stages name an SSM parameter holding it instead (AUTH_JWT_SECRET_PARAMETER), or give
+    # a JWKS URL (AUTH_JWKS_URL).
+    literal_key = env.get("AUTH_JWT_KEY") or env.get("AUTH_JWT_SECRET")
+    public_key = not algorithm.startswith("HS")
+    if jwt_parameter and (public_key or jwks_url or literal_key):
+        raise ConfigError("AUTH_JWT_SECRET_PARAMETER holds an HS256 secret: give no other key")
+    if public_key and not (jwks_url or literal_key):
+        raise ConfigError(f"{algorithm} needs AUTH_JWT_KEY (a PEM public key) or AUTH_JWKS_URL")
+    if jwks_url and (literal_key or (not jwks_url.startswith("https://") and stage != "dev")):
+        raise ConfigError("AUTH_JWKS_URL is an https:// URL, given without AUTH_JWT_KEY")
+    jwt_key = "" if jwt_parameter or jwks_url else literal_key or DEV_JWT_SECRET
     if stage == "prod" and jwt_key == DEV_JWT_SECRET:
-        raise ConfigError("prod stage requires AUTH_JWT_KEY or AUTH_JWT_SECRET")
+        raise ConfigError(
+            "prod stage requires AUTH_JWT_SECRET_PARAMETER, AUTH_JWKS_URL or AUTH_JWT_KEY"
+        )
     if stage == "prod" and not env.get("COMPLAINT_EVENTS_TOPIC_ARN"):
         raise ConfigError("prod stage requires COMPLAINT_EVENTS_TOPIC_ARN")
     if stage != "dev" and not env.get("SWEEP_QUEUE_URL"):
         # without its workers one run decides 200 complaints: a burst would breach 48 h
         raise ConfigError(f"the {stage} stage requires SWEEP_QUEUE_URL (the sweep's fan-out)")
-    cursor_secret = _cursor_secret(env, stage, algorithm, jwt_key)
+    cursor_secret = _cursor_secret(env, stage, algorithm, jwt_key, jwt_parameter is not None)
     return Settings(
         stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -191,4 +252,10 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         appeal_days=_int(env, "APPEAL_DAYS", APPEAL_DAYS),
         dev_sign_in=stage == "dev" and env.get("DEV_SIGN_IN") == "1",
         sign_in_url=env.get("SIGN_IN_URL", ""),
+        jwks_url=jwks_url,
+        jwt_secret_parameter=jwt_parameter,
+        cursor_secret_parameter=env.get("CURSOR_SECRET_PARAMETER") or None,
+        secrets_cache_seconds=_int(env, "SECRETS_CACHE_SECONDS", 300),
+        secrets_rotation_grace_seconds=_int(env, "SECRETS_ROTATION_GRACE_SECONDS", 3600),
+        jwks_cache_seconds=_int(env, "AUTH_JWKS_CACHE_SECONDS", 600),
     )

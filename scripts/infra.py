@@ -16,7 +16,10 @@ API and the event sources; this adds everything else the app needs, and wires it
   ``exports/``): encrypted, public access blocked, TLS only, versioning off, CORS for the
   pages' origin only, lifecycle rules (uploads never verified gone after a day, verified
   files kept as long as complaints, exports after a day);
-* every function's environment wired to the real resource names, its name, and its
+* every function's environment wired to the real resource names, and to the *names* of
+  the secrets (SSM SecureString parameters the deployer creates — CloudFormation cannot
+  create a SecureString — under ``/seller-report-center/<stage>/``, the only path the
+  stage's role may read): never a secret value (``secret_parameters``); its name, and its
   entry point (``app.<function>``, see ``app.py``);
 * the operations dashboard (``scripts.dashboard``).
 
@@ -61,6 +64,89 @@ QUEUE_EVENTS = {
     "SlaSweepWorker": ("SlaSweepWorkerSqsEventSource", "SweepQueue"),
 }
 MAX_RECEIVES = 5
+
+
+def secret_path(stage: str) -> str:
+    """Where a stage's SSM parameters live: the role reads nothing else
+    (``.chalice/policy-<stage>.json``, statement ``Secrets``)."""
+    return f"/{APP}/{stage}/"
+
+
+def secret_parameters(stage: str) -> dict[str, Any]:
+    """Template parameters naming the secrets and the token key (not holding secrets)."""
+    path = secret_path(stage)
+    return {
+        "CursorSecretParameter": {
+            "Type": "String",
+            "Default": f"{path}cursor-secret",
+            "AllowedPattern": f"^{path}[A-Za-z0-9_.-]+$",
+            "Description": "SSM SecureString parameter holding the paging cursors' HMAC key "
+            "(32+ random characters); create it before deploying",
+        },
+        "AuthJwtSecretParameter": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": f"^({path}[A-Za-z0-9_.-]+)?$",
+            "Description": "HS256 only: SSM SecureString parameter holding the token secret",
+        },
+        "AuthJwksUrl": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^(https://.+)?$",
+            "Description": "RS256/ES256: the identity provider's JWKS URL (keys by kid)",
+        },
+        "AuthJwtKey": {
+            "Type": "String",
+            "Default": "",
+            "Description": "RS256/ES256 without a JWKS URL: the PEM public key (not a secret)",
+        },
+        "AuthJwtAlgorithm": {
+            "Type": "String",
+            "Default": "HS256",
+            "AllowedValues": ["HS256", "RS256", "ES256", "RS256,ES256"],
+        },
+    }
+
+
+#: Template rules: an HS256 secret only ever comes from its parameter, never as a value.
+SECRET_RULES = {
+    "HmacSecretFromParameter": {
+        "RuleCondition": {"Fn::Equals": [{"Ref": "AuthJwtAlgorithm"}, "HS256"]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Equals": [{"Ref": "AuthJwtKey"}, ""]},
+                "AssertDescription": "HS256: the secret is read from AuthJwtSecretParameter, "
+                "never passed as AuthJwtKey",
+            },
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AuthJwtSecretParameter"}, ""]}]},
+                "AssertDescription": "HS256 needs AuthJwtSecretParameter",
+            },
+        ],
+    },
+    "PublicKeyConfigured": {
+        "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AuthJwtAlgorithm"}, "HS256"]}]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Equals": [{"Ref": "AuthJwtSecretParameter"}, ""]},
+                "AssertDescription": "RS256/ES256 verify with a public key, not a secret",
+            },
+            {
+                "Assert": {
+                    "Fn::Not": [
+                        {
+                            "Fn::And": [
+                                {"Fn::Equals": [{"Ref": "AuthJwtKey"}, ""]},
+                                {"Fn::Equals": [{"Ref": "AuthJwksUrl"}, ""]},
+                            ]
+                        }
+                    ]
+                },
+                "AssertDescription": "RS256/ES256 need AuthJwksUrl or AuthJwtKey",
+            },
+        ],
+    },
+}
 
 
 def _table(model: Any, logical_name: str) -> dict[str, Any]:
@@ -270,7 +356,9 @@ def merge_template(stage: str) -> dict[str, Any]:
         "SWEEP_QUEUE_URL": {"Ref": "SweepQueue"},
         "AUTH_JWT_KEY": {"Ref": "AuthJwtKey"},
         "AUTH_JWT_ALGORITHM": {"Ref": "AuthJwtAlgorithm"},
-        "CURSOR_SECRET": {"Ref": "CursorSecret"},
+        "AUTH_JWT_SECRET_PARAMETER": {"Ref": "AuthJwtSecretParameter"},
+        "AUTH_JWKS_URL": {"Ref": "AuthJwksUrl"},
+        "CURSOR_SECRET_PARAMETER": {"Ref": "CursorSecretParameter"},
         "FILES_BUCKET": {"Ref": "FilesBucket"},
         "METRICS_NAMESPACE": NAMESPACE,
         "AWS_RETRY_MODE": "standard",
@@ -405,26 +493,12 @@ def merge_template(stage: str) -> dict[str, Any]:
             resources[function]["DependsOn"].append(queue)  # named by its ARN only
     return {
         "Parameters": {
-            "AuthJwtKey": {
-                "Type": "String",
-                "NoEcho": True,
-                "Description": "JWT verification key (HS256 secret or PEM public key)",
-            },
-            "AuthJwtAlgorithm": {
-                "Type": "String",
-                "Default": "HS256",
-                "AllowedValues": ["HS256", "RS256", "ES256"],
-            },
-            "CursorSecret": {
-                "Type": "String",
-                "NoEcho": True,
-                "MinLength": 32,
-                "Description": "HMAC key of paging cursors",
-            },
+            **secret_parameters(stage),
             "ApiRateLimit": {"Type": "Number", "Default": 200},
             "ApiBurstLimit": {"Type": "Number", "Default": 400},
             "CorsAllowOrigin": {"Type": "String", "Default": "*"},
         },
+        "Rules": SECRET_RULES,
         "Resources": resources,
         "Outputs": {
             "ComplaintEventsTopicArn": {"Value": {"Ref": "ComplaintEventsTopic"}},

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from chalicelib.adapters.models import create_tables
 from chalicelib.api.auth import mint_token
+from chalicelib.api.keys import forget as forget_keys
 from chalicelib.config import Settings, get_settings
 from scripts.local import DEVELOPER_ENV
 from tests.builders import T0
@@ -33,6 +34,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("STAGE", "dev")
+    forget_keys()  # each test starts as a new container: no secret or key set cached
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ from chalicelib.domain.buyer_activity import (
     cells_to_data,
 )
 from chalicelib.domain.complaints import Complaint, Status, is_complaint_id, shard_of
-from chalicelib.domain.errors import Conflict, DuplicateComplaint
+from chalicelib.domain.errors import Conflict, DuplicateComplaint, StorageError, StorageUnavailable
 from chalicelib.domain.facts import (
     DisputeData,
     FactEvent,
@@ -95,6 +95,7 @@ from chalicelib.services.ports import (
     StoredComplaint,
     StoredContribution,
     StoredFile,
+    StoredSecret,
     SweepMessage,
 )
 
@@ -105,8 +106,10 @@ if TYPE_CHECKING:
         ExportFiles,
         FactStore,
         FileStore,
+        KeySetSource,
         MetricsStore,
         Ports,
+        SecretStore,
         WorkQueue,
     )
 
@@ -1213,6 +1216,57 @@ class InMemoryPorts(NamedTuple):
                 store.calls.clear()
 
 
+# --------------------------------------------------------------------------- keys
+
+
+class InMemorySecrets(_Store):
+    """``SecretStore``: SSM parameters with their history — each ``put`` a new version
+    (1, 2, ...) stamped with its time; a missing parameter is a ``StorageError`` (SSM's
+    ``ParameterNotFound``), a version no longer kept is None."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._versions: dict[str, list[tuple[str, datetime]]] = {}
+
+    def put(self, name: str, value: str, now: datetime) -> int:
+        """``put-parameter --overwrite``: the new version's number."""
+        with self.lock:
+            self._versions.setdefault(name, []).append((value, now))
+            return len(self._versions[name])
+
+    @counted
+    def read(self, name: str) -> StoredSecret:
+        versions = self._versions.get(name)
+        if not versions:
+            raise StorageError(f"ParameterNotFound: {name}")
+        value, written = versions[-1]
+        return StoredSecret(value, len(versions), written)
+
+    @counted
+    def read_version(self, name: str, version: int) -> str | None:
+        versions = self._versions.get(name, [])
+        return versions[version - 1][0] if 0 < version <= len(versions) else None
+
+
+class KeySetServer(_Store):
+    """``KeySetSource``: a JWKS document per URL, as an identity provider publishes it
+    (``publish``), or unavailable (``down``), counting the fetches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.down = False
+
+    def publish(self, url: str, *keys: dict[str, Any]) -> None:
+        self.documents[url] = {"keys": [dict(k) for k in keys]}
+
+    @counted
+    def fetch(self, url: str) -> dict[str, Any]:
+        if self.down or url not in self.documents:
+            raise StorageUnavailable(f"signing keys unavailable from {url}")
+        return copy.deepcopy(self.documents[url])
+
+
 if TYPE_CHECKING:  # the fakes satisfy the services' interfaces (checked by mypy)
     _complaints: ComplaintStore = InMemoryComplaints()
     _facts: FactStore = InMemoryFacts()
@@ -1222,3 +1276,5 @@ if TYPE_CHECKING:  # the fakes satisfy the services' interfaces (checked by mypy
     _exports: ExportFiles = InMemoryExportFiles()
     _ports: Ports = InMemoryPorts.create()
     _files: FileStore = InMemoryFiles()
+    _secrets: SecretStore = InMemorySecrets()
+    _key_sets: KeySetSource = KeySetServer()

@@ -7,8 +7,10 @@ from typing import NamedTuple
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.files import S3Files
+from chalicelib.adapters.jwks import HttpJwks
 from chalicelib.adapters.messaging import EventPublisher, LogPublisher, SnsPublisher, SweepQueue
 from chalicelib.adapters.metrics_repository import MetricsRepository
+from chalicelib.adapters.parameters import SsmParameters
 from chalicelib.config import Settings
 
 
@@ -44,3 +46,13 @@ def files_from_settings(settings: Settings) -> S3Files:
     """The files bucket (attachments and exports): kept out of ``Adapters`` so the routes
     that need it alone build it (building it makes no request)."""
     return S3Files(settings)
+
+
+def secret_store(region: str) -> SsmParameters:
+    """The secrets' store (SSM Parameter Store); building it makes no request."""
+    return SsmParameters(region)
+
+
+def key_set_source() -> HttpJwks:
+    """Where the identity provider's signing keys are fetched from (its JWKS URL)."""
+    return HttpJwks()

@@ -1,19 +1,32 @@
 """Bearer-token verification.  The caller's identity comes only from a verified token.
 
 Tokens are JWTs with ``sub`` (the seller id for sellers), ``role`` (seller | operator |
-system) and ``exp``.  The algorithm and key are configuration: HS256 with a shared secret
-locally; production may configure RS256/ES256 with a public key.
+system) and ``exp``.  The algorithms and key are configuration (README: Keys and secrets):
+
+* HS256 with a shared secret: the documented dev secret locally, an SSM SecureString
+  parameter in deployed stages (``AUTH_JWT_SECRET_PARAMETER``; during a rotation the previous
+  value is accepted too, ``Settings.previous_jwt_keys``);
+* RS256/ES256 (one or a comma list) with a PEM public key (``AUTH_JWT_KEY``), or with the
+  identity provider's JWKS URL (``AUTH_JWKS_URL``): the key is chosen by the token's ``kid``
+  and must be of the token's algorithm (``services/signing_keys.py``).
+
+A token's ``alg`` must be one of the configured algorithms, and HMAC and public-key
+algorithms are never configured together (``config._algorithms``): an HS256 token "signed"
+with a public key is refused, whatever key it names.
 
 A token is verified once (signature, algorithm, claims) and remembered, bounded, with its
 validity period, which is checked on every request (``_VERIFIED``).
 
 PyJWT is imported on first verification, not with the module: the queue and schedule
 functions deploy the same ``app.py`` and never verify a token, so they skip its import.
+PyJWT imports ``cryptography`` (its RSA/EC support) with itself, so that first
+verification loads both.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -58,15 +71,16 @@ def verify_bearer(
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("authorization must be 'Bearer <token>'", code="malformed_token")
-    key = (token, settings.jwt_key, settings.jwt_algorithm)
-    verified = _VERIFIED.get(key)
+    when = time.time() if now is None else now
+    keys, key_id = _keys(token, settings, when)
+    remembered = (token, key_id, settings.jwt_algorithm)
+    verified = _VERIFIED.get(remembered)
     if verified is None:
-        verified = _verify(token, settings)
+        verified = _verify(token, keys, settings.jwt_algorithms)
         if len(_VERIFIED) >= _VERIFIED_MAX:  # list(): a snapshot, safe beside other threads
             for oldest in list(_VERIFIED)[: len(_VERIFIED) - _VERIFIED_MAX + 1]:
                 _VERIFIED.pop(oldest, None)
-        _VERIFIED[key] = verified
-    when = time.time() if now is None else now
+        _VERIFIED[remembered] = verified
     if when >= verified.expires:
         raise Unauthenticated("token expired", code="token_expired")
     if verified.not_before is not None and when < verified.not_before:
@@ -93,24 +107,56 @@ def _number_claim(claims: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def _verify(token: str, settings: Settings) -> _Verified:
-    """Signature, algorithm and claims; the validity period is checked by the caller."""
+def _keys(token: str, settings: Settings, now: float) -> tuple[Sequence[Any], str]:
+    """The keys that may have signed ``token`` (tried in order), and what identifies them:
+    the configured key (and a rotated secret's previous value), or the JWKS key the
+    token's header names."""
+    if settings.jwks_url is None:
+        keys = (settings.jwt_key, *settings.previous_jwt_keys)
+        return keys, "\n".join(keys)
     import jwt
 
+    from chalicelib.api.keys import signing_key
+
     try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_key,
-            algorithms=[settings.jwt_algorithm],
-            options={
-                "require": ["exp", "sub", "role"],
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-            },
-        )
-    except jwt.InvalidTokenError as exc:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
         raise Unauthenticated("invalid token", code="invalid_token") from exc
+    algorithm, kid = header.get("alg"), header.get("kid")
+    if algorithm not in settings.jwt_algorithms or not isinstance(kid, str | None):
+        raise Unauthenticated("token algorithm not accepted", code="invalid_token")
+    found = signing_key(settings, kid, algorithm, now)
+    if found is None:
+        raise Unauthenticated("token signed with an unknown key", code="invalid_token")
+    return (found.key,), f"{settings.jwks_url}#{found.fingerprint}"
+
+
+def _verify(token: str, keys: Sequence[Any], algorithms: Sequence[str]) -> _Verified:
+    """Signature (with the first key that verifies it), algorithm and claims; the validity
+    period is checked by the caller."""
+    import jwt
+
+    claims: dict[str, Any] | None = None
+    for key in keys:
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(algorithms),
+                options={
+                    "require": ["exp", "sub", "role"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue  # perhaps the previous key of a rotation
+        except jwt.PyJWTError as exc:  # InvalidKeyError too: a key of another type
+            raise Unauthenticated("invalid token", code="invalid_token") from exc
+    if claims is None:
+        raise Unauthenticated("invalid token", code="invalid_token")
     subject, role = claims.get("sub"), claims.get("role")
     if not isinstance(subject, str) or not subject or not isinstance(role, str):
         raise Unauthenticated("invalid token claims", code="invalid_token")
@@ -138,9 +184,32 @@ def mint_token(
     not_before: datetime | None = None,
 ) -> str:
     """Sign a token with the configured key (HS256 development/test tokens)."""
+    return sign_token(
+        settings.jwt_key,
+        settings.jwt_algorithms[0],
+        subject=subject,
+        role=role,
+        expires_at=expires_at,
+        not_before=not_before,
+    )
+
+
+def sign_token(
+    key: str,
+    algorithm: str,
+    *,
+    subject: str,
+    role: str,
+    expires_at: datetime,
+    not_before: datetime | None = None,
+    kid: str | None = None,
+) -> str:
+    """A token signed with ``key``: an HMAC secret, or a PEM private key for RS256/ES256
+    (``scripts/token.py --private-key``: tokens for a stage that verifies public keys)."""
     claims: dict[str, object] = {"sub": subject, "role": role, "exp": int(expires_at.timestamp())}
     if not_before is not None:
         claims["nbf"] = int(not_before.timestamp())
     import jwt
 
-    return jwt.encode(claims, settings.jwt_key, algorithm=settings.jwt_algorithm)
+    headers = {"kid": kid} if kid is not None else None
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)

@@ -73,7 +73,7 @@ def list_complaints() -> dict[str, Any]:
     seller_id = principal(request).subject
     settings = request_settings(request)
     bound_to = params.fingerprint()
-    after_key = position_of(settings.cursor_secret, params.cursor, owner=seller_id, query=bound_to)
+    after_key = position_of(settings.cursor_secrets, params.cursor, owner=seller_id, query=bound_to)
     page = service.list_complaints(
         Adapters.from_settings(settings).complaints,
         seller_id=seller_id,

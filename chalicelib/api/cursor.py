@@ -3,6 +3,10 @@
 A cursor is the position (the last item's list key) plus the seller and the query it
 belongs to, signed with HMAC-SHA256.  A forged cursor, or one replayed by another seller or
 with other filters, is refused with 400 ``invalid_cursor``.
+
+New cursors are signed with the current secret; while the secret is being rotated, a cursor
+signed with the previous one is still read (``Settings.cursor_secrets``), so a seller paging
+through a list at the moment of rotation is not sent back to the first page.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.errors import InvalidRequest
@@ -35,9 +40,12 @@ def encode_cursor(secret: str, *, owner: str, query: dict[str, Any], position: s
     return f"{_b64(payload)}.{_b64(_signature(secret, payload))}"
 
 
-def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]) -> str:
-    """Return the position inside a cursor made by ``encode_cursor`` for the same owner
-    and query; raise ``InvalidRequest`` otherwise."""
+def decode_cursor(
+    secrets: str | Sequence[str], cursor: str, *, owner: str, query: dict[str, Any]
+) -> str:
+    """Return the position inside a cursor made by ``encode_cursor`` with one of
+    ``secrets`` for the same owner and query; raise ``InvalidRequest`` otherwise."""
+    accepted = (secrets,) if isinstance(secrets, str) else tuple(secrets)
     invalid = InvalidRequest("invalid cursor", code="invalid_cursor")
     try:
         payload_part, signature_part = cursor.split(".", 1)
@@ -45,7 +53,7 @@ def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]
         signature = _unb64(signature_part)
     except ValueError as exc:
         raise invalid from exc
-    if not hmac.compare_digest(signature, _signature(secret, payload)):
+    if not any(hmac.compare_digest(signature, _signature(s, payload)) for s in accepted):
         raise invalid
     try:
         content = json.loads(payload)
@@ -61,10 +69,10 @@ def decode_cursor(secret: str, cursor: str, *, owner: str, query: dict[str, Any]
 
 
 def position_of(
-    secret: str, cursor: str | None, *, owner: str, query: dict[str, Any]
+    secrets: str | Sequence[str], cursor: str | None, *, owner: str, query: dict[str, Any]
 ) -> str | None:
     """The position a request's optional cursor points at (None: the first page)."""
-    return decode_cursor(secret, cursor, owner=owner, query=query) if cursor else None
+    return decode_cursor(secrets, cursor, owner=owner, query=query) if cursor else None
 
 
 def cursor_for(

@@ -28,6 +28,7 @@ from chalice.app import Request
 
 from chalicelib.api.auth import Principal, require_role, verify_bearer
 from chalicelib.api.errors import PayloadTooLarge, error_response, reshape_chalice_error
+from chalicelib.api.keys import resolved
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest
 
@@ -114,9 +115,9 @@ def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Resp
         request.context[SPEC_KEY] = spec
         roles = spec.roles if spec else ()
         if roles:
-            settings = get_settings()
-            request.context[SETTINGS_KEY] = settings
             try:
+                settings = resolved(get_settings())
+                request.context[SETTINGS_KEY] = settings
                 principal = verify_bearer(request.headers.get("authorization"), settings)
                 require_role(principal, roles)
                 body = request.raw_body or b""
@@ -141,9 +142,10 @@ def http_middleware(app: Chalice) -> Callable[[Request, Callable[[Request], Resp
 
 def request_settings(request: Request) -> Settings:
     """The settings the middleware read for this request (authentication needs them),
-    else read now: a request reads the environment once."""
+    else read now: a request reads the environment once.  Their secrets are filled in
+    (``api.keys.resolved``: from SSM, cached per container, when parameters name them)."""
     found = request.context.get(SETTINGS_KEY)
-    return found if isinstance(found, Settings) else get_settings()
+    return found if isinstance(found, Settings) else resolved(get_settings())
 
 
 def principal(request: Request) -> Principal:

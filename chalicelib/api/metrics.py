@@ -43,7 +43,7 @@ def exemptions() -> dict[str, Any]:
     seller_id = principal(request).subject
     settings = request_settings(request)
     secret = settings.cursor_secret
-    after = position_of(secret, params.cursor, owner=seller_id, query=LOG_CURSOR)
+    after = position_of(settings.cursor_secrets, params.cursor, owner=seller_id, query=LOG_CURSOR)
     page = exemption_log(
         Adapters.from_settings(settings).metrics,
         seller_id,

@@ -30,7 +30,7 @@ def orders() -> dict[str, Any]:
     seller_id = principal(request).subject
     settings = request_settings(request)
     after_key = position_of(
-        settings.cursor_secret, params.cursor, owner=seller_id, query=ORDERS_CURSOR_SCOPE
+        settings.cursor_secrets, params.cursor, owner=seller_id, query=ORDERS_CURSOR_SCOPE
     )
     page = list_orders(
         Adapters.from_settings(settings).facts,

@@ -36,7 +36,7 @@ def review_queue() -> dict[str, Any]:
     settings = request_settings(request)
     owner = principal(request).subject
     after = position_of(
-        settings.cursor_secret, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE
+        settings.cursor_secrets, params.cursor, owner=owner, query=QUEUE_CURSOR_SCOPE
     )
     page = review.review_queue(
         Adapters.from_settings(settings).complaints, limit=params.limit, after_key=after

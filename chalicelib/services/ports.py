@@ -45,6 +45,7 @@ from chalicelib.adapters.metrics_repository import (
     OrderPartition,
     StoredContribution,
 )
+from chalicelib.adapters.parameters import StoredSecret
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.buyer_activity import Cell, DayKey
 from chalicelib.domain.complaints import Complaint
@@ -85,6 +86,7 @@ __all__ = [
     "FactLog",
     "FactStore",
     "FileStore",
+    "KeySetSource",
     "ListFilter",
     "MetricsReader",
     "MetricsStore",
@@ -98,6 +100,7 @@ __all__ = [
     "Ports",
     "Recategorisation",
     "ReviewQueue",
+    "SecretStore",
     "SellerComplaints",
     "SellerExport",
     "SellerOrders",
@@ -107,6 +110,7 @@ __all__ = [
     "StoredComplaint",
     "StoredContribution",
     "StoredFile",
+    "StoredSecret",
     "SweepMessage",
     "UpheldElsewhere",
     "WorkQueue",
@@ -502,6 +506,23 @@ class ExportFiles(Protocol):
     def save_export(self, key: str, body: IO[bytes], *, content_type: str) -> None: ...
 
     def export_link(self, key: str, *, filename: str, expires_in: timedelta) -> str: ...
+
+
+# --------------------------------------------------------------------------- keys
+
+
+class SecretStore(Protocol):
+    """Named secrets with their versions (SSM Parameter Store SecureString parameters)."""
+
+    def read(self, name: str) -> StoredSecret: ...
+
+    def read_version(self, name: str, version: int) -> str | None: ...
+
+
+class KeySetSource(Protocol):
+    """An identity provider's published signing keys (a JWKS document) at a URL."""
+
+    def fetch(self, url: str) -> dict[str, Any]: ...
 
 
 # --------------------------------------------------------------------------- the bundle

@@ -80,6 +80,9 @@ def _resources(service: str, params: dict[str, Any]) -> list[str]:
     if service == "sqs":
         name = params["QueueUrl"].rsplit("/", 1)[-1]
         return [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"]
+    if service == "ssm":  # a version selector (name:3) reads the same parameter
+        name = params["Name"].split(":", 1)[0]
+        return [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"]
     if service == "s3":  # a presigned GET is recorded too: it is signed with the role
         if "Key" not in params:  # a presigned POST's signing: its key is in the form
             return []
@@ -92,7 +95,7 @@ def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
     """(IAM action, resource ARN) of every call made through the app's own clients."""
     calls: list[tuple[str, str]] = []
     clients = [m._get_connection().connection.client for m in all_models(settings)]
-    clients += [_client("sns", REGION), _client("sqs", REGION)]
+    clients += [_client("sns", REGION), _client("sqs", REGION), _client("ssm", REGION)]
     clients += [files_client(REGION, settings.files_endpoint)]
     clients = list({id(c): c for c in clients}.values())
 
@@ -241,6 +244,12 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
     monkeypatch.setenv("COMPLAINT_EVENTS_TOPIC_ARN", topic)
     monkeypatch.setenv("SWEEP_QUEUE_URL", queue)
     monkeypatch.setenv("SWEEP_BATCH", "1")
+    # the cursor secret as a deployed stage reads it (tokens stay the dev ones: the fixture's)
+    secret = "/seller-report-center/dev/cursor-secret"
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=secret, Value="c" * 40, Type="SecureString"
+    )
+    monkeypatch.setenv("CURSOR_SECRET_PARAMETER", secret)
     policy = _policy("dev")
     with recording(settings) as calls:
         _run_everything(api, client, clock)
@@ -260,6 +269,7 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
         "s3:GetObject",
         "s3:PutObjectTagging",
         "s3:DeleteObject",
+        "ssm:GetParameter",
     }
     granted = {
         a
@@ -272,8 +282,13 @@ def test_the_policy_allows_every_call_and_grants_nothing_unused(
 
 
 def test_the_prod_policy_is_the_dev_policy_on_prods_resources() -> None:
-    dev = json.dumps(_policy("dev")).replace("-dev-", "-STAGE-").replace("-dev*", "-STAGE*")
-    prod = json.dumps(_policy("prod")).replace("-prod-", "-STAGE-").replace("-prod*", "-STAGE*")
+    dev, prod = (
+        json.dumps(_policy(stage))
+        .replace(f"-{stage}-", "-STAGE-")
+        .replace(f"-{stage}*", "-STAGE*")
+        .replace(f"/{stage}/", "/STAGE/")
+        for stage in ("dev", "prod")
+    )
     assert dev == prod
 
 
@@ -296,6 +311,13 @@ def test_a_call_outside_the_policy_is_detected() -> None:
     assert not _allowed(policy, "s3:GetObject", f"{files}/elsewhere/x")
     assert not _allowed(policy, "s3:ListBucket", files)
     assert not _allowed(policy, "s3:GetObject", f"{files.replace('-dev-', '-prod-')}/attachments/x")
+    # the stage's own parameters, read one at a time, nothing else of SSM
+    parameter = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/seller-report-center/dev/"
+    assert _allowed(policy, "ssm:GetParameter", parameter + "cursor-secret")
+    assert not _allowed(policy, "ssm:GetParameter", parameter.replace("/dev/", "/prod/") + "x")
+    assert not _allowed(policy, "ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/x")
+    for action in ("ssm:GetParameters", "ssm:GetParametersByPath", "ssm:PutParameter"):
+        assert not _allowed(policy, action, parameter + "cursor-secret")
     # only complaints move (re-categorisation); facts are never deleted
     assert _allowed(policy, "dynamodb:DeleteItem", table)
     assert not _allowed(policy, "dynamodb:DeleteItem", table.replace("-complaints", "-facts"))

@@ -55,8 +55,7 @@ def test_every_function_is_wired_to_the_real_resources() -> None:
         assert variables["COMPLAINTS_TABLE"] == {"Ref": "ComplaintsTable"}
         assert variables["FACTS_TABLE"] == {"Ref": "FactsTable"}
         assert variables["COMPLAINT_EVENTS_TOPIC_ARN"] == {"Ref": "ComplaintEventsTopic"}
-        assert variables["AUTH_JWT_KEY"] == {"Ref": "AuthJwtKey"}
-    assert TEMPLATE["Parameters"]["AuthJwtKey"]["NoEcho"] is True
+        assert variables["AUTH_JWT_KEY"] == {"Ref": "AuthJwtKey"}  # a public key, if any
 
 
 def test_api_is_throttled_and_gateway_errors_carry_cors_headers() -> None:
@@ -385,3 +384,57 @@ def test_each_functions_memory_is_the_size_the_last_measurement_chose() -> None:
     for function, (_event, queue) in QUEUE_EVENTS.items():
         timeout = timeouts[FUNCTION_NAMES[function]]
         assert RESOURCES[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+
+#: Variables that would carry a secret's value (the app reads each; none may be set)
+SECRET_VALUES = ("AUTH_JWT_SECRET", "CURSOR_SECRET")
+
+
+def test_no_function_environment_carries_a_secret_only_the_parameters_names() -> None:
+    """Issue 17: the HS256 secret and the cursor key are SSM SecureString parameters the
+    deployer creates; the functions get their names, under the stage's path — the only
+    one the stage's role may read."""
+    import json as json_module
+    import re
+
+    from scripts.infra import secret_path
+    from tests.conftest import ROOT
+
+    parameters = TEMPLATE["Parameters"]
+    for function in FUNCTIONS:
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert not set(SECRET_VALUES) & set(variables), function
+        assert variables["CURSOR_SECRET_PARAMETER"] == {"Ref": "CursorSecretParameter"}
+        assert variables["AUTH_JWT_SECRET_PARAMETER"] == {"Ref": "AuthJwtSecretParameter"}
+        assert variables["AUTH_JWKS_URL"] == {"Ref": "AuthJwksUrl"}
+        for value in variables.values():  # only references and plain configuration
+            assert isinstance(value, dict) or "secret" not in str(value).lower()
+    assert secret_path("prod") == "/seller-report-center/prod/"
+    for name in ("CursorSecretParameter", "AuthJwtSecretParameter"):
+        pattern = parameters[name]["AllowedPattern"]
+        assert re.fullmatch(pattern, "/seller-report-center/prod/a-secret"), name
+        for outside in ("/seller-report-center/dev/a-secret", "/other/a", "plain-value"):
+            assert not re.fullmatch(pattern, outside), (name, outside)
+        assert "NoEcho" not in parameters[name]  # a name, shown freely
+    assert parameters["CursorSecretParameter"]["Default"] == (
+        "/seller-report-center/prod/cursor-secret"
+    )
+    policy = json_module.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
+    (secrets,) = [s for s in policy["Statement"] if s["Sid"] == "Secrets"]
+    assert secrets["Action"] == ["ssm:GetParameter"]
+    assert secrets["Resource"] == f"arn:aws:ssm:*:*:parameter{secret_path('prod')}*"
+
+
+def test_an_hs256_secret_cannot_be_passed_as_a_value() -> None:
+    """The template's rules: HS256 needs the secret's parameter and an empty AuthJwtKey;
+    RS256/ES256 need a JWKS URL or a public key, and no secret parameter."""
+    hmac, public = (
+        TEMPLATE["Rules"]["HmacSecretFromParameter"],
+        TEMPLATE["Rules"]["PublicKeyConfigured"],
+    )
+    assert hmac["RuleCondition"] == {"Fn::Equals": [{"Ref": "AuthJwtAlgorithm"}, "HS256"]}
+    asserted = [a["Assert"] for a in hmac["Assertions"]]
+    assert {"Fn::Equals": [{"Ref": "AuthJwtKey"}, ""]} in asserted
+    assert public["RuleCondition"] == {"Fn::Not": [hmac["RuleCondition"]]}
+    assert {"Fn::Equals": [{"Ref": "AuthJwtSecretParameter"}, ""]} in [
+        a["Assert"] for a in public["Assertions"]
+    ]
