@@ -37,7 +37,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 ## Start the whole service locally: embedded DynamoDB (dynalite) with SNS/SQS (moto), demo data,
-## API on $(PORT), job timers.
+## API on $(PORT), job timers, the sweep and facts queues' consumers, the published events shown.
 run: $(STAMP) $(DYNALITE)
 	PORT=$(PORT) $(PY) -m scripts.local
 

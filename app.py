@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.api import (
     attachments,
     complaints,
+    dev_events,
     metrics,
     orders,
     pages,
@@ -28,6 +29,7 @@ app.register_blueprint(review.bp)
 app.register_blueprint(metrics.bp)
 app.register_blueprint(orders.bp)
 app.register_blueprint(pages.bp)
+app.register_blueprint(dev_events.bp)
 app.register_blueprint(facts_queue.bp)
 app.register_blueprint(sweep.bp)
 app.register_blueprint(exemptions.bp)

@@ -97,6 +97,9 @@ class Settings(NamedTuple):
     def cursor_secrets(self) -> tuple[str, ...]:
         """The keys a cursor may be signed with: the current one first (it signs new ones)."""
         return (self.cursor_secret, *self.previous_cursor_secrets)
+    #: ``DEV_EVENTS_FILE`` (``make run`` sets it): the journal ``GET /dev/events`` lists —
+    #: honoured with the dev sign-in only (dev stage, ``DEV_SIGN_IN=1``)
+    dev_events_file: str | None = None
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:
@@ -222,6 +225,7 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         # without its workers one run decides 200 complaints: a burst would breach 48 h
         raise ConfigError(f"the {stage} stage requires SWEEP_QUEUE_URL (the sweep's fan-out)")
     cursor_secret = _cursor_secret(env, stage, algorithm, jwt_key, jwt_parameter is not None)
+    dev_sign_in = stage == "dev" and env.get("DEV_SIGN_IN") == "1"
     return Settings(
         stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -250,7 +254,7 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         files_endpoint=env.get("AWS_ENDPOINT_URL_S3") or None,
         appeal_days=_int(env, "APPEAL_DAYS", APPEAL_DAYS),
-        dev_sign_in=stage == "dev" and env.get("DEV_SIGN_IN") == "1",
+        dev_sign_in=dev_sign_in,
         sign_in_url=env.get("SIGN_IN_URL", ""),
         jwks_url=jwks_url,
         jwt_secret_parameter=jwt_parameter,
@@ -258,4 +262,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         secrets_cache_seconds=_int(env, "SECRETS_CACHE_SECONDS", 300),
         secrets_rotation_grace_seconds=_int(env, "SECRETS_ROTATION_GRACE_SECONDS", 3600),
         jwks_cache_seconds=_int(env, "AUTH_JWKS_CACHE_SECONDS", 600),
+        dev_events_file=(env.get("DEV_EVENTS_FILE") or None) if dev_sign_in else None,
     )

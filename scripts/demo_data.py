@@ -133,6 +133,16 @@ class _Events:
         )
 
 
+def delivered_order_event(order_id: str, seller: str, buyer: str, now: datetime) -> dict[str, Any]:
+    """One order of ``seller``, placed two days before ``now`` and delivered, made as the
+    demo data's orders are (any seller may file a harassment complaint on it): what
+    ``scripts.send_fact`` sends unless told otherwise, and the order ``scripts.smoke``
+    files its complaint on."""
+    events = _Events(now)
+    events.order(order_id, seller, buyer, "delivered", days_ago=2)
+    return events.items[0]
+
+
 def demo_events(now: datetime) -> list[dict[str, Any]]:
     s1, s2, s3 = DEMO_SELLERS
     ev = _Events(now)

@@ -17,12 +17,17 @@
    serves it, with a deep listen backlog (``scripts/local_api.py``).
 5. Every ``@app.schedule`` job of the app invoked on a timer (``LOCAL_JOB_INTERVAL_SECONDS``,
    default 60) with a real CloudWatch scheduled event and a Lambda-like context, as Lambda
-   would; and the sweep's SQS worker (``sla_sweep_worker``) consuming the sweep queue
-   (``SWEEP_QUEUE_URL``: the embedded one, or yours) as Lambda's event source would —
-   messages it handled deleted, those it reports failed left for a retry.
-6. The URL, the pages' URLs and ready-to-use tokens are printed.  The pages' dev sign-in
-   (``/dev/accounts``) is on: ``DEV_SIGN_IN=1`` (dev stage only).  Ctrl-C (or SIGTERM)
-   stops everything started here, jobs first, and the runner exits.
+   would; and the app's SQS consumers each consuming its queue as Lambda's event source
+   would — messages it handled deleted, those it reports failed left for a retry: the
+   sweep's worker (``sla_sweep_worker``) the sweep queue (``SWEEP_QUEUE_URL``: the embedded
+   one, or yours), the facts consumer (``on_fact_messages``) the facts queue
+   (``FACTS_QUEUE_URL``: the same).
+6. With the embedded backends, the complaint events the service publishes are shown: a
+   queue subscribed to the topic, drained by a thread that prints each event as it arrives
+   and records the latest for ``GET /dev/events`` (``scripts/local_events.py``).
+7. The URL, the pages' URLs, ready-to-use tokens and how to send a fact are printed.  The
+   pages' dev sign-in (``/dev/accounts``) is on: ``DEV_SIGN_IN=1`` (dev stage only).
+   Ctrl-C (or SIGTERM) stops everything started here, jobs first, and the runner exits.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -44,7 +50,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from chalicelib.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
@@ -78,7 +87,9 @@ DEVELOPER_ENV = (
     "AWS_ENDPOINT_URL_SQS",
     "AWS_ENDPOINT_URL_SSM",
     "DEV_SIGN_IN",
+    "DEV_EVENTS_FILE",
     "SIGN_IN_URL",
+    "FACTS_QUEUE_URL",
 )
 
 
@@ -160,8 +171,8 @@ def start_dynalite(running: contextlib.ExitStack) -> str:
 
 def _start_messaging(running: contextlib.ExitStack, api_port: int) -> str:
     """SNS, SQS and S3 from a moto server on ``MOTO_PORT`` (free by default), with the events
-    topic, the sweep queue and the files bucket (CORS open to the API's own origin, so the
-    pages can upload through presigned POSTs); returns its URL."""
+    topic, the sweep and facts queues and the files bucket (CORS open to the API's own
+    origin, so the pages can upload through presigned POSTs); returns its URL."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -178,14 +189,15 @@ def _start_messaging(running: contextlib.ExitStack, api_port: int) -> str:
     import boto3
 
     from chalicelib.config import get_settings
+    from chalicelib.jobs.facts_queue import FACTS_QUEUE
+    from chalicelib.jobs.sla_sweep import SWEEP_QUEUE
 
     region = os.environ["AWS_DEFAULT_REGION"]
     topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
-    queue = boto3.client("sqs", region_name=region).create_queue(
-        QueueName="seller-report-center-sweep"
-    )
+    sqs = boto3.client("sqs", region_name=region)
     os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
-    os.environ.setdefault("SWEEP_QUEUE_URL", queue["QueueUrl"])
+    os.environ.setdefault("SWEEP_QUEUE_URL", sqs.create_queue(QueueName=SWEEP_QUEUE)["QueueUrl"])
+    os.environ.setdefault("FACTS_QUEUE_URL", sqs.create_queue(QueueName=FACTS_QUEUE)["QueueUrl"])
     s3 = boto3.client("s3", region_name=region)
     bucket = get_settings().files_bucket
     s3.create_bucket(Bucket=bucket)
@@ -320,19 +332,48 @@ def _sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> d
     }
 
 
-def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
-    """The sweep queue's consumer, as Lambda's event source mapping is: up to
-    ``WORKER_BATCH_SIZE`` messages at a time handed to ``sla_sweep_worker`` (the deployed
-    handler, with a Lambda-like context); the messages it handled are deleted, those it
-    reports in ``batchItemFailures`` are left to come back after the visibility timeout."""
-    import boto3
+class QueueWorker(NamedTuple):
+    """How ``make run`` runs one of the app's SQS consumers: the label of its lines, the
+    variable naming its queue's URL, and what the banner says when that is unset."""
+
+    label: str
+    queue_variable: str
+    without_queue: str
+
+
+#: The app's SQS consumers ``make run`` runs, each where its queue's URL is set, by function.
+QUEUE_WORKERS = {
+    "sla_sweep_worker": QueueWorker(
+        "sweep worker", "SWEEP_QUEUE_URL", "the sweep does it all itself"
+    ),
+    "on_fact_messages": QueueWorker(
+        "facts worker", "FACTS_QUEUE_URL", "send facts with POST /platform/events"
+    ),
+}
+
+
+def _sqs_consumer(name: str) -> tuple[Any, int, float]:
+    """(handler, batch size, Lambda timeout in seconds) of the app's SQS consumer ``name``,
+    as its event source mapping and function are configured."""
+    from chalice.app import SQSEventConfig
+    from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
 
     from app import app
-    from chalicelib.jobs.sla_sweep import WORKER_BATCH_SIZE
 
-    name = "sla_sweep_worker"
-    handler = app.handler_map[name]
-    timeout = _config().scope(STAGE, name).lambda_timeout or 60
+    (source,) = [s for s in app.event_sources if isinstance(s, SQSEventConfig) and s.name == name]
+    timeout = _config().scope(STAGE, name).lambda_timeout or DEFAULT_LAMBDA_TIMEOUT
+    return app.handler_map[name], source.batch_size, timeout
+
+
+def _run_queue_worker_forever(stop: threading.Event, queue_url: str, name: str) -> None:
+    """The app's SQS consumer ``name`` (``QUEUE_WORKERS``) on ``queue_url``, as Lambda's
+    event source mapping runs it: up to its batch size of messages at a time handed to the
+    deployed handler, with a Lambda-like context; the messages it handled are deleted, those
+    it reports in ``batchItemFailures`` are left to come back after the visibility timeout."""
+    import boto3
+
+    label = QUEUE_WORKERS[name].label
+    handler, batch_size, timeout = _sqs_consumer(name)
     region = os.environ["AWS_DEFAULT_REGION"]
     sqs = boto3.client("sqs", region_name=region)
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
@@ -340,7 +381,7 @@ def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
     while not stop.is_set():
         messages = sqs.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=WORKER_BATCH_SIZE,
+            MaxNumberOfMessages=batch_size,
             WaitTimeSeconds=1,
             AttributeNames=["All"],
         ).get("Messages", [])
@@ -353,7 +394,7 @@ def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
         except Exception as exc:  # as on Lambda: the whole batch comes back; polling goes on
             if stop.is_set():
                 return
-            print(f"[sweep worker] failed, {len(messages)} messages left: {exc!r}", flush=True)
+            print(f"[{label}] failed, {len(messages)} messages left: {exc!r}", flush=True)
             continue
         failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -365,7 +406,7 @@ def _run_sweep_worker_forever(stop: threading.Event, queue_url: str) -> None:
                 ],
             )
         print(
-            f"[sweep worker] {len(done)} messages done, {len(failed)} left for a retry",
+            f"[{label}] {len(done)} messages done, {len(failed)} left for a retry",
             flush=True,
         )
 
@@ -398,11 +439,16 @@ def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> No
         )
     else:
         lines.append(f"DynamoDB: {dynamodb}")
-    lines.append(
-        f"Sweep worker: sla_sweep_worker consumes {settings.sweep_queue_url}"
-        if settings.sweep_queue_url
-        else "Sweep worker: none (SWEEP_QUEUE_URL unset: the sweep does it all itself)"
-    )
+    for name, worker in QUEUE_WORKERS.items():
+        title = worker.label.capitalize()
+        queue_url = os.environ.get(worker.queue_variable)
+        if not queue_url:
+            lines.append(f"{title}: none ({worker.queue_variable} unset: {worker.without_queue})")
+            continue
+        lines.append(f"{title}: {name} consumes {queue_url}")
+        if name == "on_fact_messages":
+            lines.append(f"  send a fact: .venv/bin/python -m scripts.send_fact {queue_url}")
+    lines.append(_events_line(url, settings, embedded_messaging is not None))
     lines.append("Tokens (valid 12 h; mint more with scripts/token.py):")
     for role, subject in [
         ("seller", DEMO_SELLERS[0]),
@@ -421,6 +467,38 @@ def _print_banner(url: str, now: datetime, embedded_messaging: str | None) -> No
     print("\n".join(lines), flush=True)
 
 
+def _events_line(url: str, settings: Settings, subscribed: bool) -> str:
+    """Where the banner says the complaint events the service publishes are seen."""
+    if not subscribed:
+        if settings.events_topic_arn:
+            return f"Events: published to {settings.events_topic_arn} (no local subscriber)"
+        return "Events: logged by the API (COMPLAINT_EVENTS_TOPIC_ARN unset)"
+    latest = (
+        f"the latest at {url}/dev/events"
+        if settings.dev_events_file
+        else "GET /dev/events is off (DEV_SIGN_IN is not 1)"
+    )
+    return f"Events: each one published is printed here as an [event] line; {latest}"
+
+
+def _start_event_log(running: contextlib.ExitStack) -> None:
+    """The events topic's local subscriber (``scripts/local_events.py``) on a thread of its
+    own, recording the latest events in a journal (``DEV_EVENTS_FILE``, which the API's
+    ``GET /dev/events`` reads) in a directory removed when the service stops."""
+    from chalicelib.dev_events import EventJournal
+    from scripts.local_events import run_event_log_forever, subscribe
+
+    region = os.environ["AWS_DEFAULT_REGION"]
+    queue_url = subscribe(os.environ["COMPLAINT_EVENTS_TOPIC_ARN"], region)
+    directory = tempfile.mkdtemp(prefix="seller-report-center-events-")
+    running.callback(shutil.rmtree, directory, ignore_errors=True)  # after the thread stops
+    journal = os.path.join(directory, "events.json")
+    os.environ["DEV_EVENTS_FILE"] = journal
+    _in_background(
+        running, "events", run_event_log_forever, queue_url, region, EventJournal(journal)
+    )
+
+
 def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     """Start everything (each piece registers its own stop with ``running``), then wait
     for the API process; returns its exit status."""
@@ -433,6 +511,7 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     if not os.environ.get("DYNAMODB_ENDPOINT"):
         os.environ["DYNAMODB_ENDPOINT"] = start_dynalite(running)
         messaging = _start_messaging(running, port)
+        _start_event_log(running)  # before the demo data, whose decisions publish events
 
     from chalicelib.adapters.models import create_tables
     from chalicelib.config import get_settings
@@ -448,9 +527,10 @@ def _serve(running: contextlib.ExitStack, port: int, interval: float) -> int:
     except RuntimeError as exc:
         raise SystemExit(f"the API did not start: {exc}") from exc
     _in_background(running, "jobs", _run_jobs_forever, interval)
-    queue_url = get_settings().sweep_queue_url
-    if queue_url:
-        _in_background(running, "sweep-worker", _run_sweep_worker_forever, queue_url)
+    for name, worker in QUEUE_WORKERS.items():
+        queue_url = os.environ.get(worker.queue_variable)
+        if queue_url:
+            _in_background(running, name, _run_queue_worker_forever, queue_url, name)
     _print_banner(url, now, messaging)
     return _wait_interruptibly(api)
 

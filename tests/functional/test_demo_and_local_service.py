@@ -29,7 +29,8 @@ import pytest
 from chalicelib.adapters.complaint_repository import ComplaintRepository
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.api.auth import mint_token
-from chalicelib.config import Settings, get_settings
+from chalicelib.config import DEV_JWT_SECRET, Settings, get_settings
+from scripts import send_fact, smoke
 from scripts.demo_data import DEMO_SELLERS, demo_complaint_ids, demo_events, load_demo_data
 from scripts.local import free_port, service_environment, wait_until_serving
 from tests.builders import order_event, review_event
@@ -668,3 +669,144 @@ def test_make_run_stops_when_make_alone_is_terminated() -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(make.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------- issue 17: facts queue, events, smoke test
+
+
+def test_make_run_stores_a_fact_sent_to_its_facts_queue(
+    service: LocalService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The facts queue and the command the banner prints: the order sent becomes a fact
+    (``on_fact_messages`` through make run's worker), which ``GET /orders`` lists; a message
+    that is no valid event is left on the queue for a retry."""
+    queue_url = service.wait_for(r"^  send a fact: \.venv/bin/python -m scripts\.send_fact (\S+)$")[
+        1
+    ]
+    consumer = rf"^Facts worker: on_fact_messages consumes {re.escape(queue_url)}$"
+    assert re.search(consumer, service.output, re.M), service.output
+    seen = len(service.lines)
+    assert send_fact.main([queue_url]) == 0
+    listed = re.search(r"GET /orders as (\S+) lists (o-local-\S+)", capsys.readouterr().out)
+    assert listed is not None and listed[1] == DEMO_SELLERS[0]
+    seller = _token(DEMO_SELLERS[0])
+
+    def order_ids() -> list[str]:
+        status, body = _call(service.url, "GET", "/orders?limit=100", seller)
+        assert status == 200, body
+        return [o["order_id"] for o in body["items"]]
+
+    deadline = time.monotonic() + 60
+    while listed[2] not in order_ids() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert listed[2] in order_ids(), service.output
+    assert send_fact.main([queue_url, json.dumps({"event_id": "e-not-an-order"})]) == 0
+    service.wait_for(r"^\[facts worker\] 0 messages done, 1 left for a retry$", timeout=60)
+    assert re.search(r"^\[facts worker\] 1 messages done", "".join(service.lines[seen:]), re.M)
+
+
+def test_make_run_prints_and_lists_the_events_it_publishes(service: LocalService) -> None:
+    """Every complaint event published is printed as one ``[event]`` line as it happens and
+    listed by ``GET /dev/events``, newest first: the demo data's, then a decision and the
+    appeal that follows it."""
+    for kind in ("decided", "appealed", "recategorised"):  # the demo data's
+        assert re.search(rf"^\[event\] complaint\.{kind} c_", service.output, re.M), kind
+    now = datetime.now(UTC)
+    order = order_event(
+        "o-events", seller_id="s-events", status="delivered", placed_at=now - timedelta(days=2)
+    )
+    status, sent = _call(
+        service.url, "POST", "/platform/events", _token("platform", "system"), {"events": [order]}
+    )
+    assert status == 200, sent
+    seller = _token("s-events")
+    body = {"order_id": "o-events", "scenario": "malicious_harassment", "description": "d"}
+    status, filed = _call(service.url, "POST", "/complaints", seller, body)
+    assert status == 201, filed
+    complaint_id = filed["complaint_id"]
+    decision = {"outcome": "rejected", "reason_code": "insufficient_evidence", "note": "n"}
+    path = f"/review/complaints/{complaint_id}/decision"
+    status, decided = _call(service.url, "POST", path, _token("op-events", "operator"), decision)
+    assert status == 200, decided
+    path = f"/complaints/{complaint_id}/appeal"
+    status, appealed = _call(service.url, "POST", path, seller, {"statement": "please look again"})
+    assert status == 200, appealed
+
+    service.wait_for(rf"^\[event\] complaint\.appealed {complaint_id} ", timeout=60)
+    printed = [
+        line.split()[1]
+        for line in service.lines
+        if line.startswith("[event] ") and f" {complaint_id} " in line
+    ]
+    assert printed == ["complaint.decided", "complaint.appealed"], service.output
+    with urllib.request.urlopen(f"{service.url}/dev/events", timeout=30) as response:
+        listed = json.loads(response.read())["items"]
+    ours = [(e["type"], e["status"]) for e in listed if e["complaint_id"] == complaint_id]
+    assert ours == [("complaint.appealed", "pending"), ("complaint.decided", "rejected")]
+
+
+def test_the_smoke_test_passes_against_make_run(service: LocalService) -> None:
+    """``python -m scripts.smoke`` with the dev key: health, an order, a complaint filed on
+    it and read back — which is there for the test seller afterwards."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.smoke", "--base-url", service.url, "--key", DEV_JWT_SECRET],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == f"smoke test passed: {service.url}"
+    complaint_id = re.search(r"^read back: (\S+) \(pending\)$", done.stdout, re.M)
+    assert complaint_id, done.stdout
+    status, read = _call(service.url, "GET", f"/complaints/{complaint_id[1]}", _token("s-smoke"))
+    assert (status, read["scenario"]) == (200, "malicious_harassment"), read
+
+
+def test_the_smoke_test_takes_its_tokens_from_the_environment(
+    service: LocalService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SMOKE_TOKEN", _token("s-smoke-env"))
+    monkeypatch.setenv("SMOKE_SYSTEM_TOKEN", _token("platform", "system"))
+    assert smoke.main(["--base-url", service.url]) == 0
+    assert re.search(
+        r"^order: o-smoke-\S+ of seller s-smoke-env accepted$", capsys.readouterr().out, re.M
+    )
+
+
+def test_the_smoke_test_says_which_step_failed_and_exits_non_zero(
+    service: LocalService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong_key = ["--base-url", service.url, "--key", "not-the-key-of-this-stage-at-all"]
+    assert smoke.main(wrong_key) == 1
+    assert (
+        "smoke test FAILED at order: POST /platform/events answered 401 (not 200)"
+        in capsys.readouterr().err
+    )
+    assert smoke.main(["--base-url", f"{service.url}/nope", "--key", DEV_JWT_SECRET]) == 1
+    assert "FAILED at health: GET /health answered 404 (not 200)" in capsys.readouterr().err
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    assert smoke.main(["--base-url", nowhere, "--key", DEV_JWT_SECRET, "--timeout", "5"]) == 1
+    assert f"FAILED at health: cannot reach {nowhere}/health" in capsys.readouterr().err
+    for name in ("SMOKE_TOKEN", "SMOKE_SYSTEM_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit) as exited:
+        smoke.main(["--base-url", service.url])
+    assert exited.value.code == 2
+    assert "set SMOKE_TOKEN" in capsys.readouterr().err
+
+
+def _banner(text: str) -> list[str]:
+    """The banner's lines in ``text`` (from "… is running at" to "Press Ctrl-C"), tokens
+    and ports made alike: what the README must show as make run prints it."""
+    start = text.index("Seller Report Center is running at")
+    end = text.index("Press Ctrl-C to stop.", start)
+    lines = text[start:end].splitlines()
+    lines = [line for line in lines if not line.startswith(("[", "{", "127.0.0.1 - -"))]
+    return [re.sub(r"eyJ\S+", "eyJ…", re.sub(r":\d{2,5}\b", ":PORT", line)) for line in lines]
+
+
+def test_the_readme_shows_what_make_run_prints(service: LocalService) -> None:
+    readme = (ROOT / "README.md").read_text()
+    sample = readme[readme.index("$ make run\n") :]
+    assert _banner(sample) == _banner(service.output)
