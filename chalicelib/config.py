@@ -87,6 +87,9 @@ class Settings(NamedTuple):
     secrets_cache_seconds: int = 300
     secrets_rotation_grace_seconds: int = 3600
     jwks_cache_seconds: int = 600
+    #: ``DEV_EVENTS_FILE`` (``make run`` sets it): the journal ``GET /dev/events`` lists —
+    #: honoured with the dev sign-in only (dev stage, ``DEV_SIGN_IN=1``)
+    dev_events_file: str | None = None
 
     @property
     def jwt_algorithms(self) -> tuple[str, ...]:
@@ -97,9 +100,6 @@ class Settings(NamedTuple):
     def cursor_secrets(self) -> tuple[str, ...]:
         """The keys a cursor may be signed with: the current one first (it signs new ones)."""
         return (self.cursor_secret, *self.previous_cursor_secrets)
-    #: ``DEV_EVENTS_FILE`` (``make run`` sets it): the journal ``GET /dev/events`` lists —
-    #: honoured with the dev sign-in only (dev stage, ``DEV_SIGN_IN=1``)
-    dev_events_file: str | None = None
 
     @property
     def exemption_policy(self) -> ExemptionPolicy:

@@ -385,6 +385,7 @@ def test_each_functions_memory_is_the_size_the_last_measurement_chose() -> None:
         timeout = timeouts[FUNCTION_NAMES[function]]
         assert RESOURCES[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout
 
+
 #: Variables that would carry a secret's value (the app reads each; none may be set)
 SECRET_VALUES = ("AUTH_JWT_SECRET", "CURSOR_SECRET")
 
