@@ -90,9 +90,8 @@ class MeteredPorts:
         return found
 
     def total_requests(self) -> int:
-        return (
-            sum(self.meter.requests.values()) + self.publisher.requests + self.sweep_queue.requests
-        )
+        dynamodb: int = sum(self.meter.requests.values())
+        return dynamodb + self.publisher.requests + self.sweep_queue.requests
 
     def peek(self, complaint_id: str) -> Any:
         current, self.meter.current = self.meter.current, "(peek)"
