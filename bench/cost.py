@@ -83,6 +83,10 @@ class MeteredPorts:
         found.update({f"sweep_queue.{m}": n for m, n in self.sweep_queue.calls.items()})
         return found
 
+    def total_requests(self) -> int:
+        dynamodb: int = sum(self.meter.requests.values())
+        return dynamodb + self.publisher.requests + self.sweep_queue.requests
+
     def peek(self, complaint_id: str) -> Any:
         current, self.meter.current = self.meter.current, "(peek)"
         try:

@@ -133,7 +133,8 @@ class Run:
 class Month:
     """The month's plan and its state.  ``ports`` (default: the fakes, with a counting
     publisher and a recording sweep queue) must count requests by ``store.method``
-    (``requests()``) and peek at a stored complaint without a request (``peek``)."""
+    (``requests()``) and in all (``total_requests()``), and peek at a stored complaint
+    without a request (``peek``)."""
 
     def __init__(self, params: Params, settings: Settings, ports: Any = None) -> None:
         self.p = params
@@ -166,7 +167,8 @@ class Month:
         heapq.heappush(self.events, (when, self.seq, action))
 
     def _total(self) -> int:
-        return sum(self.ports.requests().values())
+        total: int = self.ports.total_requests()
+        return total
 
     def measured(self, kind: str, action: Callable[[], Any]) -> Any:
         before = self.ports.requests()

@@ -12,8 +12,9 @@ assertions as the DynamoDB implementations.
 
 Every public method call is counted per store (``calls``) as the requests the DynamoDB
 implementation makes for it: usually one; more where it makes more (``apply``, ``move``,
-``start_exemption_log``, ``pending_counts``, a decision that lost or was escalated meanwhile —
-a contract test holds each main operation's count to DynamoDB's), though a Query is one
+``start_exemption_log``, ``pending_counts``, a decision that lost or was escalated
+meanwhile; a list or export page: its Queries, then a BatchGetItem of the page — a
+contract test holds each main operation's count to DynamoDB's), though a Query is one
 request however many 1 MB pages DynamoDB would need.
 Reads go through per-partition, per-buyer and sparse-index dicts, so a read costs what it
 returns, not the size of the store (``bench/simulate.py`` runs a month of 100,000
@@ -40,7 +41,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
-from typing import IO, TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    TypeVar,
+    get_args,
+)
 
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, Attachment
@@ -51,7 +61,7 @@ from chalicelib.domain.buyer_activity import (
     cells_from_data,
     cells_to_data,
 )
-from chalicelib.domain.complaints import Complaint, is_complaint_id, shard_of
+from chalicelib.domain.complaints import Complaint, Status, is_complaint_id, shard_of
 from chalicelib.domain.errors import Conflict, DuplicateComplaint
 from chalicelib.domain.facts import (
     DisputeData,
@@ -140,6 +150,16 @@ def counted(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
 
 
 # --------------------------------------------------------------------------- complaints
+
+
+def _list_requests(filters: ListFilter, shown: int) -> int:
+    """DynamoDB's requests for a list page with ``filters`` showing ``shown`` complaints:
+    one BatchGetItem of the order's ids (``order_id``); otherwise one Query of a keys-only
+    index (``scenario`` alone: one per status), then one BatchGetItem of the page, if any."""
+    if filters.order_id is not None:
+        return 1
+    queries = len(get_args(Status)) if filters.scenario and not filters.status else 1
+    return queries + (1 if shown else 0)
 
 
 @dataclass
@@ -542,9 +562,10 @@ class InMemoryComplaints(_Store):
         )
         items = [row.complaint for row in found[:limit]]
         last_key = found[limit - 1].list_key if len(found) > limit else None
+        self.calls["list_for_seller"] += _list_requests(filters, shown=len(items)) - 1
         return Page(items=items, last_key=last_key)
 
-    #: complaints per ``export_page`` (DynamoDB's page is 1 MB of items)
+    #: complaints per ``export_page``: DynamoDB's is a list page of 100 (one BatchGetItem)
     export_page_size = 100
 
     @counted
@@ -565,6 +586,7 @@ class InMemoryComplaints(_Store):
         )
         page = found[: self.export_page_size]
         more = len(found) > self.export_page_size
+        self.calls["export_page"] += _list_requests(NO_FILTER, shown=len(page)) - 1
         return ExportPage([row.complaint for row in page], page[-1].list_key if more else None)
 
     @counted
@@ -663,26 +685,35 @@ class Item:
     recorded_at: datetime | None = None
     occurred_at: datetime | None = None
     contribution: Contribution | None = None
+    #: the stored fact, deserialised once (items are replaced, never changed in place)
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+
+#: An entry of the ``by_buyer`` index: (activity key, pk, sk), in the index's order.
+_IndexEntry = tuple[str, str, str]
+_LAST = "\U0010ffff"  # sorts after any key text
 
 
 class _Items(dict[tuple[str, str], Item]):
-    """Items by (pk, sk), also by partition and by buyer, so a partition's or a buyer's
-    Query reads those items only, not the whole table (items are replaced, never changed
-    in place, nor removed)."""
+    """Items by (pk, sk), also by partition and, in index order, by buyer, so a partition's
+    or a buyer's Query reads those items only, not the whole table, and a page of a heavy
+    buyer's history costs its page, not the history (items are replaced, never changed in
+    place, nor removed)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.by_pk: dict[str, dict[str, Item]] = {}
-        self.by_buyer: dict[str, dict[tuple[str, str], Item]] = {}
+        self.by_buyer: dict[str, list[_IndexEntry]] = {}
 
     def __setitem__(self, key: tuple[str, str], item: Item) -> None:
         old = self.get(key)
-        if old is not None and old.buyer_key is not None:
-            self.by_buyer[old.buyer_key].pop(key, None)
+        if old is not None and old.buyer_key is not None and old.activity_key is not None:
+            entries = self.by_buyer[old.buyer_key]
+            del entries[bisect.bisect_left(entries, (old.activity_key, *key))]
         super().__setitem__(key, item)
         self.by_pk.setdefault(key[0], {})[key[1]] = item
-        if item.buyer_key is not None:
-            self.by_buyer.setdefault(item.buyer_key, {})[key] = item
+        if item.buyer_key is not None and item.activity_key is not None:
+            bisect.insort(self.by_buyer.setdefault(item.buyer_key, []), (item.activity_key, *key))
 
 
 class FactsTable:
@@ -700,31 +731,31 @@ class FactsTable:
     def partition(self, pk: str) -> list[Item]:
         return sorted(self.items.by_pk.get(pk, {}).values(), key=lambda i: i.sk)
 
-    def index(self, attribute: str, key: str, since: datetime, until: datetime) -> list[Item]:
-        """A ``by_buyer``/``by_seller`` Query: entries in [since, until], in index order."""
-        return self.index_between(attribute, key, *activity_range(since, until))
-
-    def index_between(self, attribute: str, key: str, lower: str, upper: str) -> list[Item]:
-        """A ``by_buyer``/``by_seller`` Query: entries with keys in [lower, upper]."""
-        candidates = (
-            self.items.by_buyer.get(key, {}).values()
-            if attribute == "buyer_key"
-            else self.items.values()
-        )
-        return sorted(
-            (
-                i
-                for i in candidates
-                if getattr(i, attribute) == key
-                and i.activity_key is not None
-                and lower <= i.activity_key <= upper
-            ),
-            key=lambda i: (i.activity_key, i.pk, i.sk),
-        )
+    def index_between(
+        self,
+        buyer_id: str,
+        lower: str,
+        upper: str,
+        *,
+        after: _IndexEntry | None = None,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """A ``by_buyer`` Query: entries with keys in [lower, upper] (after ``after``, at
+        most ``limit``), in index order."""
+        entries = self.items.by_buyer.get(buyer_id, [])
+        start = bisect.bisect_left(entries, (lower,))
+        if after is not None:
+            start = max(start, bisect.bisect_right(entries, after))
+        end = bisect.bisect_right(entries, (upper, _LAST, _LAST))
+        if limit is not None:
+            end = min(end, start + limit)
+        return [self.items[(pk, sk)] for _, pk, sk in entries[start:end]]
 
 
 def _payload(item: Item) -> Any | None:
-    return stored_payload(item.sk, item.data)
+    if item.parsed is None:
+        item.parsed = (stored_payload(item.sk, item.data),)
+    return item.parsed[0]
 
 
 def _facts_from_items(items: Sequence[Item]) -> OrderFacts:
@@ -838,14 +869,14 @@ class InMemoryFacts(_Store):
 
     @counted
     def buyer_activity(self, buyer_id: str, low: str, high: str) -> list[Any]:
-        found = (_payload(i) for i in self.table.index_between("buyer_key", buyer_id, low, high))
+        found = (_payload(i) for i in self.table.index_between(buyer_id, low, high))
         return [p for p in found if p is not None]
 
     @counted
     def buyer_activity_page(
         self, buyer_id: str, low: str, high: str, limit: int
     ) -> tuple[list[Any], bool]:
-        items = self.table.index_between("buyer_key", buyer_id, low, high)[:limit]
+        items = self.table.index_between(buyer_id, low, high, limit=limit)
         found = (_payload(i) for i in items)
         return [p for p in found if p is not None], len(items) < limit
 
@@ -853,13 +884,9 @@ class InMemoryFacts(_Store):
     def buyer_days(
         self, buyer_id: str, seller_id: str | None, first: date, last: date
     ) -> dict[date, dict[str, int]]:
-        return {
-            day: dict(counters)
-            for (buyer, seller, day), counters in sorted(
-                self.table.buyer_days.items(), key=lambda kv: kv[0][2]
-            )
-            if buyer == buyer_id and seller == seller_id and first <= day <= last
-        }
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        found = ((day, self.table.buyer_days.get((buyer_id, seller_id, day))) for day in days)
+        return {day: dict(counters) for day, counters in found if counters is not None}
 
     def activity_partition(self, items: list[Any]) -> ActivityPartition:  # no request
         facts: dict[str, tuple[Any, int]] = {}
@@ -974,10 +1001,10 @@ class InMemoryMetrics(_Store):
         after: dict[str, str] | None,
         limit: int,
     ) -> tuple[list[ActivityEntry], bool]:
-        found = self.table.index("buyer_key", buyer_id, since, until)
-        if after is not None:
-            start = (after["activity_key"], after["pk"], after["sk"])
-            found = [i for i in found if (i.activity_key or "", i.pk, i.sk) > start]
+        start = None if after is None else (after["activity_key"], after["pk"], after["sk"])
+        found = self.table.index_between(
+            buyer_id, *activity_range(since, until), after=start, limit=limit
+        )
         entries = [
             ActivityEntry(
                 {
@@ -1193,6 +1220,10 @@ class InMemoryPorts(NamedTuple):
             RecordingPublisher(),
             RecordingQueue() if queue else None,
         )
+
+    def total_requests(self) -> int:
+        """Every call so far, of every store (cheaper than summing ``requests()``)."""
+        return sum(store.requests for store in self if store is not None)
 
     def requests(self) -> Counter[str]:
         """Calls per store and method, e.g. ``complaints.add``."""

@@ -93,7 +93,7 @@ class SweepSimulation:
         self.stats = SweepStats()
 
     def _requests(self) -> int:
-        return sum(self.ports.requests().values())
+        return self.ports.total_requests()
 
     def run(self, now: datetime) -> SweepReport:
         """One scheduled run at ``now`` with its time limit; its messages become visible

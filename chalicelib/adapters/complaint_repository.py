@@ -757,13 +757,14 @@ class ComplaintRepository:
         """Newest first, submitted in [since, until], paged by ``list_key``; a fixed number
         of requests per page whatever the seller's volume, one access path per filter:
 
-        * none: one Query on ``by_seller`` (whole items);
         * ``order_id`` (with any other filters): one BatchGetItem of the order's complaint
           ids, one per scenario (``complaint_id_for``) — an order has at most that many;
-        * ``status`` and/or ``scenario``: the page's keys from ``by_seller_status`` or
-          ``by_seller_scenario`` (one Query; ``scenario`` alone: one per status, merged),
-          then its items by one BatchGetItem, each checked again against the filters (an
-          item that changed status since the index was read is left out of the page).
+        * otherwise the page's keys from a keys-only index — ``by_seller`` (no filter),
+          ``by_seller_status`` or ``by_seller_scenario`` (one Query; ``scenario`` alone:
+          one per status, merged) — then its items by one BatchGetItem (``limit``: at most
+          100), in the index's order, each checked again against the filters (an item that
+          changed status, or moved to a new id, since the index was read is left out of the
+          page; the cursor is still right).
 
         Each Query reads ``limit + 1`` entries to know whether another page follows."""
         lower, upper = f"{to_iso(since)}#", f"{to_iso(until)}#~"
@@ -790,8 +791,6 @@ class ComplaintRepository:
             found = (raw for raw in found if raw["list_key"]["S"] != after_key)
         page = list(islice(found, limit + 1))  # one more than shown: is there a next page?
         last_key = str(page[limit - 1]["list_key"]["S"]) if len(page) > limit else None
-        if filters == NO_FILTER:  # ``by_seller`` projects whole items
-            return Page([complaint_from_values(self.decode(raw)) for raw in page[:limit]], last_key)
         ids = [str(raw["complaint_id"]["S"]) for raw in page[:limit]]
         by_id = {c.complaint_id: c for c in self._complaints(ids)}
         items = [by_id[i] for i in ids if i in by_id and _matches(by_id[i], seller_id, filters)]
@@ -846,21 +845,15 @@ class ComplaintRepository:
     def export_page(
         self, seller_id: str, *, since: datetime, until: datetime, start: Any = None
     ) -> ExportPage:
-        """One Query on ``by_seller``: the seller's complaints submitted in [since, until],
-        newest first, as many as DynamoDB returns in one response (1 MB of items — the index
-        projects whole items); ``start``: the previous page's ``next_start``.  The export
-        reads a seller's window page by page, holding one page at a time."""
-        raw = self.model._get_connection().query(
-            seller_id,
-            index_name=self.model.by_seller.Meta.index_name,
-            range_key_condition=self.model.list_key.between(
-                f"{to_iso(since)}#", f"{to_iso(until)}#~"
-            ),
-            scan_index_forward=False,
-            exclusive_start_key=start,
+        """The seller's complaints submitted in [since, until], newest first, 100 a page
+        (``start``: the previous page's ``next_start``): a list page of the largest size
+        one BatchGetItem reads — one Query on the keys-only ``by_seller``, then one
+        BatchGetItem.  The export reads a seller's window page by page, holding one page at
+        a time."""
+        page = self.list_for_seller(
+            seller_id, since=since, until=until, limit=BATCH_GET_LIMIT, after_key=start
         )
-        items = [complaint_from_values(self.decode(item)) for item in raw.get("Items", ())]
-        return ExportPage(items, raw.get("LastEvaluatedKey"))
+        return ExportPage(page.items, page.last_key)
 
     def upheld_against_buyer(
         self, buyer_id: str, *, since: datetime, excluding_seller: str

@@ -9,7 +9,13 @@ Tables
 ------
 complaints (hash ``complaint_id``; the id is derived from (order, scenario), so a
 conditional put on the key enforces "one complaint per order and scenario")
-  * ``by_seller``  seller_id + list_key (``<submitted_at>#<complaint_id>``): a seller's list.
+  * ``by_seller``  seller_id + list_key (``<submitted_at>#<complaint_id>``): a seller's list
+    and export.  Keys only: a page reads its complaints by one BatchGetItem, so the many
+    writes to a complaint (history, outbox, sweep time, exemption progress) are not copied
+    into it — only the write that creates a complaint (or moves it to a new id) writes its
+    entry.  A list row shows the whole complaint (history, decision, attachments), so an
+    INCLUDE projection of it would still copy every state change (README, "The largest
+    cost": measured, and where the list's extra reads would outweigh it).
   * ``by_buyer``   buyer_id + list_key: complaints against a buyer (other sellers' upholds).
   * ``due``        sweep_shard + sweep_at — sparse and write-sharded: present only while the
     SLA sweep has something to do for the complaint (escalate, decide, deliver an event).
@@ -82,7 +88,7 @@ from chalicelib.domain.metrics import METRIC_CODES
 class ComplaintsBySeller(GlobalSecondaryIndex[Any]):
     class Meta:
         index_name = "by_seller"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     seller_id = UnicodeAttribute(hash_key=True)
     list_key = UnicodeAttribute(range_key=True)

@@ -2,11 +2,12 @@
 
 The export may be large (10 000 complaints in six months is a few MB), more than a Lambda
 response may carry (6 MB) — so the rows are not returned in the response: they are read
-page by page (one Query per 1 MB of complaints), encoded line by line into a spooled
-temporary file (in memory up to ``SPOOL_BYTES``, then on local disk), uploaded once to the
+page by page (100 complaints a page: a Query of their keys and one BatchGetItem), encoded
+line by line into a spooled temporary file (in memory up to ``SPOOL_BYTES``, then on local
+disk), uploaded once to the
 files bucket under ``exports/<seller>/<export id>.<csv|jsonl>`` and handed out as a
 presigned link valid for ``LINK_TTL``.  Memory stays bounded whatever the count, and the
-time is one Query per page plus one upload (README, "Export").
+time is two requests per page plus one upload (README, "Export").
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def export_complaints(
 ) -> ExportResult:
     """Write every complaint of the seller in the window to one file and link it.
 
-    Requests: one Query per page of complaints (1 MB), then one upload (PutObject; a
+    Requests: two per page of 100 complaints (``export_page``), then one upload (PutObject; a
     multipart upload for a very large file).  An empty window still gives a file (a CSV
     with its header only)."""
     window = seller_window(now, months, submitted_from, submitted_to)

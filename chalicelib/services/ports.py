@@ -162,8 +162,8 @@ class SellerComplaints(Protocol):
 
 
 class SellerExport(Protocol):
-    """All of a seller's complaints submitted in [since, until], newest first, one storage
-    request per page (``start``: the previous page's ``next_start``)."""
+    """All of a seller's complaints submitted in [since, until], newest first, a fixed
+    number of storage requests per page (``start``: the previous page's ``next_start``)."""
 
     def export_page(
         self, seller_id: str, *, since: datetime, until: datetime, start: Any = None

@@ -157,6 +157,36 @@ def test_filtered_lists_and_the_exemption_log_cost_the_same_whatever_the_sellers
     assert len(many_shown[3]) == 50
 
 
+def test_an_export_and_the_unfiltered_list_cost_per_page_whatever_the_complaints_size(
+    client: Client, settings: Settings, clock: Any
+) -> None:
+    """``by_seller`` holds keys only: a list page is its Query and one BatchGetItem, and an
+    export two requests per 100 complaints — 201 complaints of 6 KB each (a whole-item
+    index would have paged them by 1 MB instead) are three pages."""
+    h = Harness(client, settings, lambda when: setattr(clock, "current", when))
+    clock.current = T0 + timedelta(hours=1)
+    repo = ComplaintRepository(settings)
+    for i in range(201):
+        complaint = new_complaint(
+            seller_id="s-1",
+            order_id=f"o-{i}",
+            buyer_id="b-1",
+            scenario="malicious_ordering",
+            reason=None,
+            description="长" * 2000,
+            evidence=(),
+            now=T0 - timedelta(minutes=i),
+        )
+        repo.add(complaint, sweep_at=None)
+    body: dict[str, Any] = {}
+    cost = h.counted(lambda: body.update(h.http("GET", "/complaints/export?format=jsonl")))
+    assert body["rows"] == 201 and cost == 3 * BUDGETS["export, per 100 complaints"]
+    shown: dict[str, Any] = {}
+    cost = h.counted(lambda: shown.update(h.http("GET", "/complaints?limit=100")))
+    assert cost == BUDGETS["list page"]
+    assert [c["order_id"] for c in shown["items"]] == [f"o-{i}" for i in range(100)]
+
+
 def test_the_sla_report_costs_the_same_for_few_and_many_decisions_and_pending(
     client: Client, settings: Settings, clock: Any
 ) -> None:

@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from bench.dynamo_calls import dynamodb_hooks
 from chalicelib.adapters.complaint_repository import ComplaintRepository, ListFilter
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import new_attachment
@@ -113,6 +114,35 @@ def test_listing_is_newest_first_pages_to_the_end_and_filters(settings: Settings
         "s-1", since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4), limit=10
     )
     assert [c.order_id for c in window.items] == ["o-4", "o-3", "o-3", "o-2"]
+
+
+def test_a_page_asks_again_for_keys_dynamodb_left_unprocessed_and_keeps_its_order(
+    settings: Settings,
+) -> None:
+    """BatchGetItem may answer only some keys (throttling, over 16 MB): a list page and an
+    export page ask again for the rest, and show their complaints newest first."""
+    repo = ComplaintRepository(settings)
+    for i in range(5):
+        repo.add(_complaint(f"o-{i}", hours=i), sweep_at=None)
+    table = settings.complaints_table
+    answered: list[int] = []
+
+    def withhold_three(parsed: dict[str, Any], **_: Any) -> None:
+        items = parsed["Responses"][table]
+        answered.append(len(items))
+        if len(answered) % 2:  # each page's first answer leaves three keys unprocessed
+            parsed["Responses"][table] = items[:2]
+            left = [{"complaint_id": item["complaint_id"]} for item in items[2:]]
+            parsed["UnprocessedKeys"] = {table: {"Keys": left}}
+
+    window = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}
+    newest_first = ["o-4", "o-3", "o-2", "o-1", "o-0"]
+    with dynamodb_hooks(settings, {"after-call.dynamodb.BatchGetItem": withhold_three}):
+        listed = repo.list_for_seller("s-1", limit=5, **window)
+        exported = repo.export_page("s-1", **window)
+    assert [c.order_id for c in listed.items] == newest_first and listed.last_key is None
+    assert [c.order_id for c in exported.items] == newest_first
+    assert answered == [5, 3, 5, 3]
 
 
 def test_a_move_copies_attributes_it_does_not_know_and_notices_them_change(

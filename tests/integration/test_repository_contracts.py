@@ -9,9 +9,10 @@ implementation; the test ids say which (``[memory]``, ``[moto]``, ``[dynalite]``
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -61,10 +62,11 @@ from chalicelib.services.ports import (
     StoredContribution,
 )
 from tests.builders import T0, dispute_event, message_event, order_event, review_event
-from tests.fakes import InMemoryComplaints, InMemoryPorts, RecordingPublisher
+from tests.fakes import InMemoryPorts, RecordingPublisher
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "moto", "dynalite"], indirect=True)
 POLICY = SlaPolicy()
+R = TypeVar("R")
 
 
 @pytest.fixture
@@ -330,10 +332,9 @@ def test_filtered_lists_follow_every_write_that_changes_a_status_or_an_id(ports:
 
 
 def test_a_sellers_export_pages_through_the_whole_window_newest_first(ports: Ports) -> None:
-    """Pages of 1 MB on DynamoDB: 700 complaints with 2 000-character Chinese descriptions
-    (6 KB of UTF-8 each) need several (dynalite sizes them differently, but pages too)."""
-    if isinstance(ports.complaints, InMemoryComplaints):
-        ports.complaints.export_page_size = 300
+    """Pages of 100 complaints (one BatchGetItem each), whatever their size: 700 complaints
+    with 2 000-character Chinese descriptions (6 KB of UTF-8 each, 4 MB in all) are seven
+    pages, the last one knowing it is the last."""
     for i in range(700):
         complaint = new_complaint(
             seller_id="s-1",
@@ -360,7 +361,7 @@ def test_a_sellers_export_pages_through_the_whole_window_newest_first(ports: Por
 
     everything, pages = exported(T0 - timedelta(days=1), T0 + timedelta(days=1))
     assert everything == [f"o-{i:03d}" for i in reversed(range(700))]
-    assert pages >= 2
+    assert pages == 7
     window, _ = exported(T0 + timedelta(minutes=10), T0 + timedelta(minutes=12))
     assert window == ["o-012", "o-011", "o-010"]
     assert exported(T0 - timedelta(days=2), T0 - timedelta(days=1)) == ([], 1)
@@ -468,11 +469,11 @@ def test_the_queue_counts_cost_the_same_for_few_and_many_pending(
     at = T0 + timedelta(hours=36)
     repo.save_escalation(escalate(made[0], at), {"event_id": "e"}, at)
     now = T0 + timedelta(hours=49.5)  # the first two are past their 48 h deadline
-    few, counts = _requests(ports, settings, lambda: repo.pending_counts(now))
+    counts, few = _requests(ports, settings, lambda: repo.pending_counts(now))
     assert counts == {"pending": 3, "escalated": 1, "overdue": 2}
     for i in range(3, 150):
         _add(ports, f"o-{i}", hours=2 + i / 100)
-    many, counts = _requests(ports, settings, lambda: repo.pending_counts(now))
+    counts, many = _requests(ports, settings, lambda: repo.pending_counts(now))
     assert counts == {"pending": 150, "escalated": 1, "overdue": 2}
     assert few == many == 1 + len(repo.shard_names())
 
@@ -1322,21 +1323,6 @@ def test_redelivered_and_out_of_order_events_leave_the_buyer_day_counters_exact(
 # --------------------------------------------------------------------------- request counts
 
 
-def _requests(ports: Ports, settings: Settings, operation: Any) -> tuple[int, Any]:
-    """The DynamoDB requests ``operation`` makes (on the fakes: the calls counted as the
-    requests their DynamoDB implementation makes), and its result."""
-    from bench.dynamo_calls import count_dynamodb_calls
-
-    if isinstance(ports, InMemoryPorts):
-        before = ports.requests()
-        result = operation()
-        made = ports.requests() - before
-        return sum(n for method, n in made.items() if not method.startswith("publisher.")), result
-    with count_dynamodb_calls(settings) as calls:
-        result = operation()
-    return sum(calls.values()), result
-
-
 #: DynamoDB requests of each main operation of the services, the same on every backend: a
 #: fake's call counts what its DynamoDB implementation requests, so that the simulated
 #: month's request counts (``bench/simulate.py``, made on the fakes) are DynamoDB's.
@@ -1356,6 +1342,21 @@ REQUESTS_PER_OPERATION = {
 }
 
 
+def _requests(ports: Ports, settings: Settings, operation: Callable[[], R]) -> tuple[R, int]:
+    """What ``operation`` returns, and the DynamoDB requests it made (on the fakes: the
+    requests their calls count, the publisher's aside)."""
+    from bench.dynamo_calls import count_dynamodb_calls
+
+    if isinstance(ports, InMemoryPorts):
+        before = ports.requests()
+        result = operation()
+        made = ports.requests() - before
+        return result, sum(n for method, n in made.items() if not method.startswith("publisher."))
+    with count_dynamodb_calls(settings) as calls:
+        result = operation()
+    return result, sum(calls.values())
+
+
 def test_each_operation_makes_the_same_requests_on_every_backend(
     ports: Ports, settings: Settings
 ) -> None:
@@ -1368,7 +1369,7 @@ def test_each_operation_makes_the_same_requests_on_every_backend(
     measured: dict[str, int] = {}
 
     def count(name: str, operation: Any) -> Any:
-        measured[name], result = _requests(ports, settings, operation)
+        result, measured[name] = _requests(ports, settings, operation)
         return result
 
     def ingest(raw: dict[str, Any], now: datetime = T0) -> str:
@@ -1470,3 +1471,39 @@ def test_each_operation_makes_the_same_requests_on_every_backend(
     )
     assert report.actions["applied"] == 1
     assert measured == REQUESTS_PER_OPERATION
+
+
+def test_list_and_export_pages_make_the_same_requests_on_every_backend(
+    ports: Ports, settings: Settings
+) -> None:
+    """A page reads its keys from an index (one Query; a scenario alone: one per status),
+    then its complaints by one BatchGetItem — none when the page is empty; a page by order
+    is one BatchGetItem.  The pages show the right complaints, newest first."""
+    for i in range(3):
+        _add(ports, f"o-{i}", hours=i)
+    _decide(ports, _add(ports, "o-3", hours=3, scenario="malicious_harassment"), 1)
+    window = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}
+    nothing = {"since": T0 - timedelta(days=3), "until": T0 - timedelta(days=2)}
+
+    def listed(limit: int = 2, when: dict[str, Any] = window, **filters: str) -> tuple[Any, int]:
+        page, made = _requests(
+            ports,
+            settings,
+            lambda: ports.complaints.list_for_seller(
+                "s-1", limit=limit, filters=ListFilter(**filters), **when
+            ),
+        )
+        return [c.order_id for c in page.items], made
+
+    assert listed() == (["o-3", "o-2"], BUDGETS["list page"])
+    assert listed(status="pending") == (["o-2", "o-1"], BUDGETS["list page (status filter)"])
+    by_scenario = listed(scenario="malicious_ordering")
+    assert by_scenario == (["o-2", "o-1"], BUDGETS["list page (scenario filter)"])
+    assert listed(order_id="o-1") == (["o-1"], BUDGETS["list page (order_id filter)"])
+    assert listed(when=nothing) == ([], 1)  # the Query finds no keys: nothing to read
+    assert listed(when=nothing, scenario="malicious_ordering") == ([], 3)
+    page, made = _requests(ports, settings, lambda: ports.complaints.export_page("s-1", **window))
+    assert [c.order_id for c in page.items] == ["o-3", "o-2", "o-1", "o-0"]
+    assert (page.next_start, made) == (None, BUDGETS["export, per 100 complaints"])
+    page, made = _requests(ports, settings, lambda: ports.complaints.export_page("s-1", **nothing))
+    assert (page.items, page.next_start, made) == ([], None, 1)

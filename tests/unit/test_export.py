@@ -247,7 +247,8 @@ def test_the_service_pages_through_every_complaint_newest_first_into_one_file() 
     complaints.add(_complaint("o-x", seller="s-2"), sweep_at=None)
     complaints.calls.clear()
     result = _export(complaints, files, fmt="jsonl")
-    assert complaints.calls == {"export_page": 3} and files.calls == {"save_export": 1}
+    # three pages, each a Query of the keys and a BatchGetItem of its complaints
+    assert complaints.calls == {"export_page": 6} and files.calls == {"save_export": 1}
     key = "exports/s-1/" + "e" * 32 + ".jsonl"
     assert result.key == key and result.rows == 8
     data, content_type = files.files[key]
