@@ -53,7 +53,7 @@ BUDGETS: dict[str, int] = {
     "attachment announce": 2,
     "attachment complete": 2,
     "attachment open": 1,
-    "sla report (90 days)": 13,
+    "sla report (90 days)": 6,
     "submit (buyer with more than 300 facts in 90 days)": 8,
 }
 #: A buyer heavier than the assessment's first page of facts (``ACTIVITY_PAGE_LIMIT``):

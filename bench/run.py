@@ -184,17 +184,19 @@ def _delivered_order(repo: Any, order_id: str, seller: str, buyer: str, placed: 
 
 
 def _seed(settings: Any, size: int) -> None:
-    """``size`` complaints of one seller — a tenth of them pending, in the review queue and
-    the sweep's index but not yet due, the rest decided — plus one due complaint; the
-    seller's daily metric counters for every day of the longest metric window;
+    """``size`` complaints of one seller — a tenth of them pending, in the review queue (and
+    its counters) and the sweep's index but not yet due, the rest decided — plus one due
+    complaint; the seller's daily metric counters for every day of the longest metric window;
     ``size`` orders of one buyer — all but 50 older than the 90-day window — and ``size``
     orders of another buyer, all in the window (``bench.operations.seed_buyer_window``)."""
     from bench.operations import seed_buyer_window
+    from chalicelib.adapters import sla_days
     from chalicelib.adapters.complaint_items import seller_scenario, seller_status
     from chalicelib.adapters.fact_repository import FactRepository
     from chalicelib.adapters.models import complaint_model, fact_model
     from chalicelib.domain.complaints import DECISION_HOURS, complaint_id_for
     from chalicelib.domain.facts import FactEvent, OrderData
+    from chalicelib.domain.queue_counts import QueueCounts
     from chalicelib.domain.timeutil import to_iso
 
     complaints, facts = complaint_model(settings), fact_model(settings)
@@ -259,6 +261,11 @@ def _seed(settings: Any, size: int) -> None:
                 outbox={},
             )
         )
+    # the review queue's counters, as the writes of those pending complaints leave them
+    pending_seeded = QueueCounts(pending=len(range(0, size, 10)) + 1)
+    facts(sla_days.PARTITION, f"{sla_days.QUEUE_PREFIX}0").update(
+        actions=sla_days.queue_actions(pending_seeded)
+    )
     _seed_day_counters(settings, "s-big")
     with facts.batch_write() as batch:
         for i in range(size):

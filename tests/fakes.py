@@ -4,16 +4,18 @@ They keep what the DynamoDB adapters keep, with the same semantics — condition
 (one complaint per order and scenario, decisions only while pending, an escalation once,
 exemption progress by revision; each stored decision added once to its day's SLA figures,
 with it, the day's slowest apart), fact versions that only move forward, event ids that count
-once whatever they say, contributions written only over the revision read, keys that sort
+once whatever they say, the review queue's counters moved with each change of a complaint's
+pending state, contributions written only over the revision read, keys that sort
 and page as the tables' indexes do — in dicts, so service tests run in microseconds and
 without moto.  ``tests/integration/test_repository_contracts.py`` holds them to the same
 assertions as the DynamoDB implementations.
 
 Every public method call is counted per store (``calls``) as the requests the DynamoDB
 implementation makes for it: usually one; more where it makes more (``apply``, ``move``,
-``start_exemption_log``; a list or export page: its Queries, then a BatchGetItem of the
-page — a contract test holds each main operation's count to DynamoDB's), though a Query
-is one request however many 1 MB pages DynamoDB would need.
+``start_exemption_log``, ``pending_counts``, a decision that lost or was escalated
+meanwhile; a list or export page: its Queries, then a BatchGetItem of the page — a
+contract test holds each main operation's count to DynamoDB's), though a Query is one
+request however many 1 MB pages DynamoDB would need.
 Reads go through per-partition, per-buyer and sparse-index dicts, so a read costs what it
 returns, not the size of the store (``bench/simulate.py`` runs a month of 100,000
 complaints on them).  A lock per store makes each call atomic, as a conditional write is,
@@ -72,6 +74,7 @@ from chalicelib.domain.facts import (
     stored_payload,
 )
 from chalicelib.domain.metrics import METRIC_CODES, CleaningPeriod, Contribution
+from chalicelib.domain.queue_counts import QueueCounts, queue_change, queue_shard, total
 from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import parse_iso, to_iso
 from chalicelib.services.ports import (
@@ -203,6 +206,8 @@ class InMemoryComplaints(_Store):
         self.rows: dict[str, _Row] = {}
         #: the per-day SLA figures, by (day, block, shard) as the table keeps them
         self.sla_figures: dict[tuple[date, int, int], DaySummary] = {}
+        #: the review queue's counters, by shard as the table keeps them
+        self.queue_counters: dict[int, QueueCounts] = {}
         self.shards = shards
         self.exemption_due = exemption_due
         #: the ``due`` index: (sweep_at, complaint id) per shard, sorted
@@ -263,6 +268,16 @@ class InMemoryComplaints(_Store):
         figures = self.sla_figures.setdefault(key, DaySummary())
         figures.add(counters_of(sample))
 
+    def _count_queue(self, before: Complaint | None, after: Complaint) -> None:
+        """Add a stored change of a complaint's pending state to the review queue's
+        counters (on the shard of ``after``'s id, as the table does)."""
+        change = queue_change(before, after)
+        if change == QueueCounts():
+            return
+        shard = queue_shard(after.complaint_id)
+        was = self.queue_counters.get(shard, QueueCounts())
+        self.queue_counters[shard] = total([was, change])
+
     # writes --------------------------------------------------------------------------
     @counted
     def add(
@@ -282,6 +297,7 @@ class InMemoryComplaints(_Store):
         )
         self._put_row(row)
         self._set_sweep(row, sweep_at)
+        self._count_queue(None, complaint)
         if complaint.decision is not None:
             self._count_decision(complaint)
 
@@ -296,6 +312,7 @@ class InMemoryComplaints(_Store):
             escalated_at=escalated.escalated_at,
             history=(*stored.history, escalated.history[-1]),
         )
+        self._count_queue(stored, row.complaint)
         row.outbox["escalated"] = copy.deepcopy(event)
         self._set_sweep(row, now)
 
@@ -305,7 +322,12 @@ class InMemoryComplaints(_Store):
         row = self._row(decided.complaint_id)
         stored = row.complaint
         if not stored.is_pending:
+            self.calls["save_decision"] += 1  # DynamoDB: the transaction, then a GetItem
             raise Conflict("the complaint changed meanwhile", code="already_decided")
+        if (stored.escalated_at is None) != (decided.escalated_at is None):
+            # DynamoDB: a transaction conditional on the escalation as read, a GetItem, and
+            # the transaction again with the stored escalation
+            self.calls["save_decision"] += 2
         row.complaint = replace(
             stored,
             status=decided.status,
@@ -313,6 +335,7 @@ class InMemoryComplaints(_Store):
             history=(*stored.history, decided.history[-1]),
             assessment=decided.assessment if decided.assessment is not None else stored.assessment,
         )
+        self._count_queue(stored, row.complaint)
         row.outbox["decided"] = copy.deepcopy(event)
         self._set_sweep(row, now)
         if decided.status == "upheld":
@@ -342,6 +365,7 @@ class InMemoryComplaints(_Store):
             appeal=appealed.appeal,
             history=(*stored.history, appealed.history[-1]),
         )
+        self._count_queue(stored, row.complaint)
         row.outbox["appealed"] = copy.deepcopy(event)
         self._set_sweep(row, now)
 
@@ -367,6 +391,7 @@ class InMemoryComplaints(_Store):
         )
         self._put_row(new_row)
         self._set_sweep(new_row, now)
+        self._count_queue(row.complaint, moved)  # (pending both: no change)
 
     @counted
     def mark_exemption_applied(
@@ -616,12 +641,13 @@ class InMemoryComplaints(_Store):
 
     @counted
     def pending_counts(self, now: datetime) -> dict[str, int]:
-        queued = self._queue()
+        self.calls["pending_counts"] += self.shards  # DynamoDB: one counting Query a shard
+        counts = total(self.queue_counters.values())
         at = to_iso(now)
         return {
-            "pending": len(queued),
-            "escalated": sum(1 for _, row in queued if row.complaint.escalated_at is not None),
-            "overdue": sum(1 for key, _ in queued if key < at),
+            "pending": counts.pending,
+            "escalated": counts.escalated,
+            "overdue": sum(1 for key, _ in self._queue() if key < at),
         }
 
     @counted

@@ -19,10 +19,11 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple, get_args
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
@@ -60,6 +61,7 @@ from chalicelib.domain.complaints import (
     shard_of,
 )
 from chalicelib.domain.errors import Conflict, DuplicateComplaint, StorageUnavailable
+from chalicelib.domain.queue_counts import QueueCounts, queue_change
 from chalicelib.domain.scenarios import REGISTRY
 from chalicelib.domain.sla_days import DaySummary, DecisionSample, counters_of, decision_sample
 from chalicelib.domain.timeutil import parse_iso, to_iso
@@ -194,6 +196,11 @@ def _size(path: Any) -> Any:
     return size(path)  # type: ignore[no-untyped-call]
 
 
+def _update(item: Any, actions: list[Action], condition: Condition, t: TransactWrite) -> None:
+    """A conditional update of ``item`` in the transaction ``t``."""
+    t.update(item, actions, condition=condition)
+
+
 #: Names what conflicted: a code of ``CONFLICTS`` — or a function of the complaint as stored
 #: after the write lost (None: gone) that returns one, when more than one thing can conflict.
 ConflictCode = str | Callable[[StoredComplaint | None], str]
@@ -259,8 +266,10 @@ class ComplaintRepository:
         sweep_at: datetime | None,
         outbox: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        """One conditional PutItem.  The key is derived from (order, scenario), so a second
-        complaint for the same pair fails inside DynamoDB, whoever wins a race."""
+        """One transaction: the conditional put of the complaint, and what it adds to the
+        review queue's counters (pending) or its day's SLA figures (decided at once).  The
+        key is derived from (order, scenario), so a second complaint for the same pair
+        fails inside DynamoDB, whoever wins a race, and adds nothing."""
         values = new_item_values(
             complaint,
             shard=self._shard(complaint.complaint_id),
@@ -271,47 +280,56 @@ class ComplaintRepository:
         )
         new = self.model(**values)
         free = self.model.complaint_id.does_not_exist()
-        if complaint.decision is None:
-            try:
-                new.save(condition=free)
-            except PutError as exc:
-                if conditional_failed(exc):
-                    raise DuplicateComplaint(complaint.complaint_id) from exc
-                raise
-            return
-        # decided by the rules at once: counted in its day's SLA figures in the same write
-        if not self._with_sla_day(complaint, lambda t: t.save(new, condition=free)):
+        # pending: counted in the review queue's counters; decided by the rules at once:
+        # in its day's SLA figures — either in the same transaction as the put
+        written = self._transact(
+            f"{complaint.complaint_id}|submitted|{to_iso(complaint.submitted_at)}",
+            lambda t: t.save(new, condition=free),
+            self._counter_updates(
+                complaint.complaint_id,
+                queue_change(None, complaint),
+                complaint if complaint.decision is not None else None,
+            ),
+        )
+        if not written:
             raise DuplicateComplaint(complaint.complaint_id)
 
     def save_escalation(self, escalated: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Flag the escalation once (conditional on pending and not yet escalated) and put
-        its event in the outbox; the item stays due until the event is delivered.
+        its event in the outbox; the item stays due until the event is delivered.  One
+        transaction with the review queue's counters (one more escalated).
         ``Conflict``: ``not_pending`` (decided meanwhile) or ``already_escalated``."""
         m = self.model
         assert escalated.escalated_at is not None
-
-        def conflict(stored: StoredComplaint | None) -> str:
-            if stored is not None and stored.complaint.is_pending:
-                return "already_escalated"
-            return "not_pending"
-
-        self._update_if(
-            escalated.complaint_id,
-            [
-                m.escalated_at.set(escalated.escalated_at),
-                m.history.set(m.history.append([escalated.history[-1].as_dict()])),
-                m.outbox["escalated"].set(event),
-                *self._sweep_actions(escalated.complaint_id, now),
-            ],
-            (m.status == "pending") & m.escalated_at.does_not_exist(),
-            conflict,
-        )
+        actions = [
+            m.escalated_at.set(escalated.escalated_at),
+            m.history.set(m.history.append([escalated.history[-1].as_dict()])),
+            m.outbox["escalated"].set(event),
+            *self._sweep_actions(escalated.complaint_id, now),
+        ]
+        item = m(escalated.complaint_id)
+        condition = (m.status == "pending") & m.escalated_at.does_not_exist()
+        if self._transact(
+            f"{escalated.complaint_id}|escalated|{to_iso(escalated.escalated_at)}",
+            lambda t: t.update(item, actions, condition=condition),
+            self._counter_updates(escalated.complaint_id, QueueCounts(escalated=1)),
+        ):
+            return
+        stored = self.get_stored(escalated.complaint_id)
+        code = "already_escalated" if stored and stored.complaint.is_pending else "not_pending"
+        raise Conflict(CONFLICTS[code], code=code)
 
     def save_decision(self, decided: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Persist a decision only while the stored complaint is pending (else
         ``Conflict`` ``already_decided``); leave the queue, and keep the complaint due until
         its ``complaint.decided`` event is delivered.  One transaction with the decision's
-        day's SLA figures (``_with_sla_day``)."""
+        day's SLA figures and the review queue's counters (one pending fewer, and one
+        escalated fewer if the stored complaint is escalated).
+
+        Whether it is escalated is part of the condition — as ``decided`` was read — so
+        that the counters move by what is stored: when the condition fails, the complaint
+        is read again (one GetItem) and, if it is still pending (escalated by the sweep
+        since it was read), the transaction is tried once more with its escalation."""
         m = self.model
         values = decided_values(decided, self._shard(decided.complaint_id), self.exemption_due)
         if decided.assessment is not None:
@@ -327,31 +345,64 @@ class ComplaintRepository:
             *self._sweep_actions(decided.complaint_id, now),
         ]
         item = m(decided.complaint_id)
-        pending = m.status == "pending"
-        if not self._with_sla_day(decided, lambda t: t.update(item, actions, condition=pending)):
-            raise Conflict(CONFLICTS["already_decided"], code="already_decided")
-
-    def _with_sla_day(self, decided: Complaint, write: Callable[[TransactWrite], None]) -> bool:
-        """Run ``write`` (the conditional write of ``decided``'s item) and the addition of its
-        decision to its day's SLA figures as one transaction — both or neither, so the
-        figures count each stored decision once: a write whose condition fails (False)
-        adds nothing.  It costs twice the write units of the two writes (transactions
-        do).  A transaction cancelled only because another one was writing the same day's
-        figures is tried again (up to ``TRANSACTION_ATTEMPTS``, after a short random pause;
-        then ``StorageUnavailable``); the token makes the SDK's own retries of one attempt
-        idempotent."""
-        sample = decision_sample(decided)
-        counts = counters_of(sample)
-        actions = sla_days.counter_actions(self.facts, sample.day, counts, self.retention)
-        connection = self.model._get_connection().connection
         assert decided.decision is not None
-        decision = f"{decided.complaint_id}|{to_iso(decided.decision.decided_at)}"
+        decision = f"{decided.complaint_id}|decided|{to_iso(decided.decision.decided_at)}"
+        escalated = decided.escalated_at is not None
+        for _ in range(2):  # (an escalation happens once while pending: one retry at most)
+            flag = m.escalated_at.exists() if escalated else m.escalated_at.does_not_exist()
+            condition = (m.status == "pending") & flag
+            change = QueueCounts(pending=-1, escalated=-int(escalated))
+            if self._transact(
+                f"{decision}|{int(escalated)}",
+                partial(_update, item, actions, condition),
+                self._counter_updates(decided.complaint_id, change, decided),
+            ):
+                return
+            stored = self.get_stored(decided.complaint_id)
+            if stored is None or not stored.complaint.is_pending:
+                raise Conflict(CONFLICTS["already_decided"], code="already_decided")
+            escalated = stored.complaint.escalated_at is not None
+        raise Conflict(CONFLICTS["complaint_changed"], code="complaint_changed")
+
+    def _counter_updates(
+        self, complaint_id: str, change: QueueCounts, decided: Complaint | None = None
+    ) -> list[tuple[Any, list[Action]]]:
+        """The counter items a write about ``complaint_id`` adds to, with their actions:
+        ``change`` to the review queue's counters (none if zero), and the decision of
+        ``decided`` (a complaint being decided) to its day's SLA figures."""
+        updates: list[tuple[Any, list[Action]]] = []
+        if queue_actions := sla_days.queue_actions(change):
+            updates.append((sla_days.queue_item(self.facts, complaint_id), queue_actions))
+        if decided is not None:
+            sample = decision_sample(decided)
+            counts = counters_of(sample)
+            actions = sla_days.counter_actions(self.facts, sample.day, counts, self.retention)
+            updates.append((sla_days.day_item(self.facts, sample), actions))
+        return updates
+
+    def _transact(
+        self,
+        key: str,
+        write: Callable[[TransactWrite], None],
+        counters: list[tuple[Any, list[Action]]],
+    ) -> bool:
+        """Run ``write`` (the conditional write of a complaint's item) and the additions to
+        ``counters`` (items of the facts table, with their actions) as one transaction —
+        all or nothing, so the counters count each stored change once: a write whose
+        condition fails (False) adds nothing.  It costs twice the write units of its
+        writes (transactions do).  A transaction cancelled only because another one was
+        writing the same counters at that moment is tried again (up to
+        ``TRANSACTION_ATTEMPTS``, after a short random pause; then ``StorageUnavailable``);
+        the token (from ``key``, which names the change) makes the SDK's own retries of
+        one attempt idempotent."""
+        connection = self.model._get_connection().connection
         for attempt in range(TRANSACTION_ATTEMPTS):
-            token = hashlib.sha256(f"{decision}|{attempt}".encode()).hexdigest()[:36]
+            token = hashlib.sha256(f"{key}|{attempt}".encode()).hexdigest()[:36]
             try:
                 with TransactWrite(connection=connection, client_request_token=token) as t:
                     write(t)
-                    t.update(sla_days.day_item(self.facts, sample), actions)
+                    for counter, actions in counters:
+                        t.update(counter, actions)
             except TransactWriteError as exc:
                 if exc.cause_response_code != "TransactionCanceledException":
                     raise
@@ -364,14 +415,15 @@ class ComplaintRepository:
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))  # (jitter: not in step)
                 continue
             return True
-        raise StorageUnavailable("the day's SLA figures stayed busy: TransactionConflict") from busy
+        raise StorageUnavailable("the SLA counters stayed busy: TransactionConflict") from busy
 
     def save_appeal(self, appealed: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Reopen a rejected complaint for its appeal — conditional on it being rejected
         by the decision appealed and not appealed yet (else ``Conflict``
         ``already_appealed``, or ``complaint_changed``): pending again with its new
         deadline, back in the review queue, not escalated, and the
-        ``complaint.appealed`` event in the outbox (one UpdateItem)."""
+        ``complaint.appealed`` event in the outbox — one transaction with the review
+        queue's counters (one more pending)."""
         m = self.model
         assert appealed.appeal is not None
         previous = appealed.appeal.previous_decision
@@ -381,27 +433,33 @@ class ComplaintRepository:
                 return "already_appealed"
             return "complaint_changed"
 
-        self._update_if(
-            appealed.complaint_id,
-            [
-                m.status.set("pending"),
-                *self._filter_key_actions(appealed),
-                m.due_at.set(appealed.due_at),
-                m.appeal.set(appeal_value(appealed.appeal)),
-                m.history.set(m.history.append([appealed.history[-1].as_dict()])),
-                m.decision.remove(),
-                m.decided_at.remove(),
-                m.escalated_at.remove(),
-                m.queue_shard.set(self._shard(appealed.complaint_id)),
-                m.queue_key.set(queue_key(appealed)),
-                m.outbox["appealed"].set(event),
-                *self._sweep_actions(appealed.complaint_id, now),
-            ],
+        actions = [
+            m.status.set("pending"),
+            *self._filter_key_actions(appealed),
+            m.due_at.set(appealed.due_at),
+            m.appeal.set(appeal_value(appealed.appeal)),
+            m.history.set(m.history.append([appealed.history[-1].as_dict()])),
+            m.decision.remove(),
+            m.decided_at.remove(),
+            m.escalated_at.remove(),
+            m.queue_shard.set(self._shard(appealed.complaint_id)),
+            m.queue_key.set(queue_key(appealed)),
+            m.outbox["appealed"].set(event),
+            *self._sweep_actions(appealed.complaint_id, now),
+        ]
+        item = m(appealed.complaint_id)
+        condition = (
             (m.status == "rejected")
             & m.appeal.does_not_exist()
-            & (m.decision["decided_at"] == to_iso(previous.decided_at)),
-            conflict,
+            & (m.decision["decided_at"] == to_iso(previous.decided_at))
         )
+        if not self._transact(
+            f"{appealed.complaint_id}|appealed|{to_iso(appealed.appeal.submitted_at)}",
+            lambda t: t.update(item, actions, condition=condition),
+            self._counter_updates(appealed.complaint_id, QueueCounts(pending=1)),
+        ):
+            code = conflict(self.get_stored(appealed.complaint_id))
+            raise Conflict(CONFLICTS[code], code=code)
 
     def move(self, old: Complaint, moved: Complaint, event: dict[str, Any], now: datetime) -> None:
         """Re-categorise: delete ``old``'s item and put ``moved`` (its new id) in one
@@ -415,7 +473,8 @@ class ComplaintRepository:
         ``not_pending`` once decided or moved); the put on the new id being free
         (``DuplicateComplaint`` with the id: the seller filed that scenario meanwhile).
         The new item is back in the due index at ``now`` for its
-        ``complaint.recategorised`` event."""
+        ``complaint.recategorised`` event.  The review queue's counters do not change:
+        the complaint is pending under either id, its escalation copied."""
         m = self.model
         connection = m._get_connection()
         raw = connection.get_item(old.complaint_id, consistent_read=True).get("Item")
@@ -877,8 +936,12 @@ class ComplaintRepository:
 
     # the SLA figures (adapters/sla_days.py) -----------------------------------------
     def pending_counts(self, now: datetime) -> dict[str, int]:
-        """Pending, escalated and overdue (pending past their deadline) complaints."""
-        return sla_days.pending_counts(self.model, self.shard_names(), now)
+        """Pending and escalated complaints from the review queue's counters (one Query),
+        and overdue ones (pending past their deadline) from ``review_queue`` (one counting
+        Query per shard, reading only the overdue entries)."""
+        counts = sla_days.read_queue_counts(self.facts)
+        overdue = sla_days.overdue_count(self.model, self.shard_names(), now)
+        return {"pending": counts.pending, "escalated": counts.escalated, "overdue": overdue}
 
     def sla_days(self, first: date, last: date) -> dict[date, DaySummary]:
         """The per-day SLA figures of [first, last] (days without decisions left out)."""

@@ -1,5 +1,6 @@
 """The reviewers' SLA figures in DynamoDB (``services/sla_report.py``): counts of the review
-queue now, and the per-day figures of decisions (``domain/sla_days.py``).
+queue now (``domain/queue_counts.py``), and the per-day figures of decisions
+(``domain/sla_days.py``).
 
 Per-day figures live in the facts table, in one partition: pk ``SLA``, sk
 ``DAY#<date>#<block>#<shard>`` — one item per UTC day, block of the histogram and write
@@ -10,7 +11,15 @@ seconds).  The counters are added in the same transaction as the decision they c
 (``ComplaintRepository`` ``add``/``save_decision``); ``max_s`` by a conditional ``SET``
 when the decision's event is delivered (``record_slowest``).  The report reads a window
 with one Query — one more per 1 MB of items: a full 90 days (every block of every shard of
-every day filled) is ~2.3 MB, 3 Queries at most."""
+every day filled) is ~2.3 MB, 3 Queries at most.
+
+The review queue's counters are in the same partition: sk ``QUEUE#<shard>`` (16 items of two
+numbers, ``pending`` and ``escalated``), added to in the same transaction as each write that
+changes a complaint's pending state (``ComplaintRepository``: ``add``, ``save_escalation``,
+``save_decision``, ``save_appeal``) and read with one Query.  They have no expiry.  Counters
+start at 0 with the first write that adds to them: a table holding pending complaints from
+before they existed needs them set once from a count of ``review_queue`` (a one-off
+backfill: no deployed stage had any, so none is provided)."""
 
 from __future__ import annotations
 
@@ -25,10 +34,12 @@ from pynamodb.pagination import ResultIterator
 
 from chalicelib.adapters.codecs import conditional_failed
 from chalicelib.adapters.models import ComplaintModel, FactModel
+from chalicelib.domain.queue_counts import QueueCounts, queue_shard, total
 from chalicelib.domain.sla_days import DaySummary, DecisionSample
 from chalicelib.domain.timeutil import to_iso
 
 PARTITION = "SLA"
+QUEUE_PREFIX = "QUEUE#"
 
 
 def day_key(day: date, block: int, shard: int) -> str:
@@ -105,13 +116,36 @@ def read_days(model: type[FactModel], first: date, last: date) -> dict[date, Day
     return found
 
 
-def pending_counts(model: type[ComplaintModel], shards: list[str], now: datetime) -> dict[str, int]:
-    """Pending, escalated and overdue (pending past their deadline) complaints: three
-    counting Queries per shard of ``review_queue``."""
-    counts = {"pending": 0, "escalated": 0, "overdue": 0}
-    index = model.review_queue
-    for shard in shards:
-        counts["pending"] += index.count(shard)
-        counts["escalated"] += index.count(shard, filter_condition=model.escalated_at.exists())
-        counts["overdue"] += index.count(shard, range_key_condition=model.queue_key < to_iso(now))
-    return counts
+def queue_item(model: type[FactModel], complaint_id: str) -> FactModel:
+    """The (keys-only) item of the review queue's counters a write about ``complaint_id``
+    adds to (``domain/queue_counts.py``)."""
+    return model(PARTITION, f"{QUEUE_PREFIX}{queue_shard(complaint_id)}")
+
+
+def queue_actions(change: QueueCounts) -> list[Action]:
+    """What ``change`` adds to a counters' item (nothing for a zero change)."""
+    return [Path(name).add(n) for name, n in change._asdict().items() if n]
+
+
+def read_queue_counts(model: type[FactModel]) -> QueueCounts:
+    """Pending and escalated complaints: the sum of the counters' shards, one Query (their
+    items hold two numbers each)."""
+    items: ResultIterator[dict[str, Any]] = ResultIterator(
+        model._get_connection().query,
+        (PARTITION,),
+        {"range_key_condition": model.sk.startswith(QUEUE_PREFIX)},
+    )
+
+    def number(raw: dict[str, Any], name: str) -> int:
+        return int(raw[name]["N"]) if name in raw else 0
+
+    return total(QueueCounts(number(raw, "pending"), number(raw, "escalated")) for raw in items)
+
+
+def overdue_count(model: type[ComplaintModel], shards: list[str], now: datetime) -> int:
+    """Pending complaints past their deadline: one counting Query per shard of
+    ``review_queue``, its key condition limited to deadlines before ``now`` — it reads
+    only the overdue entries (none while the sweep keeps up; one more Query per MB of
+    them, some 6,000 keys-only entries)."""
+    index, before = model.review_queue, model.queue_key < to_iso(now)
+    return sum(index.count(shard, range_key_condition=before) for shard in shards)

@@ -244,7 +244,13 @@ class SlaFigures(Protocol):
     the same atomic write that stores it (``add`` of a complaint the rules decide,
     ``save_decision``), once."""
 
-    def pending_counts(self, now: datetime) -> dict[str, int]: ...
+    def pending_counts(self, now: datetime) -> dict[str, int]:
+        """``pending`` and ``escalated`` complaints — counters (``domain/queue_counts.py``)
+        moved in the same atomic write as each change of a complaint's pending state
+        (``add``, ``save_escalation``, ``save_decision``, ``save_appeal``), once — and
+        ``overdue`` ones (pending with ``due_at`` before ``now``).  A fixed number of
+        requests whatever is pending, plus what is overdue."""
+        ...
 
     def sla_days(self, first: date, last: date) -> dict[date, DaySummary]: ...
 

@@ -18,7 +18,8 @@ def sla_report(complaints: SlaFigures, *, now: datetime, window_days: int) -> di
     (today up to ``now``), read from the per-day figures (``domain/sla_days.py``) — their
     cost follows the days of the window, not its decisions.  ``hours_to_decision`` counts
     from when the decided review began (the submission, or the appeal); p50/p95 are the
-    lower edges of 5-minute bins (1 hour beyond 48 h), ``max`` exact."""
+    lower edges of 5-minute bins (1 hour beyond 48 h), ``max`` exact.  The queue's counts
+    (``pending_counts``) cost the same whatever is pending."""
     last = now.date()
     first = last - timedelta(days=window_days - 1)
     counts = complaints.pending_counts(now)

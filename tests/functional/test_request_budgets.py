@@ -13,7 +13,7 @@ from chalicelib.adapters.event_schema import parse_event
 from chalicelib.adapters.fact_repository import FactRepository
 from chalicelib.adapters.metrics_repository import MetricsRepository
 from chalicelib.config import Settings
-from chalicelib.domain.complaints import complaint_id_for, decide, new_complaint
+from chalicelib.domain.complaints import complaint_id_for, decide, escalate, new_complaint
 from chalicelib.domain.sla_days import decision_sample
 from chalicelib.domain.timeutil import to_iso
 from tests.builders import T0
@@ -187,11 +187,13 @@ def test_an_export_and_the_unfiltered_list_cost_per_page_whatever_the_complaints
     assert [c["order_id"] for c in shown["items"]] == [f"o-{i}" for i in range(100)]
 
 
-def test_the_sla_report_costs_the_same_for_ten_and_two_hundred_decisions(
+def test_the_sla_report_costs_the_same_for_few_and_many_decisions_and_pending(
     client: Client, settings: Settings, clock: Any
 ) -> None:
-    """90 days' figures are one Query whatever the decisions in them (plus the review
-    queue's counting Queries): decisions spread over the window, every block of a day."""
+    """90 days' figures are one Query whatever the decisions in them, the pending and
+    escalated counts one Query of their counters whatever is pending (plus one Query per
+    shard for the overdue, which reads only those): decisions spread over the window,
+    every block of a day; 2 pending, then 120."""
     h = Harness(client, settings, lambda when: setattr(clock, "current", when))
     repo = ComplaintRepository(settings)
     now = T0 + timedelta(days=90)
@@ -228,10 +230,30 @@ def test_the_sla_report_costs_the_same_for_ten_and_two_hundred_decisions(
         cost = h.counted(lambda: body.update(h.http("GET", path, subject="op", role="operator")))
         return cost, body
 
+    def file_pending(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            complaint = new_complaint(
+                seller_id="s-1",
+                order_id=f"o-p-{i}",
+                buyer_id="b-1",
+                scenario="malicious_ordering",
+                reason=None,
+                description="d",
+                evidence=(),
+                now=now - timedelta(hours=1 + i % 40),
+            )
+            repo.add(complaint, sweep_at=None)
+            if i % 10 == 0:
+                repo.save_escalation(escalate(complaint, now), {"event_id": f"x-{i}"}, now)
+
     decide_many(0, 10)
+    file_pending(0, 2)
     few, small = report()
     decide_many(10, 190)
+    file_pending(2, 118)
     many, large = report()
     assert (small["decided"], large["decided"]) == (10, 200)
+    assert (small["pending"], small["escalated"]) == (2, 1)
+    assert (large["pending"], large["escalated"]) == (120, 12)
     assert large["breaches"]["decided_late"] > 0  # some decided past 48 h: every block used
     assert few == many == BUDGETS["sla report (90 days)"]

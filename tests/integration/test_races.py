@@ -20,7 +20,7 @@ from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import Settings
 from chalicelib.domain.attachments import MAX_PER_COMPLAINT, UPLOAD_TTL
 from chalicelib.domain.buyer_activity import cells
-from chalicelib.domain.complaints import Complaint, complaint_id_for
+from chalicelib.domain.complaints import Complaint, complaint_id_for, decide, escalate
 from chalicelib.domain.errors import Conflict, DuplicateComplaint, NotEligible
 from chalicelib.services.attachments import start_upload
 from chalicelib.services.complaints import appeal_complaint
@@ -146,6 +146,49 @@ def test_two_reviewers_deciding_at_once_one_wins(settings: Settings, round_: int
     assert publisher.events[0]["outcome"] == stored.status
     figures = ComplaintRepository(settings).sla_days(T0.date(), T0.date())[T0.date()]
     assert (figures.decided, dict(figures.by), figures.max_seconds) == (1, {"operator": 1}, 3600)
+    # the review queue's counters moved once: one pending fewer, not two
+    assert ComplaintRepository(settings).pending_counts(T0) == {
+        "pending": 0,
+        "escalated": 0,
+        "overdue": 0,
+    }
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_deciders_of_an_escalated_complaint_move_the_queue_counts_once(
+    settings: Settings, round_: int
+) -> None:
+    """One decides from a copy read before the escalation, the other from the escalated
+    one: one decision is stored, and the counters lose the complaint and its escalation
+    once each (the stale copy's transaction, conditional on the escalation as read, is
+    tried again with the stored one — and then loses, or wins, once)."""
+    repo = ComplaintRepository(settings)
+    adapters = _adapters(settings, Collecting())
+    others = [_pending(settings, adapters, f"o-other-{round_}-{i}") for i in range(2)]
+    complaint = _pending(settings, adapters, f"o-esc-{round_}")
+    at = T0 + timedelta(hours=36)
+    escalated = escalate(complaint, at)
+    repo.save_escalation(escalated, {"event_id": "e"}, at)
+    assert repo.pending_counts(at) == {"pending": 3, "escalated": 1, "overdue": 0}
+
+    def decider(copy: Complaint, who: str) -> Callable[[], Any]:
+        decided = decide(
+            copy,
+            outcome="rejected",
+            reason_code="insufficient_evidence",
+            decided_by="operator",
+            actor=f"operator:{who}",
+            now=at + timedelta(minutes=1),
+        )
+        return lambda: repo.save_decision(decided, {"event_id": who}, at)
+
+    results = race(decider(complaint, "stale"), decider(escalated, "fresh"))
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "NoneType"], results
+    stored = repo.get(complaint.complaint_id)
+    assert stored is not None and stored.status == "rejected" and stored.escalated_at == at
+    assert repo.pending_counts(at) == {"pending": len(others), "escalated": 0, "overdue": 0}
+    figures = repo.sla_days(at.date(), at.date())[at.date()]
+    assert figures.decided == 1
 
 
 def test_reviewers_deciding_many_complaints_at_once_count_each_once(settings: Settings) -> None:

@@ -8,6 +8,7 @@ implementation; the test ids say which (``[memory]``, ``[moto]``, ``[dynalite]``
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -198,7 +199,10 @@ def test_an_escalation_is_recorded_once_and_a_later_decision_keeps_it(ports: Por
     ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e"}, at)
     with pytest.raises(Conflict):
         ports.complaints.save_escalation(escalate(complaint, at), {"event_id": "e2"}, at)
+    assert ports.complaints.pending_counts(at)["escalated"] == 1
     _decide(ports, complaint, 37)  # the reviewer's copy predates the escalation
+    # ... and the decision takes the stored escalation out of the counts all the same
+    assert ports.complaints.pending_counts(at) == {"pending": 0, "escalated": 0, "overdue": 0}
     stored = ports.complaints.get_stored(complaint.complaint_id)
     assert stored is not None
     assert stored.complaint.escalated_at == at
@@ -380,6 +384,98 @@ def test_the_review_queue_is_pending_earliest_deadline_first_with_its_counts(
     overdue = sum(1 for c in pending if c.due_at < T0 + timedelta(hours=50))
     assert counts == {"pending": 8, "escalated": 1, "overdue": overdue}
     assert overdue > 0
+
+
+def _stored(ports: Ports, ids: set[str]) -> list[Complaint]:
+    return [c for c in (ports.complaints.get(i) for i in sorted(ids)) if c is not None]
+
+
+def _recount(stored: list[Complaint], now: datetime) -> dict[str, int]:
+    """The review queue's counts from the complaints themselves."""
+    pending = [c for c in stored if c.is_pending]
+    return {
+        "pending": len(pending),
+        "escalated": sum(1 for c in pending if c.escalated_at is not None),
+        "overdue": sum(1 for c in pending if c.due_at < now),
+    }
+
+
+def test_the_queue_counts_equal_a_recount_after_any_sequence_of_writes(ports: Ports) -> None:
+    """Submissions (and duplicates), escalations, decisions (from fresh and stale copies,
+    some escalated meanwhile), appeals and re-categorisations in a random order: after
+    each, the counters say what a recount of the complaints says — the writes that lose
+    their condition add nothing.  (100 steps on the fakes, 40 on DynamoDB: it reads every
+    complaint after each step.)"""
+    rng = random.Random(16)
+    repo = ports.complaints
+    ids: set[str] = set()
+    first_copy: dict[str, Complaint] = {}  # each complaint as first stored: a stale copy
+    stored: list[Complaint] = []
+    now = T0
+    for step in range(100 if isinstance(ports, InMemoryPorts) else 40):
+        now += timedelta(hours=rng.choice((0.5, 2, 9)))
+        pending = [c for c in stored if c.is_pending]
+        rejected = [c for c in stored if c.status == "rejected" and c.appeal is None]
+        action = rng.choice(("submit", "submit", "escalate", "decide", "decide", "appeal", "move"))
+        try:
+            if action == "submit" or not stored:
+                order = f"o-{rng.randrange(40)}"
+                added = _add(ports, order, hours=(now - T0).total_seconds() / 3600)
+                ids.add(added.complaint_id)
+                first_copy.setdefault(added.complaint_id, added)
+            elif action == "escalate" and pending:
+                target = rng.choice(pending)
+                copy = rng.choice((target, first_copy.get(target.complaint_id, target)))
+                repo.save_escalation(escalate(copy, now), {"event_id": f"e-{step}"}, now)
+            elif action == "decide":
+                target = rng.choice(stored)
+                copy = rng.choice((target, first_copy.get(target.complaint_id, target)))
+                outcome = rng.choice(("upheld", "rejected"))
+                decided = decide(
+                    copy,
+                    outcome=outcome,  # type: ignore[arg-type]
+                    reason_code="complaint_upheld",
+                    decided_by="operator",
+                    actor="operator:a",
+                    now=now,
+                )
+                repo.save_decision(decided, {"event_id": f"d-{step}"}, now)
+            elif action == "appeal" and rejected:
+                target = rng.choice(rejected)
+                appealed = appeal(target, statement="s", now=now, appeal_days=365)
+                repo.save_appeal(appealed, {"event_id": f"a-{step}"}, now)
+            elif action == "move" and pending:
+                target = rng.choice(pending)
+                scenario = rng.choice(("malicious_harassment", "malicious_review"))
+                if scenario != target.scenario:
+                    moved = _moved(target, scenario, (now - T0).total_seconds() / 3600)
+                    repo.move(target, moved, {"event_id": f"m-{step}"}, now)
+                    ids.add(moved.complaint_id)
+        except (Conflict, DuplicateComplaint):
+            pass  # lost its condition (a stale copy, a duplicate, an id taken)
+        stored = _stored(ports, ids)
+        assert repo.pending_counts(now) == _recount(stored, now), (step, action)
+    final = _recount(stored, now)
+    assert final["pending"] > 0 and final["escalated"] > 0  # the sequence did move them
+
+
+def test_the_queue_counts_cost_the_same_for_few_and_many_pending(
+    ports: Ports, settings: Settings
+) -> None:
+    """The SLA report's counts: a fixed number of requests (the counters' Query, and an
+    overdue Query per shard) whatever is pending — on every backend the same."""
+    repo = ports.complaints
+    made = [_add(ports, f"o-{i}", hours=i) for i in range(3)]
+    at = T0 + timedelta(hours=36)
+    repo.save_escalation(escalate(made[0], at), {"event_id": "e"}, at)
+    now = T0 + timedelta(hours=49.5)  # the first two are past their 48 h deadline
+    counts, few = _requests(ports, settings, lambda: repo.pending_counts(now))
+    assert counts == {"pending": 3, "escalated": 1, "overdue": 2}
+    for i in range(3, 150):
+        _add(ports, f"o-{i}", hours=2 + i / 100)
+    counts, many = _requests(ports, settings, lambda: repo.pending_counts(now))
+    assert counts == {"pending": 150, "escalated": 1, "overdue": 2}
+    assert few == many == 1 + len(repo.shard_names())
 
 
 def test_the_due_index_holds_what_the_sweep_has_to_do(ports: Ports) -> None:
