@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +60,20 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 #: A DynamoDB request's time inside a Lambda run (tests/lambda_budget.py: 4,009 requests
 #: measured in 22 s against DynamoDB-like servers, about 5.5 ms each).
 MS_PER_REQUEST = 5.5
-#: Lambda timeouts as deployed (.chalice/config.json; Chalice's default is 60 s).
-SWEEP_TIMEOUT_MS = 300_000
-WORKER_TIMEOUT_MS = 60_000
-EXEMPTION_TIMEOUT_MS = 60_000
+
+
+@cache
+def lambda_timeout_ms(function: str) -> int:
+    """A function's Lambda timeout as deployed (``.chalice/config.json``, the prod stage):
+    a simulated run stops early by its time left, as the jobs do."""
+    from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
+
+    from scripts.local import _config
+
+    seconds = _config("prod").scope("prod", function).lambda_timeout or DEFAULT_LAMBDA_TIMEOUT
+    return int(seconds) * 1000
+
+
 EXEMPTION_EVERY = timedelta(hours=1)  # chalicelib/jobs/exemptions.py: Rate(1, HOURS)
 #: messages per Lambda invocation of the SQS consumers (facts and sweep queues)
 SQS_BATCH = 10
@@ -411,7 +421,7 @@ class Month:
     # the jobs ------------------------------------------------------------------------------
     def sweep(self, now: datetime) -> None:
         s = self.settings
-        time_left, used = self.time_left(SWEEP_TIMEOUT_MS)
+        time_left, used = self.time_left(lambda_timeout_ms("sla_sweep"))
         started = time.perf_counter()
         report = self.measured(
             "sweep",
@@ -447,7 +457,7 @@ class Month:
         s = self.settings
         for start in range(0, len(messages), SQS_BATCH):
             batch = messages[start : start + SQS_BATCH]
-            _, used = self.time_left(WORKER_TIMEOUT_MS)
+            _, used = self.time_left(lambda_timeout_ms("sla_sweep_worker"))
             started = time.perf_counter()
             for message in batch:
                 work = partial(
@@ -473,7 +483,7 @@ class Month:
 
     def exemptions(self, now: datetime) -> None:
         s = self.settings
-        time_left, used = self.time_left(EXEMPTION_TIMEOUT_MS)
+        time_left, used = self.time_left(lambda_timeout_ms("exemption_job"))
         started = time.perf_counter()
         report = self.measured(
             "exemption job",
@@ -659,9 +669,9 @@ def report(month: Month, elapsed_s: float, cpu_s: float, peak_mb: float) -> dict
         "sweep_batch": month.settings.sweep_batch,
         "ms_per_request": MS_PER_REQUEST,
         "promises": promises(month),
-        "sweep": _runs(month.sweeps, SWEEP_TIMEOUT_MS),
-        "sweep_worker": _runs(month.worker_runs, WORKER_TIMEOUT_MS),
-        "exemption_job": _runs(month.exemption_runs, EXEMPTION_TIMEOUT_MS),
+        "sweep": _runs(month.sweeps, lambda_timeout_ms("sla_sweep")),
+        "sweep_worker": _runs(month.worker_runs, lambda_timeout_ms("sla_sweep_worker")),
+        "exemption_job": _runs(month.exemption_runs, lambda_timeout_ms("exemption_job")),
         "activity": activity,
         "requests_per_complaint": round(total / complaints, 2),
         "sqs_sweep_requests": month.sqs_requests,
