@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -126,6 +127,19 @@ def _config(stage: str = STAGE) -> Any:
     return CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
 
 
+def _queue_with_dead_letters(sqs: Any, name: str) -> str:
+    """The URL of queue ``name``, with a dead-letter queue taking a message after
+    ``MAX_RECEIVES`` receives, as deployed (``scripts/infra.py``)."""
+    from scripts.infra import MAX_RECEIVES
+
+    dead = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])
+    policy = {"deadLetterTargetArn": dead_arn["Attributes"]["QueueArn"]}
+    policy["maxReceiveCount"] = str(MAX_RECEIVES)
+    attributes = {"RedrivePolicy": json.dumps(policy)}
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+
+
 def service_environment(shell: Mapping[str, str], stage: str = STAGE) -> dict[str, str]:
     """The environment of every part of the local service: the stage's
     ``environment_variables`` from ``.chalice/config.json`` (merged by Chalice, as deployed
@@ -196,8 +210,8 @@ def _start_messaging(running: contextlib.ExitStack, api_port: int) -> str:
     topic = boto3.client("sns", region_name=region).create_topic(Name="complaint-events")
     sqs = boto3.client("sqs", region_name=region)
     os.environ.setdefault("COMPLAINT_EVENTS_TOPIC_ARN", topic["TopicArn"])
-    os.environ.setdefault("SWEEP_QUEUE_URL", sqs.create_queue(QueueName=SWEEP_QUEUE)["QueueUrl"])
-    os.environ.setdefault("FACTS_QUEUE_URL", sqs.create_queue(QueueName=FACTS_QUEUE)["QueueUrl"])
+    for variable, name in (("SWEEP_QUEUE_URL", SWEEP_QUEUE), ("FACTS_QUEUE_URL", FACTS_QUEUE)):
+        os.environ.setdefault(variable, _queue_with_dead_letters(sqs, name))
     s3 = boto3.client("s3", region_name=region)
     bucket = get_settings().files_bucket
     s3.create_bucket(Bucket=bucket)

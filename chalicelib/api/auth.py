@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from chalicelib.api.errors import Forbidden, Unauthenticated
 from chalicelib.config import Settings
+from chalicelib.domain.facts import is_fact_id
 
 ROLES = ("seller", "operator", "system")
 
@@ -158,7 +159,8 @@ def _verify(token: str, keys: Sequence[Any], algorithms: Sequence[str]) -> _Veri
     if claims is None:
         raise Unauthenticated("invalid token", code="invalid_token")
     subject, role = claims.get("sub"), claims.get("role")
-    if not isinstance(subject, str) or not subject or not isinstance(role, str):
+    # ``sub`` becomes a key (a seller's partition, an export's S3 key): an id's shape only
+    if not isinstance(subject, str) or not is_fact_id(subject) or not isinstance(role, str):
         raise Unauthenticated("invalid token claims", code="invalid_token")
     if role not in ROLES:
         raise Forbidden(f"unknown role {role!r}", code="wrong_role")

@@ -53,6 +53,21 @@ SubReasonCode = Annotated[
 #: An ISO-8601 time with its offset, or a bare date (that day's start in UTC).
 QueryTime = Annotated[AwareDatetime, BeforeValidator(_day_start)]
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _digits(value: Any) -> Any:
+    """A query string's whole number is written in plain digits: ``30.0``, ``+30``, ``1_0``
+    or ``３０`` (which ``int()`` would take) are refused, not read as another number."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+#: Whole numbers in a query string: a page's size, the SLA report's window.
+PageLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_digits)]
+WindowDays = Annotated[int, Field(ge=1, le=90), BeforeValidator(_digits)]
+
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
@@ -78,7 +93,7 @@ class ListComplaintsQuery(BaseModel):
     order_id: Id | None = None
     submitted_from: QueryTime | None = Field(default=None, alias="from")
     submitted_to: QueryTime | None = Field(default=None, alias="to")
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: PageLimit = 20
     cursor: Annotated[str, Field(max_length=2000)] | None = None
 
     def fingerprint(self) -> dict[str, Any]:
@@ -104,7 +119,7 @@ class PlatformEventBatch(_Request):
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: PageLimit = 20
     cursor: Annotated[str, Field(max_length=2000)] | None = None
 
 
@@ -136,7 +151,7 @@ class RecategoriseRequest(_Request):
 class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    window_days: Annotated[int, Field(ge=1, le=90)] = 30
+    window_days: WindowDays = 30
 
 
 # --------------------------------------------------------------------------- responses

@@ -401,6 +401,12 @@ def test_forged_and_misused_tokens_are_refused(
         "no role": _forge({"sub": "s-a", "exp": exp}),
         "no exp": _forge({"sub": "s-a", "role": "seller"}),
         "empty sub": _forge({**good, "sub": ""}),
+        # ``sub`` becomes keys (partitions, the export's S3 key): only an id's shape passes
+        "sub with a newline": _forge({**good, "sub": "a\r\nb"}),
+        "sub naming a path": _forge({**good, "sub": "s-b/x"}),
+        "sub climbing a path": _forge({**good, "sub": "s-a/../s-b"}),
+        "sub with a NUL": _forge({**good, "sub": "卖家\u0000x"}),
+        "sub too long": _forge({**good, "sub": "s" * 129}),
         "role list": _forge({**good, "role": ["seller", "operator"]}),
         "escalated, wrong key": _forge({**good, "role": "operator"}, key="x" * 40),
         "HS384": _forge(good, alg="HS384"),
@@ -410,6 +416,7 @@ def test_forged_and_misused_tokens_are_refused(
     for name, token in forged.items():
         for method, path, body in [
             ("GET", "/complaints", None),
+            ("GET", "/complaints/export", None),
             ("GET", "/orders", None),
             ("GET", "/orders/o-a/eligibility", None),
             ("GET", f"/complaints/{world['a']}", None),

@@ -244,3 +244,9 @@ def test_sla_figures(api: Api, clock: Any) -> None:
         "breaches": {"decided_late": 0, "pending_overdue": 1, "total": 1},
     }
     assert _operator(api, "GET", "/review/sla?window_days=0").status == 400
+    # a whole number in plain digits only: nothing int() would read as another number
+    for written in ("30.0", "+30", "%2B30", "1_0", "%EF%BC%93%EF%BC%90", " 30", "0x10"):
+        reply = _operator(api, "GET", f"/review/sla?window_days={written}")
+        assert reply.status == 400, (written, reply.body)
+    assert _operator(api, "GET", "/review/queue?limit=2.0").status == 400
+    assert _operator(api, "GET", "/review/queue?limit=2").status == 200

@@ -25,7 +25,8 @@ from chalicelib.config import Settings
 from chalicelib.dev_events import EventJournal
 from chalicelib.jobs.facts_queue import FACTS_QUEUE
 from scripts.demo_data import delivered_order_event
-from scripts.local import _in_background, _run_queue_worker_forever
+from scripts.infra import MAX_RECEIVES
+from scripts.local import _in_background, _queue_with_dead_letters, _run_queue_worker_forever
 from scripts.local_events import run_event_log_forever, subscribe
 from tests.conftest import ROOT
 
@@ -58,7 +59,7 @@ def test_a_fact_sent_to_the_facts_queue_is_stored_by_the_worker_thread(
     the queue's messages; the one it stored is deleted, the one it reports failed (not an
     event) is left on the queue for a retry."""
     sqs = boto3.client("sqs", region_name=settings.region)
-    queue_url = sqs.create_queue(QueueName=FACTS_QUEUE)["QueueUrl"]
+    queue_url = _queue_with_dead_letters(sqs, FACTS_QUEUE)
     order = delivered_order_event("o-queued", "s-queue", "b-queue", NOW)
     sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(order))
     sqs.send_message(QueueUrl=queue_url, MessageBody="not an event")
@@ -77,6 +78,24 @@ def test_a_fact_sent_to_the_facts_queue_is_stored_by_the_worker_thread(
         "0",
         "1",
     )
+
+
+@pytest.mark.usefixtures("aws")
+def test_make_runs_queues_hand_a_poison_message_to_their_dead_letter_queue(
+    settings: Settings,
+) -> None:
+    """As deployed: a message received ``MAX_RECEIVES`` times without being deleted goes
+    to the queue's dead-letter queue instead of coming back for ever."""
+    sqs = boto3.client("sqs", region_name=settings.region)
+    queue_url = _queue_with_dead_letters(sqs, FACTS_QUEUE)
+    sqs.send_message(QueueUrl=queue_url, MessageBody="not an event")
+    for _ in range(MAX_RECEIVES):
+        received = sqs.receive_message(QueueUrl=queue_url, VisibilityTimeout=0)
+        assert len(received.get("Messages", [])) == 1
+    assert not sqs.receive_message(QueueUrl=queue_url, VisibilityTimeout=0).get("Messages")
+    dead = sqs.get_queue_url(QueueName=f"{FACTS_QUEUE}-dlq")["QueueUrl"]
+    (moved,) = sqs.receive_message(QueueUrl=dead)["Messages"]
+    assert moved["Body"] == "not an event"
 
 
 def _event(complaint_id: str, kind: str, **extra: Any) -> dict[str, Any]:
