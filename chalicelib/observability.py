@@ -65,6 +65,11 @@ METRICS: dict[str, str] = {
     # From an upheld decision to its applied exemption: the largest of a job run.
     "ExemptionLag": "Milliseconds",
     "RejectedEvents": "Count",
+    # Levels, sampled by each sweep run (every 5 minutes) from the review queue's counters:
+    # complaints waiting for a decision, those of them escalated, and those past deadline.
+    "PendingComplaints": "Count",
+    "EscalatedComplaints": "Count",
+    "OverdueComplaints": "Count",
 }
 
 
@@ -187,6 +192,11 @@ def count(name: str, value: float = 1) -> None:
     """``value`` occurrences (nothing is recorded for 0)."""
     if value:
         _record(name, value, "Count")
+
+
+def level(name: str, value: int) -> None:
+    """How many there are now (a sample, recorded when 0 too: a level's graph has no gaps)."""
+    _record(name, value, "Count")
 
 
 def milliseconds(name: str, duration: timedelta) -> None:

@@ -56,8 +56,14 @@ def _header(text: str) -> dict[str, Any]:
 def dashboard(stage: str) -> dict[str, Any]:
     facts, sweep = physical_name(stage, "facts"), physical_name(stage, "sweep")
     widgets = [
-        _header(
-            f"## SLA ({stage}) — pending work is `GET /review/sla`; here, its flow per 5 minutes"
+        _header(f"## SLA ({stage}) — the review queue, and its flow per 5 minutes"),
+        _widget(
+            "Pending complaints (sampled by each sweep run)",
+            [
+                _app("PendingComplaints", "Maximum", "pending"),
+                _app("EscalatedComplaints", "Maximum", "escalated, still pending"),
+                _app("OverdueComplaints", "Maximum", "past their deadline"),
+            ],
         ),
         _widget(
             "Submitted, decided, escalated",

@@ -13,7 +13,8 @@ from chalicelib import clock
 from chalicelib.adapters.wiring import Adapters
 from chalicelib.config import get_settings
 from chalicelib.domain.sweep_work import decode_sweep_message
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, level, logger
+from chalicelib.services.sla_report import queue_levels
 from chalicelib.services.sweep import run_sweep, work_off
 
 #: The base name; the stage's queue is ``seller-report-center-<stage>-sweep`` (see
@@ -37,9 +38,10 @@ bp = Blueprint(__name__)
 def sla_sweep(event: CloudWatchEvent) -> dict[str, object]:
     settings = get_settings()
     context: Any = event.context  # the Lambda context (typed as a dict by Chalice)
+    adapters, now = Adapters.from_settings(settings), clock.now()
     report = run_sweep(
-        Adapters.from_settings(settings),
-        now=clock.now(),
+        adapters,
+        now=now,
         policy=settings.sla_policy,
         thresholds=settings.thresholds,
         batch=settings.sweep_batch,
@@ -47,7 +49,11 @@ def sla_sweep(event: CloudWatchEvent) -> dict[str, object]:
         lookahead=timedelta(minutes=SWEEP_EVERY_MINUTES),
     )
     _record(report.actions)
-    logger().info("sla sweep", extra=report.as_dict())
+    levels = queue_levels(adapters.complaints, clock.now())  # after the run's work
+    level("PendingComplaints", levels["pending"])
+    level("EscalatedComplaints", levels["escalated"])
+    level("OverdueComplaints", levels["overdue"])
+    logger().info("sla sweep", extra={**report.as_dict(), "queue": levels})
     return report.as_dict()
 
 

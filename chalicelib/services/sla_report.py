@@ -13,6 +13,13 @@ def _hours(seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
+def queue_levels(complaints: SlaFigures, now: datetime) -> dict[str, int]:
+    """Pending, escalated (and still pending) and overdue complaints now: the SLA report's
+    counts (counters and the overdue entries of the review queue), which the sweep emits
+    as metrics every run for the dashboard."""
+    return complaints.pending_counts(now)
+
+
 def sla_report(complaints: SlaFigures, *, now: datetime, window_days: int) -> dict[str, Any]:
     """The figures of the window: the ``window_days`` whole UTC days that end with today
     (today up to ``now``), read from the per-day figures (``domain/sla_days.py``) — their

@@ -38,7 +38,8 @@ def order(api: Api) -> str:
 def test_throttled_writes_are_retried_with_backoff(
     api: Api, settings: Settings, order: str, sleeps: list[float]
 ) -> None:
-    with dynamodb_fault(settings, "PutItem", times=2) as fault:
+    # a pending submission is one transaction with the review queue's counters
+    with dynamodb_fault(settings, "TransactWriteItems", times=2) as fault:
         reply = api.submit(order, "malicious_ordering")
     assert reply.status == 201 and fault["injected"] == 2
     assert len(sleeps) == 2 and all(s >= 0 for s in sleeps)
@@ -49,7 +50,7 @@ def test_a_submission_that_stays_throttled_is_a_clean_503(
     api: Api, settings: Settings, order: str
 ) -> None:
     before = tables(settings)
-    with dynamodb_fault(settings, "PutItem", times=ATTEMPTS) as fault:
+    with dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS) as fault:
         reply = api.submit(order, "malicious_ordering")
     assert fault["injected"] == ATTEMPTS
     assert reply.status == 503 and reply.headers["Retry-After"] == "1"
@@ -62,7 +63,7 @@ def test_a_storage_failure_no_retry_fixes_is_a_500_that_writes_nothing(
     api: Api, settings: Settings, order: str
 ) -> None:
     before = tables(settings)
-    with dynamodb_fault(settings, "PutItem", times=1, code="AccessDeniedException"):
+    with dynamodb_fault(settings, "TransactWriteItems", times=1, code="AccessDeniedException"):
         reply = api.submit(order, "malicious_ordering")
     assert reply.status == 500 and "Retry-After" not in reply.headers
     assert reply.body["error"]["code"] == "internal_error"
@@ -88,7 +89,11 @@ def test_a_throttled_sweep_run_is_finished_by_the_next(
     complaint_id = api.submit(order, "malicious_ordering").body["complaint_id"]
     clock.advance(hours=36)
     before = tables(settings)
-    with dynamodb_fault(settings, "UpdateItem", times=ATTEMPTS), pytest.raises(Exception) as err:
+    # an escalation is one transaction with the review queue's counters
+    with (
+        dynamodb_fault(settings, "TransactWriteItems", times=ATTEMPTS),
+        pytest.raises(Exception) as err,
+    ):
         client.lambda_.invoke("sla_sweep", scheduled_event(client))
     assert "ProvisionedThroughputExceeded" in str(err.value)
     assert tables(settings) == before  # the Lambda failed before changing anything

@@ -69,7 +69,14 @@ def test_jobs_and_queue_consumers_log_and_count_too(
     lines = _lines(capsys.readouterr().out)
     sweep_log = next(line for line in lines if line.get("message") == "sla sweep")
     assert sweep_log["correlation_id"] and sweep_log["actions"] == {"escalated": 1}
-    assert _emf(lines) == {"Escalations": 1}
+    assert sweep_log["queue"] == {"pending": 1, "escalated": 1, "overdue": 0}
+    # the queue's levels after the run, 0s included (a level's graph has no gaps)
+    assert _emf(lines) == {
+        "Escalations": 1,
+        "PendingComplaints": 1,
+        "EscalatedComplaints": 1,
+        "OverdueComplaints": 0,
+    }
     event = client.events.generate_sqs_event(
         ["{broken", "also broken"], queue_name="seller-report-center-facts"
     )

@@ -14,7 +14,12 @@ from chalicelib.observability import METRICS, SERVICE, JsonFormatter, MetricBuff
 from tests.conftest import ROOT
 
 #: The recording functions and the unit each one declares.
-RECORDERS = {"count": "Count", "milliseconds": "Milliseconds", "percent": "Percent"}
+RECORDERS = {
+    "count": "Count",
+    "level": "Count",
+    "milliseconds": "Milliseconds",
+    "percent": "Percent",
+}
 
 
 def _record(**extra: object) -> logging.LogRecord:
