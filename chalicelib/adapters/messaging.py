@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def _client(service: str, region: str) -> Any:
+def aws_client(service: str, region: str) -> Any:
+    """One boto3 client per service and region per container (SNS, SQS, SSM)."""
     import boto3
 
     return boto3.session.Session().client(service, region_name=region)
@@ -46,7 +47,7 @@ class SnsPublisher:
         self.region = region
 
     def publish(self, event: dict[str, Any]) -> None:
-        _client("sns", self.region).publish(
+        aws_client("sns", self.region).publish(
             TopicArn=self.topic_arn,
             Message=json.dumps(event, ensure_ascii=False, sort_keys=True),
             MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
@@ -81,7 +82,7 @@ class SweepQueue:
             }
             for i, m in enumerate(messages)
         ]
-        client = _client("sqs", self.region)
+        client = aws_client("sqs", self.region)
         for _ in range(2):
             failed = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries).get(
                 "Failed", []

@@ -7,7 +7,7 @@ previous value of a rotated secret is one ``GetParameter`` of ``name:version`` a
 encrypted with the account's ``aws/ssm`` key, which the function's role may use through SSM
 without a ``kms:Decrypt`` grant of its own.
 
-The client is boto3's, created with the first read (``messaging._client``); its endpoint
+The client is boto3's, created with the first read (``messaging.aws_client``); its endpoint
 follows boto3's own ``AWS_ENDPOINT_URL_SSM``.  Reads are cached by the caller
 (``services/secrets.py``): a container reads each secret once per cache period.
 """
@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.messaging import _client
+from chalicelib.adapters.messaging import aws_client
 from chalicelib.adapters.storage_errors import error_code, translates_storage_errors
 
 
@@ -39,7 +39,7 @@ class SsmParameters:
 
     def read(self, name: str) -> StoredSecret:
         """The current version, decrypted (a missing parameter is a ``StorageError``)."""
-        found = _client("ssm", self.region).get_parameter(Name=name, WithDecryption=True)
+        found = aws_client("ssm", self.region).get_parameter(Name=name, WithDecryption=True)
         parameter = found["Parameter"]
         return StoredSecret(
             parameter["Value"], int(parameter["Version"]), parameter["LastModifiedDate"]
@@ -49,7 +49,7 @@ class SsmParameters:
         """One earlier version's value; None when that version no longer exists (Parameter
         Store keeps the last 100)."""
         try:
-            found = _client("ssm", self.region).get_parameter(
+            found = aws_client("ssm", self.region).get_parameter(
                 Name=f"{name}:{version}", WithDecryption=True
             )
         except ClientError as error:

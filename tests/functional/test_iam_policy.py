@@ -14,7 +14,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.adapters.files import s3_client as files_client
-from chalicelib.adapters.messaging import _client
+from chalicelib.adapters.messaging import aws_client
 from chalicelib.adapters.models import all_models
 from chalicelib.config import Settings
 from tests.builders import dispute_event, order_event, review_event
@@ -95,7 +95,7 @@ def recording(settings: Settings) -> Iterator[list[tuple[str, str]]]:
     """(IAM action, resource ARN) of every call made through the app's own clients."""
     calls: list[tuple[str, str]] = []
     clients = [m._get_connection().connection.client for m in all_models(settings)]
-    clients += [_client("sns", REGION), _client("sqs", REGION), _client("ssm", REGION)]
+    clients += [aws_client("sns", REGION), aws_client("sqs", REGION), aws_client("ssm", REGION)]
     clients += [files_client(REGION, settings.files_endpoint)]
     clients = list({id(c): c for c in clients}.values())
 
